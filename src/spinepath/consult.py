@@ -1,0 +1,325 @@
+"""The pipeline: load → derive → evaluate → explain. Renderers only format what this returns."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .compile import Compiled, compile_ruleset
+from .derive import CONTRACT_KEYS, SPECS, derive_all
+from .derive.base import Derived
+from .engine import Engine, InternalError, build_fact
+from .interventions import NEEDS_HISTOLOGY, PHASES, STRENGTHS
+from .patient import Patient
+from .ruleset import Rule, Ruleset, load_ruleset
+from .threevalued import Outcome, evaluate
+
+FORMAT = "spinepath.consult/1"
+SEVERITY_ORDER = ("critical", "warning", "info")
+MDT_STATEMENT = ("spinepath supports, and does not replace, the decision of a multidisciplinary "
+                 "spine-oncology tumour board.")
+
+
+@dataclass
+class Knowledge:
+    ruleset: Ruleset
+    compiled: Compiled
+    engine: Engine
+    list_fields: list[str]
+
+
+@lru_cache(maxsize=4)
+def _knowledge(root: str | None) -> Knowledge:
+    ruleset = load_ruleset(root)
+    compiled = compile_ruleset(ruleset)
+    lists = sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and not f.startswith("derived."))
+    lists += sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and f.startswith("derived."))
+    return Knowledge(ruleset, compiled, Engine(compiled), lists)
+
+
+def load_knowledge(rules_dir: str | Path | None = None) -> Knowledge:
+    """Load, check and compile the knowledge base once per process and directory."""
+    return _knowledge(str(Path(rules_dir).resolve()) if rules_dir is not None else None)
+
+
+def _flatten(data: Any, prefix: str = "", out: dict | None = None) -> dict:
+    out = {} if out is None else out
+    if isinstance(data, dict):
+        for k, v in data.items():
+            _flatten(v, f"{prefix}{k}.", out)
+    else:
+        out[prefix[:-1]] = data
+    return out
+
+
+@dataclass
+class Evaluation:
+    """Everything the explanation needs: derived values, per-rule outcomes, firings."""
+
+    patient: Patient
+    derived: dict[str, Derived]
+    rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]]  # fact -> (value, missing)
+    outcomes: dict[str, Outcome]  # three-valued, per rule id
+    fired: list[str]  # rule ids in firing order (durable-rules)
+    knowledge: Knowledge
+    matched: dict[str, dict] = field(default_factory=dict)
+
+
+def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
+    derived = derive_all(patient)
+    data = patient.model_dump(mode="json", exclude_none=True)
+    flat = _flatten(data)
+    rs = kb.ruleset
+    rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]] = {}
+    outcomes: dict[str, Outcome] = {}
+
+    def lookup(name: str):
+        if name.startswith("derived."):
+            key = name.removeprefix("derived.")
+            if key in derived:
+                d = derived[key]
+                return d.value, (d.lacked or (name,)) if d.value is None else ()
+            value, missing = rule_facts.get(key, (None, (name,)))
+            return value, missing or (name,)
+        value = flat.get(name)
+        return value, (name,) if value is None else ()
+
+    # Three-valued evaluation, stratum by stratum so derived facts are settled before they are read.
+    order = kb.compiled.order
+    for rule in sorted(rs.rules, key=lambda r: order[r.id]):
+        _settle_facts(rs, outcomes, rule_facts, upto=order[rule.id][0])
+        outcomes[rule.id] = evaluate(rule.when, lookup)
+    _settle_facts(rs, outcomes, rule_facts, upto=None)
+
+    # The engine's run; derived facts for later strata come from its own firings.
+    base = build_fact(data, {k: d.value for k, d in derived.items()}, kb.list_fields)
+
+    def fact_for_stratum(s: int, firings):
+        hits = {rid for kind, rid in firings if kind == "hit"}
+        negs = {rid for kind, rid in firings if kind == "neg"}
+        facts = {}
+        for fact, rids in rs.derived_facts.items():
+            if hits & set(rids):
+                facts[fact] = True
+            elif all(r in negs for r in rids):
+                facts[fact] = False
+        return dict(base, derived={**base["derived"], **facts})
+
+    firings = kb.engine.run(base, fact_for_stratum)
+    fired = [rid for kind, rid in firings if kind == "hit"]
+    fired = sorted(dict.fromkeys(fired), key=lambda rid: order[rid])
+    disagree = sorted(({r for r, o in outcomes.items() if o.value is True} ^ set(fired)), key=lambda r: order[r])
+    if disagree:
+        raise InternalError(f"the rule engine and the explanation disagree on {', '.join(disagree)}")
+    return Evaluation(patient, derived, rule_facts, outcomes, fired, kb)
+
+
+def _settle_facts(rs: Ruleset, outcomes, rule_facts, upto):
+    for fact, rids in rs.derived_facts.items():
+        if fact in rule_facts or not all(r in outcomes for r in rids):
+            continue
+        values = [outcomes[r].value for r in rids]
+        if True in values:
+            rule_facts[fact] = (True, ())
+        elif all(v is False for v in values):
+            rule_facts[fact] = (False, ())
+        else:
+            missing = tuple(dict.fromkeys(m for r in rids if outcomes[r].value is None for m in outcomes[r].missing))
+            rule_facts[fact] = (None, missing)
+
+
+# ------------------------------------------------------------------------- explain
+
+def _evidence(rule: Rule, rs: Ruleset) -> list[dict]:
+    out = []
+    for e in rule.evidence:
+        entry = {"ref": rs.references[e.ref]["short"], "level": e.level, "ref_id": e.ref}
+        if e.note:
+            entry["note"] = e.note
+        out.append(entry)
+    return out
+
+
+def _details(action, ev: Evaluation) -> dict:
+    out = {}
+    for key, value in action.details:
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == "from":
+            name = value[1].removeprefix("derived.")
+            d = ev.derived.get(name)
+            resolved = d.value if d is not None else ev.rule_facts.get(name, (None,))[0]
+            if resolved is None:
+                continue  # unknown stays out of the advice; the missing list names it
+            out[key] = resolved
+        else:
+            out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def explain(ev: Evaluation) -> dict:
+    kb = ev.knowledge
+    rs = kb.ruleset
+    fired_rules = [rs.rule(rid) for rid in ev.fired]
+    superseded: dict[str, str] = {}
+    for r in fired_rules:
+        for other in r.supersedes:
+            if other in ev.fired and other not in superseded:
+                superseded[other] = r.id
+    histology_unknown = ev.patient.diagnosis.histology == "unknown"
+
+    recs: dict[tuple, dict] = {}
+    alerts: list[dict] = []
+    arguments: list[tuple[str, str | None, dict]] = []
+    trace = []
+    for step, rule in enumerate(fired_rules, 1):
+        entry = {"step": step, "rule": rule.id, "title": rule.title,
+                 "matched": ev.outcomes[rule.id].matched,
+                 "asserted": [f"derived.{a.code}" for a in rule.then if a.kind == "derive"],
+                 "actions": [_action_text(a) for a in rule.then if a.kind != "derive"]}
+        if rule.supersedes:
+            entry["supersedes"] = list(rule.supersedes)
+        if rule.id in superseded:
+            entry["superseded_by"] = superseded[rule.id]
+        trace.append(entry)
+        if rule.id in superseded:
+            continue
+        for a in rule.then:
+            if a.kind == "recommend":
+                rec = {"intervention": a.code, "phase": a.phase, "strength": a.strength,
+                       "details": _details(a, ev), "rationale": rule.rationale, "rule": rule.id,
+                       "evidence": _evidence(rule, rs)}
+                if histology_unknown and a.code in NEEDS_HISTOLOGY and a.strength != "avoid":
+                    alerts.append({"code": "resection_before_histology_blocked", "severity": "critical",
+                                   "message": f"{rule.id} would {a.strength.replace('recommended', 'recommend')} "
+                                   f"{a.code} while the histology is unknown; spinepath never proposes a resection "
+                                   "or a procedure through the tumour before a tissue diagnosis (GEN-05). It is shown "
+                                   "as avoid.", "rule": rule.id})
+                    rec["strength"] = "avoid"
+                    rec["blocked"] = "histology unknown: no resection before a tissue diagnosis"
+                key = (rec["intervention"], rec["phase"], rec["strength"], json.dumps(rec["details"], sort_keys=True))
+                if key in recs:
+                    recs[key].setdefault("also_by", []).append(rule.id)
+                else:
+                    recs[key] = rec
+            elif a.kind == "alert":
+                alerts.append({"code": a.code, "severity": a.severity, "message": a.message, "rule": rule.id})
+            elif a.kind == "argue":
+                arguments.append((a.code, a.phase, {"stance": a.stance, "rule": rule.id, "rationale": rule.rationale,
+                                                    "evidence": _evidence(rule, rs)}))
+    recommendations = list(recs.values())
+    loose_arguments = []
+    for code, phase, arg in arguments:
+        targets = [r for r in recommendations if r["intervention"] == code and (phase is None or r["phase"] == phase)]
+        for t in targets:
+            t.setdefault("arguments", []).append(arg)
+        if not targets:
+            loose_arguments.append({"intervention": code, **({"phase": phase} if phase else {}), **arg})
+    alerts.extend(_conflicts(recommendations))
+    recommendations.sort(key=lambda r: (PHASES.index(r["phase"]), STRENGTHS.index(r["strength"]),
+                                        r["intervention"], r["rule"]))
+    alerts = sorted({json.dumps(a, sort_keys=True): a for a in alerts}.values(),
+                    key=lambda a: (SEVERITY_ORDER.index(a["severity"]), a["code"], a["rule"], a["message"]))
+    result = {
+        "format": FORMAT,
+        "patient_id": ev.patient.id,
+        "ruleset": {"name": rs.name, "version": rs.version, "sha256": rs.sha256},
+        "derived": _derived_block(ev),
+        "recommendations": recommendations,
+        "alerts": alerts,
+        "missing": _missing(ev),
+        "trace": trace,
+    }
+    if loose_arguments:
+        result["arguments"] = loose_arguments
+    result["references"] = _references(result, rs)
+    result["statement"] = MDT_STATEMENT
+    return result
+
+
+def _action_text(a) -> str:
+    if a.kind == "recommend":
+        return f"{a.strength}: {a.code} ({a.phase})"
+    if a.kind == "alert":
+        return f"alert {a.code} ({a.severity})"
+    return f"argue {a.stance} {a.code}"
+
+
+def _conflicts(recs: list[dict]) -> list[dict]:
+    out = []
+    by_code: dict[str, list[dict]] = {}
+    for r in recs:
+        by_code.setdefault(r["intervention"], []).append(r)
+    for code, items in sorted(by_code.items()):
+        pro = [r for r in items if r["strength"] != "avoid"]
+        contra = [r for r in items if r["strength"] == "avoid" and "blocked" not in r]
+        if pro and contra:
+            out.append({"code": "conflicting_recommendations", "severity": "warning",
+                        "message": f"{code}: {', '.join(sorted(r['rule'] for r in pro))} propose it, "
+                        f"{', '.join(sorted(r['rule'] for r in contra))} advise against it; both are shown with "
+                        "their reasons for the board to decide", "rule": sorted(r["rule"] for r in contra)[0]})
+    return out
+
+
+def _derived_block(ev: Evaluation) -> dict:
+    block: dict[str, Any] = {k: ev.derived[k].value for k in CONTRACT_KEYS}
+    for name in SPECS:
+        if name not in block:
+            block[name] = ev.derived[name].value
+    for fact in sorted(ev.rule_facts):
+        block[fact] = ev.rule_facts[fact][0]
+    flags = []
+    for name, d in ev.derived.items():
+        for code, message in d.flags:
+            flag = {"code": code, "message": message, "source": f"derived.{name}"}
+            if not any(f["code"] == code and f["message"] == message for f in flags):
+                flags.append(flag)
+    block["flags"] = flags
+    return block
+
+
+def _missing(ev: Evaluation) -> list[dict]:
+    rs = ev.knowledge.ruleset
+    entries: dict[str, dict] = {}
+
+    def add(field: str, needed_for: str, rule: str | None):
+        e = entries.setdefault(field, {"field": field, "needed_for": [], "rules": []})
+        if needed_for not in e["needed_for"]:
+            e["needed_for"].append(needed_for)
+        if rule and rule not in e["rules"]:
+            e["rules"].append(rule)
+
+    for name in CONTRACT_KEYS:
+        d = ev.derived[name]
+        if d.value is None:
+            for f in d.lacked:
+                add(f, f"derived.{name}", None)
+    for rid, outcome in ev.outcomes.items():
+        if outcome.value is None:
+            rule = rs.rule(rid)
+            for f in outcome.missing:
+                add(f, rule.title, rid)
+    out = []
+    for field in sorted(entries):
+        e = entries[field]
+        out.append({"field": field, "needed_for": "; ".join(e["needed_for"]), "rules": sorted(e["rules"])})
+    return out
+
+
+def _references(result: dict, rs: Ruleset) -> list[dict]:
+    ids: list[str] = []
+    for r in result["recommendations"]:
+        for e in r["evidence"] + [e for a in r.get("arguments", []) for e in a["evidence"]]:
+            ids.append(e["ref_id"])
+    for a in result.get("arguments", []):
+        ids.extend(e["ref_id"] for e in a["evidence"])
+    for a in result["alerts"]:
+        rule = rs.rule(a["rule"])
+        if rule:
+            ids.extend(e.ref for e in rule.evidence)
+    uniq = sorted(set(ids), key=lambda x: (len(x), x))
+    return [{"ref_id": i, "short": rs.references[i]["short"], "citation": rs.references[i]["citation"]} for i in uniq]
+
+
+def consult(patient: Patient, rules_dir: str | Path | None = None) -> dict:
+    return explain(evaluate_patient(patient, load_knowledge(rules_dir)))

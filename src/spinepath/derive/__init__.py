@@ -1,0 +1,98 @@
+"""Step 2 of the pipeline: values computed from the patient file before any rule runs.
+
+Each value comes from one small pure function (a module per concept). `derive_all` returns them
+in a fixed order; a value that cannot be computed is None and names the patient fields it lacked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import en_bloc_feasible as eb
+from . import enneking_stage as en
+from . import escc, histology_groups as hg, history as hx, neurology, region as rg, sins, tomita, workup
+from .base import Derived, get
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How a derived value is typed for the rule compiler (kind: bool, int, number, enum, list)."""
+
+    kind: str
+    values: tuple = ()
+    compute: Callable[[Any], Derived] | None = None
+
+
+def _p(patient, dotted):
+    return get(patient, dotted)
+
+
+def _eb_args(p):
+    return (_p(p, "lesion.wbb.zones"), _p(p, "lesion.wbb.layers"), _p(p, "lesion.pedicles_involved"),
+            p.lesion.levels, _p(p, "lesion.vertebral_artery"), _p(p, "lesion.epidural.circumferential"),
+            _p(p, "lesion.tomita_type"), _p(p, "lesion.great_vessels_adherent"))
+
+
+def _hist(p):
+    return p.diagnosis.histology
+
+
+REGIONS = ("cervical", "thoracic", "lumbar", "sacral", "cervicothoracic", "thoracolumbar", "lumbosacral",
+           "multiregional")
+
+SPECS: dict[str, Spec] = {
+    "region": Spec("enum", REGIONS, lambda p: rg.region(p.lesion.levels)),
+    "level_count": Spec("int", (), lambda p: rg.level_count(p.lesion.levels)),
+    "levels_contiguous": Spec("bool", (), lambda p: rg.levels_contiguous(p.lesion.levels)),
+    "sacral": Spec("bool", (), lambda p: rg.sacral(p.lesion.levels)),
+    "upper_cervical": Spec("bool", (), lambda p: rg.upper_cervical(p.lesion.levels)),
+    "pediatric": Spec("bool", (), lambda p: Derived(p.age < 18)),
+    "malignant_primary": Spec("bool", (), lambda p: hg.malignant_primary(_hist(p))),
+    "benign_tumor": Spec("bool", (), lambda p: hg.benign_tumor(_hist(p))),
+    "hematologic": Spec("bool", (), lambda p: hg.hematologic(_hist(p))),
+    "radiosensitive": Spec("bool", (), lambda p: hg.radiosensitive(_hist(p))),
+    "margin_driven": Spec("bool", (), lambda p: hg.margin_driven(_hist(p), p.diagnosis.benign_stage)),
+    "high_grade": Spec("bool", (), lambda p: en.high_grade(_hist(p), p.diagnosis.subtype, p.diagnosis.grade)),
+    "enneking_stage": Spec("enum", ("IA", "IB", "IIA", "IIB", "III", "S1", "S2", "S3"), lambda p: en.enneking_stage(
+        _hist(p), p.diagnosis.subtype, p.diagnosis.grade, p.diagnosis.benign_stage,
+        _p(p, "lesion.wbb.layers"), _p(p, "staging.metastases"))),
+    "escc_high_grade": Spec("bool", (), lambda p: escc.escc_high_grade(_p(p, "lesion.epidural.escc"))),
+    "escc_borderline": Spec("bool", (), lambda p: escc.escc_borderline(_p(p, "lesion.epidural.escc"))),
+    "sins_total": Spec("int", (), lambda p: sins.sins_total(p.lesion.sins)),
+    "sins_min": Spec("int", (), lambda p: sins.sins_min(p.lesion.sins)),
+    "sins_max": Spec("int", (), lambda p: sins.sins_max(p.lesion.sins)),
+    "sins_category": Spec("enum", ("stable", "potentially_unstable", "unstable"),
+                          lambda p: sins.sins_category(p.lesion.sins)),
+    "en_bloc_feasible": Spec("bool", (), lambda p: eb.en_bloc_feasible(*_eb_args(p))),
+    "en_bloc_technique": Spec("enum", ("vertebrectomy", "sagittal_resection", "posterior_arch_resection"),
+                              lambda p: eb.en_bloc_technique(*_eb_args(p))),
+    "tes_candidate": Spec("bool", (), lambda p: tomita.tes_candidate(_p(p, "lesion.tomita_type"))),
+    "neuro_deficit": Spec("bool", (), lambda p: neurology.neuro_deficit(_p(p, "presentation.neurology.deficit"))),
+    "neuro_emergency": Spec("bool", (), lambda p: neurology.neuro_emergency(
+        _p(p, "presentation.neurology.deficit"), _p(p, "presentation.neurology.progression"),
+        _p(p, "lesion.epidural.escc"))),
+    "workup_missing": Spec("list", ("mri_whole_spine", "ct_local", "ct_chest", "whole_body"),
+                           lambda p: workup.workup_missing(_p(p, "staging.workup_done"))),
+    "workup_complete": Spec("bool", (), lambda p: workup.workup_complete(_p(p, "staging.workup_done"))),
+    "prior_surgery": Spec("bool", (), lambda p: hx.prior_surgery(_p(p, "history.treatments"))),
+    "prior_intralesional_surgery": Spec("bool", (), lambda p: hx.prior_intralesional_surgery(
+        _p(p, "history.treatments"))),
+    "prior_surgery_outside_center": Spec("bool", (), lambda p: hx.prior_surgery_outside_center(
+        _p(p, "history.treatments"))),
+    "prior_enneking_inappropriate": Spec("bool", (), lambda p: hx.prior_enneking_inappropriate(
+        _p(p, "history.treatments"), _hist(p), p.diagnosis.benign_stage)),
+    "resection_before_histology": Spec("bool", (), lambda p: hx.resection_before_histology(
+        _p(p, "history.treatments"), _hist(p), _p(p, "diagnosis.biopsy.method"))),
+    "prior_radiotherapy": Spec("bool", (), lambda p: hx.prior_radiotherapy(_p(p, "history.treatments"))),
+    "prior_rt_max_dose_gy": Spec("number", (), lambda p: hx.prior_rt_max_dose_gy(_p(p, "history.treatments"))),
+    "prior_chemotherapy": Spec("bool", (), lambda p: hx.prior_chemotherapy(_p(p, "history.treatments"))),
+    "prior_denosumab": Spec("bool", (), lambda p: hx.prior_denosumab(_p(p, "history.treatments"))),
+}
+
+# The keys OUTPUT.md shows in `derived`, always present (null when not computable).
+CONTRACT_KEYS = ("region", "pediatric", "enneking_stage", "escc_high_grade", "sins_total", "sins_category",
+                 "en_bloc_feasible", "en_bloc_technique")
+
+
+def derive_all(patient) -> dict[str, Derived]:
+    return {name: spec.compute(patient) for name, spec in SPECS.items()}

@@ -1,0 +1,43 @@
+"""Histology classes used across PATHWAYS.md (terminology section, STAGING §1.4 and §6)."""
+from __future__ import annotations
+
+from .base import Derived, unknown
+
+MALIGNANT = frozenset({"chordoma", "chondrosarcoma", "osteosarcoma", "ewing_sarcoma", "leiomyosarcoma",
+                       "undifferentiated_pleomorphic_sarcoma", "other_sarcoma"})
+BENIGN = frozenset({"giant_cell_tumor", "aneurysmal_bone_cyst", "osteoid_osteoma", "osteoblastoma",
+                    "hemangioma"})
+HEMATOLOGIC = frozenset({"plasmacytoma", "lymphoma"})
+RADIOSENSITIVE = frozenset({"ewing_sarcoma", "plasmacytoma", "lymphoma"})
+_HIST = "diagnosis.histology"
+
+
+def _member(histology: str, group: frozenset) -> Derived:
+    return unknown(_HIST) if histology == "unknown" else Derived(histology in group)
+
+
+def malignant_primary(histology: str) -> Derived:
+    return _member(histology, MALIGNANT)
+
+
+def benign_tumor(histology: str) -> Derived:
+    return _member(histology, BENIGN)
+
+
+def hematologic(histology: str) -> Derived:
+    return _member(histology, HEMATOLOGIC)
+
+
+def radiosensitive(histology: str) -> Derived:
+    return _member(histology, RADIOSENSITIVE)
+
+
+def margin_driven(histology: str, benign_stage: int | None) -> Derived:
+    """Malignant primary, GCT, or osteoblastoma / ABC at Enneking S3 (PATHWAYS terminology)."""
+    if histology == "unknown":
+        return unknown(_HIST)
+    if histology in MALIGNANT or histology == "giant_cell_tumor":
+        return Derived(True)
+    if histology in ("osteoblastoma", "aneurysmal_bone_cyst"):
+        return unknown("diagnosis.benign_stage") if benign_stage is None else Derived(benign_stage == 3)
+    return Derived(False)

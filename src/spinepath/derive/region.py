@@ -1,0 +1,37 @@
+"""Region and level geometry from `lesion.levels` (STAGING §2.3, §9)."""
+from __future__ import annotations
+
+from ..patient import LEVELS
+from .base import Derived
+
+_REGION_OF = {lvl: ("cervical" if lvl[0] == "C" else "thoracic" if lvl[0] == "T"
+                    else "lumbar" if lvl[0] == "L" else "sacral") for lvl in LEVELS}
+_ORDER = ["cervical", "thoracic", "lumbar", "sacral"]
+_PAIRS = {("cervical", "thoracic"): "cervicothoracic", ("thoracic", "lumbar"): "thoracolumbar",
+          ("lumbar", "sacral"): "lumbosacral"}
+
+
+def region(levels: list[str]) -> Derived:
+    regions = sorted({_REGION_OF[lvl] for lvl in levels}, key=_ORDER.index)
+    if len(regions) == 1:
+        return Derived(regions[0])
+    if len(regions) == 2 and tuple(regions) in _PAIRS:
+        return Derived(_PAIRS[tuple(regions)])
+    return Derived("multiregional")
+
+
+def level_count(levels: list[str]) -> Derived:
+    return Derived(len(levels))
+
+
+def levels_contiguous(levels: list[str]) -> Derived:
+    idx = sorted(LEVELS.index(lvl) for lvl in levels)
+    return Derived(all(b - a == 1 for a, b in zip(idx, idx[1:])))
+
+
+def sacral(levels: list[str]) -> Derived:
+    return Derived(any(lvl[0] == "S" or lvl == "Co" for lvl in levels))
+
+
+def upper_cervical(levels: list[str]) -> Derived:
+    return Derived(any(lvl in ("C1", "C2") for lvl in levels))

@@ -1,0 +1,78 @@
+"""Spinal Instability Neoplastic Score (STAGING §4)."""
+from __future__ import annotations
+
+from .base import Derived
+
+POINTS = {
+    "location": {"junctional": 3, "mobile": 2, "semirigid": 1, "rigid": 0},
+    "pain": {"mechanical": 3, "occasional_non_mechanical": 1, "none": 0},
+    "bone_lesion": {"lytic": 2, "mixed": 1, "blastic": 0},
+    "alignment": {"subluxation": 4, "de_novo_deformity": 2, "normal": 0},
+    "collapse": {"over_50": 3, "under_50": 2, "none_over_50_involved": 1, "none": 0},
+    "posterolateral": {"bilateral": 3, "unilateral": 1, "none": 0},
+}
+
+
+def sins_from_components(sins) -> int | None:
+    """The total when all six components are given, else None."""
+    if sins is None:
+        return None
+    values = [getattr(sins, name) for name in POINTS]
+    if any(v is None for v in values):
+        return None
+    return sum(POINTS[name][v] for name, v in zip(POINTS, values))
+
+
+def sins_bounds(sins) -> tuple[int, int, tuple[str, ...]]:
+    """Lowest and highest achievable totals, and the components still unknown."""
+    low = high = 0
+    lacking = []
+    for name, table in POINTS.items():
+        v = getattr(sins, name, None) if sins is not None else None
+        if v is None:
+            lacking.append(f"lesion.sins.{name}")
+            high += max(table.values())
+        else:
+            low += table[v]
+            high += table[v]
+    return low, high, tuple(lacking)
+
+
+def sins_total(sins) -> Derived:
+    computed = sins_from_components(sins)
+    if computed is not None:
+        return Derived(computed)
+    if sins is not None and sins.total is not None:
+        return Derived(sins.total)
+    _, _, lacking = sins_bounds(sins)
+    return Derived(None, lacking)
+
+
+def category(total: int) -> str:
+    return "stable" if total <= 6 else "potentially_unstable" if total <= 12 else "unstable"
+
+
+def sins_category(sins) -> Derived:
+    total = sins_total(sins)
+    if total.known:
+        return Derived(category(total.value))
+    low, high, lacking = sins_bounds(sins)
+    if category(low) == category(high):  # the unknown components cannot change the band
+        return Derived(category(low))
+    return Derived(None, lacking)
+
+
+def sins_min(sins) -> Derived:
+    total = sins_total(sins)
+    if total.known:
+        return total
+    low, _, lacking = sins_bounds(sins)
+    return Derived(low, lacking) if len(lacking) < 6 else Derived(None, lacking)
+
+
+def sins_max(sins) -> Derived:
+    total = sins_total(sins)
+    if total.known:
+        return total
+    _, high, lacking = sins_bounds(sins)
+    return Derived(high, lacking) if len(lacking) < 6 else Derived(None, lacking)

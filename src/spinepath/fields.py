@@ -1,0 +1,80 @@
+"""What a rule condition may read: every patient-file field and every derived value, typed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from . import patient as pm
+from .derive import SPECS
+
+
+@dataclass(frozen=True)
+class FieldType:
+    kind: str  # bool, int, number, enum, text, list
+    values: tuple = ()  # allowed values (enum, or the items of a list)
+    item_kind: str = ""  # for lists: enum, int, text
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "number")
+
+
+# Read by no rule: free text, and the treatment list whose summaries are derived values.
+NOT_FOR_RULES = {"notes", "history.treatments", "id", "format", "staging.metastasis_sites"}
+
+
+def _unwrap(annotation):
+    args = [a for a in get_args(annotation) if a is not type(None)] if get_origin(annotation) is Union \
+        or str(get_origin(annotation)) == "<class 'types.UnionType'>" else [annotation]
+    a = args[0] if args else annotation
+    while hasattr(a, "__metadata__"):  # Annotated
+        a = get_args(a)[0]
+    return a
+
+
+def _type_of(annotation) -> FieldType | type | None:
+    a = _unwrap(annotation)
+    if isinstance(a, type) and issubclass(a, BaseModel):
+        return a
+    if get_origin(a) is Literal:
+        return FieldType("enum", tuple(get_args(a)))
+    if get_origin(a) is list:
+        item = _type_of(get_args(a)[0])
+        if isinstance(item, FieldType):
+            return FieldType("list", item.values, item.kind)
+        return None
+    return {bool: FieldType("bool"), int: FieldType("int"), float: FieldType("number"),
+            str: FieldType("text")}.get(a)
+
+
+def _walk(model, prefix, out):
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        t = _type_of(field.annotation)
+        if isinstance(t, type):
+            _walk(t, path + ".", out)
+        elif t is not None and path not in NOT_FOR_RULES:
+            out[path] = t
+
+
+def patient_fields() -> dict[str, FieldType]:
+    out: dict[str, FieldType] = {}
+    _walk(pm.Patient, "", out)
+    out["diagnosis.subtype"] = FieldType("enum", tuple(sorted({s for v in pm.SUBTYPES.values() for s in v})))
+    return out
+
+
+def derived_fields() -> dict[str, FieldType]:
+    out = {}
+    for name, spec in SPECS.items():
+        if spec.kind == "list":
+            out[f"derived.{name}"] = FieldType("list", spec.values, "enum")
+        else:
+            out[f"derived.{name}"] = FieldType(spec.kind, spec.values)
+    return out
+
+
+def all_fields() -> dict[str, FieldType]:
+    return {**patient_fields(), **derived_fields()}

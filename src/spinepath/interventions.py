@@ -1,0 +1,51 @@
+"""The intervention catalogue: the codes of OUTPUT.md, plus additions from rules/interventions.yaml."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PHASES = ("diagnosis", "urgent", "neoadjuvant", "local_control", "adjuvant", "systemic", "surveillance",
+          "supportive")
+STRENGTHS = ("recommended", "consider", "avoid")
+
+
+@dataclass(frozen=True)
+class Intervention:
+    code: str
+    phases: tuple[str, ...]
+    details: tuple[str, ...]
+    meaning: str = ""
+
+
+_CONTRACT = [
+    ("staging_workup", ("diagnosis",), ("investigations",)),
+    ("image_guided_core_biopsy", ("diagnosis",), ()),
+    ("refer_specialized_center", ("diagnosis",), ()),
+    ("multidisciplinary_tumor_board", ("diagnosis",), ()),
+    ("myeloma_workup", ("diagnosis",), ()),
+    ("urgent_decompression", ("urgent",), ()),
+    ("corticosteroids", ("urgent",), ()),
+    ("spinal_stabilization", ("local_control",), ()),
+    ("en_bloc_resection", ("local_control",), ("technique", "setting", "target_margin")),
+    ("intralesional_curettage", ("local_control",), ("adjuvants",)),
+    ("separation_surgery", ("local_control",), ()),
+    ("radiofrequency_ablation", ("local_control",), ()),
+    ("vertebroplasty", ("local_control",), ()),
+    ("selective_arterial_embolization", ("neoadjuvant", "local_control"), ()),
+    ("neoadjuvant_chemotherapy", ("neoadjuvant",), ("regimen",)),
+    ("denosumab", ("neoadjuvant", "systemic"), ()),
+    ("neoadjuvant_radiotherapy", ("neoadjuvant",), ("dose_gy", "modality")),
+    ("definitive_radiotherapy", ("local_control",), ("min_dose_gy", "modality")),
+    ("adjuvant_radiotherapy", ("adjuvant",), ("min_dose_gy", "modality")),
+    ("adjuvant_chemotherapy", ("adjuvant",), ("regimen",)),
+    ("systemic_therapy", ("systemic",), ("regimen",)),
+    ("nsaid_trial", ("local_control",), ()),
+    ("observation", ("surveillance",), ()),
+    ("surveillance_imaging", ("surveillance",), ("schedule",)),
+    ("palliative_care", ("supportive",), ()),
+]
+
+CONTRACT: dict[str, Intervention] = {c: Intervention(c, p, d) for c, p, d in _CONTRACT}
+
+# Interventions that cut into or through a tumour: never before a tissue diagnosis (GEN-05).
+NEEDS_HISTOLOGY = frozenset({"en_bloc_resection", "intralesional_curettage", "separation_surgery",
+                             "vertebroplasty", "radiofrequency_ablation", "spinal_stabilization"})

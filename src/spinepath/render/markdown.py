@@ -1,0 +1,65 @@
+"""The consult as Markdown (for notes, tickets and tumour-board preparation)."""
+from __future__ import annotations
+
+from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, details_text, evidence_text,
+               grouped_by_phase, words)
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(result: dict, trace: bool = False) -> str:
+    rs = result["ruleset"]
+    out = [f"# spinepath consult: {result['patient_id']}", "",
+           f"Ruleset **{rs['name']} {rs['version']}** (sha256 `{rs['sha256'][:12]}`)", ""]
+    if result["alerts"]:
+        out += ["## Alerts", ""]
+        for a in result["alerts"]:
+            out.append(f"- **{a['severity'].upper()}** `{a['code']}`: {a['message']} (rule {a['rule']})")
+        out.append("")
+    out += ["## Derived staging", "", "| value | result |", "|---|---|"]
+    d = result["derived"]
+    for key, label in DERIVED_LABELS.items():
+        out.append(f"| {label} | {_cell(words(d.get(key)))} |")
+    out.append("")
+    if d.get("flags"):
+        out += ["Notes on the derivation:", ""]
+        out += [f"- `{f['code']}`: {f['message']}" for f in d["flags"]]
+        out.append("")
+    out += ["## Pathway", ""]
+    if not result["recommendations"]:
+        out += ["No rule made a recommendation for this patient; see the missing data below.", ""]
+    for phase, recs in grouped_by_phase(result["recommendations"]):
+        out += [f"### {PHASE_TITLES[phase]}", "", "| strength | intervention | details | rule | evidence |",
+                "|---|---|---|---|---|"]
+        for r in recs:
+            rule = r["rule"] + (f" (also {', '.join(r['also_by'])})" if r.get("also_by") else "")
+            out.append(f"| **{STRENGTH_WORDS[r['strength']]}** | {r['intervention']} | {_cell(details_text(r['details']))} "
+                       f"| {rule} | {_cell(evidence_text(r['evidence']))} |")
+        out.append("")
+        for r in recs:
+            out.append(f"- **{r['intervention']}** ({r['rule']}): {r['rationale']}")
+            if r.get("blocked"):
+                out.append(f"  - *Blocked:* {r['blocked']}")
+            for arg in r.get("arguments", []):
+                out.append(f"  - *{arg['stance']}* ({arg['rule']}): {arg['rationale']}")
+        out.append("")
+    if result["missing"]:
+        out += ["## Missing data that would change the advice", "", "| field | needed for | rules |", "|---|---|---|"]
+        for m in result["missing"]:
+            out.append(f"| `{m['field']}` | {_cell(m['needed_for'])} | {', '.join(m['rules'])} |")
+        out.append("")
+    if trace:
+        out += ["## Trace", ""]
+        for t in result["trace"]:
+            matched = ", ".join(f"{k}={words(v)}" for k, v in t["matched"].items())
+            extra = f" — superseded by {t['superseded_by']}" if t.get("superseded_by") else ""
+            out.append(f"{t['step']}. **{t['rule']}** {t['title']}{extra}  \n   matched: {matched or '—'}")
+        out.append("")
+    if result.get("references"):
+        out += ["## References", ""]
+        out += [f"- [{r['ref_id']}] {r['citation']}" for r in result["references"]]
+        out.append("")
+    out += ["---", "", f"*{result['statement']}*", ""]
+    return "\n".join(out)
