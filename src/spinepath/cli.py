@@ -225,26 +225,14 @@ def _root(version: bool = typer.Option(False, "--version", callback=version_call
 def main() -> None:
     from .engine import InternalError
     try:
-        app(standalone_mode=False)
+        app()  # standalone: usage errors exit 2 with click's message
     except InputError as exc:
         for d in exc.diagnostics:
             print(str(d), file=sys.stderr)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:
-        import click
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         if os.environ.get("SPINEPATH_DEBUG"):
             raise
         kind = "internal error" if isinstance(exc, InternalError) else f"internal error ({type(exc).__name__})"

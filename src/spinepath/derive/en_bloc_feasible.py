@@ -6,7 +6,7 @@ rules on purpose: the board needs the anatomical answer even when the patient sa
 from __future__ import annotations
 
 from .base import Derived
-from .region import levels_contiguous
+from .region import is_cervical, levels_contiguous
 
 ARCH = frozenset({10, 11, 12, 1, 2, 3})
 BODY = frozenset({5, 6, 7, 8})
@@ -44,7 +44,7 @@ def infeasibility_reasons(zones, layers, pedicles, levels, vertebral_artery, cir
         reasons.append("circumferential epidural tumour around the dural sac")
     if layers is not None and "E" in layers:
         reasons.append("intradural extension (layer E)")
-    if vertebral_artery == "bilateral" and any(lvl.startswith("C") for lvl in levels):
+    if vertebral_artery == "bilateral" and any(is_cervical(lvl) for lvl in levels):
         reasons.append("both vertebral arteries encased")
     if not levels_contiguous(levels).value:
         reasons.append("skip (non-contiguous) levels")
@@ -64,7 +64,7 @@ def _assess(zones, layers, pedicles, levels, vertebral_artery, circumferential, 
                       "indication, for the MDT (no validated maximum)"))
     if great_vessels_adherent:
         flags.append(("great_vessels_adherent", "aorta / vena cava adherent: vascular surgery and a possible graft"))
-    if vertebral_artery == "unilateral" and any(lvl.startswith("C") for lvl in levels):
+    if vertebral_artery == "unilateral" and any(is_cervical(lvl) for lvl in levels):
         flags.append(("vertebral_artery_sacrifice", "unilateral vertebral artery encasement: en bloc only with "
                       "planned sacrifice after assessment of collateral flow (balloon occlusion)"))
     if zones is not None and pedicles is not None:
@@ -81,7 +81,7 @@ def _assess(zones, layers, pedicles, levels, vertebral_artery, circumferential, 
         return None, None, (), flags
     lacked = [f for f, v in (("lesion.wbb.zones", zones), ("lesion.pedicles_involved", pedicles),
                              ("lesion.wbb.layers", layers)) if v is None]
-    if any(lvl.startswith("C") for lvl in levels) and vertebral_artery is None:
+    if any(is_cervical(lvl) for lvl in levels) and vertebral_artery is None:
         lacked.append("lesion.vertebral_artery")
     if lacked:
         return None, None, tuple(lacked), flags

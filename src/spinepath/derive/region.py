@@ -4,8 +4,12 @@ from __future__ import annotations
 from ..patient import LEVELS
 from .base import Derived
 
-_REGION_OF = {lvl: ("cervical" if lvl[0] == "C" else "thoracic" if lvl[0] == "T"
+_REGION_OF = {lvl: ("sacral" if lvl == "Co" else "cervical" if lvl[0] == "C" else "thoracic" if lvl[0] == "T"
                     else "lumbar" if lvl[0] == "L" else "sacral") for lvl in LEVELS}
+
+
+def is_cervical(level: str) -> bool:
+    return _REGION_OF[level] == "cervical"  # not level[0] == "C": the coccyx is "Co"
 _ORDER = ["cervical", "thoracic", "lumbar", "sacral"]
 _PAIRS = {("cervical", "thoracic"): "cervicothoracic", ("thoracic", "lumbar"): "thoracolumbar",
           ("lumbar", "sacral"): "lumbosacral"}

@@ -45,3 +45,11 @@ def grouped_by_phase(recommendations: list[dict]) -> list[tuple[str, list[dict]]
             out.append((rec["phase"], []))
         out[-1][1].append(rec)
     return out
+
+
+def grouped_missing(missing: list[dict]) -> list[tuple[list[str], str, list[str]]]:
+    """Fields that are needed for the same things, as one row (e.g. the six SINS components)."""
+    rows: dict[tuple, list[str]] = {}
+    for m in missing:
+        rows.setdefault((m["needed_for"], tuple(m["rules"])), []).append(m["field"])
+    return [(fields, needed_for, list(rules)) for (needed_for, rules), fields in rows.items()]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, details_text, evidence_text,
-               grouped_by_phase, words)
+               grouped_by_phase, grouped_missing, words)
 
 
 def _cell(text) -> str:
@@ -47,8 +47,8 @@ def render(result: dict, trace: bool = False) -> str:
         out.append("")
     if result["missing"]:
         out += ["## Missing data that would change the advice", "", "| field | needed for | rules |", "|---|---|---|"]
-        for m in result["missing"]:
-            out.append(f"| `{m['field']}` | {_cell(m['needed_for'])} | {', '.join(m['rules'])} |")
+        for fields, needed_for, rules in grouped_missing(result["missing"]):
+            out.append(f"| {', '.join(f'`{f}`' for f in fields)} | {_cell(needed_for)} | {', '.join(rules)} |")
         out.append("")
     if trace:
         out += ["## Trace", ""]

@@ -6,7 +6,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from . import DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, details_text, evidence_text, grouped_by_phase, words
+from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, details_text, evidence_text, grouped_by_phase,
+               grouped_missing, words)
 
 STRENGTH_STYLE = {"recommended": "bold green", "consider": "bold yellow", "avoid": "bold red"}
 SEVERITY_STYLE = {"critical": "bold white on red", "warning": "bold yellow", "info": "cyan"}
@@ -50,7 +51,7 @@ def render(result: dict, console: Console, trace: bool = False, patient=None) ->
         console.print("  No rule made a recommendation for this patient; see the missing data below.")
     for phase, recs in grouped_by_phase(result["recommendations"]):
         console.print(Text(f"\n{PHASE_TITLES[phase]}", style="bold"))
-        for r in recs:
+        for i, r in enumerate(recs):
             line = Text("  ")
             line.append(f"{STRENGTH_WORDS[r['strength']]:<12}", style=STRENGTH_STYLE[r["strength"]])
             line.append(r["intervention"], style="bold")
@@ -58,12 +59,15 @@ def render(result: dict, console: Console, trace: bool = False, patient=None) ->
                 line.append(f"  [{details_text(r['details'])}]")
             line.append(f"  ({r['rule']}{', also ' + ', '.join(r['also_by']) if r.get('also_by') else ''})", style="dim")
             console.print(line)
-            console.print(Text(f"{'':14}{r['rationale']}"), soft_wrap=False)
             if r.get("blocked"):
                 console.print(Text(f"{'':14}Blocked: {r['blocked']}", style="red"))
             for arg in r.get("arguments", []):
                 console.print(Text(f"{'':14}{arg['stance'].upper()} ({arg['rule']}): {arg['rationale']}"))
-            console.print(Text(f"{'':14}Evidence: {evidence_text(r['evidence'])}", style="dim"))
+            # One rule often gives several entries (e.g. GEN-05): say its reason once, after the last.
+            nxt = recs[i + 1] if i + 1 < len(recs) else None
+            if nxt is None or nxt["rule"] != r["rule"] or nxt["rationale"] != r["rationale"]:
+                console.print(Text(f"{'':14}Why: {r['rationale']}"))
+                console.print(Text(f"{'':14}Evidence: {evidence_text(r['evidence'])}", style="dim"))
 
     if result["missing"]:
         console.print()
@@ -71,8 +75,8 @@ def render(result: dict, console: Console, trace: bool = False, patient=None) ->
         mt.add_column("field")
         mt.add_column("needed for")
         mt.add_column("rules")
-        for m in result["missing"]:
-            mt.add_row(m["field"], m["needed_for"], ", ".join(m["rules"]))
+        for fields, needed_for, rules in grouped_missing(result["missing"]):
+            mt.add_row("\n".join(fields), needed_for, ", ".join(rules))
         console.print(mt)
 
     if trace:
