@@ -40,10 +40,10 @@ class _SpineHost(_Host):
             return lambda c: None
         if name not in self._actions:  # only names the compiler made can be registered
             raise KeyError(f"unknown action {name!r}")
-        fired = self._fired
+        host = self
 
         def hit(c):  # exactly one parameter: two would make it an async action
-            fired.setdefault(c.s.sid, []).append(name)
+            host._fired.setdefault(c.s.sid, []).append(name)
         return hit
 
     def _run(self):  # no re-arming Timer threads: actions run on the caller's thread only

@@ -1,0 +1,95 @@
+"""Malformed rule files are refused with FILE:LINE:COL and a code, like patient files."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from spinepath.compile import compile_ruleset
+from spinepath.diagnostics import InputError
+from spinepath.ruleset import load_ruleset
+
+FIXTURE = Path(__file__).parent / "fixtures" / "rules_min"
+
+RULE = """rules:
+  - id: X-01
+    title: A rule
+    when: {when}
+    then: {then}
+    rationale: A rationale long enough to read.
+    evidence: {evidence}
+"""
+OK = dict(when="{all: [{field: age, gte: 18}]}", then="[{recommend: observation, strength: consider}]",
+          evidence='[{ref: "24", level: "OCEBM 5"}]')
+
+
+def load_with(tmp_path, text: str, name="x.rules.yaml"):
+    root = tmp_path / "rules"
+    shutil.copytree(FIXTURE, root)
+    (root / name).write_text(text)
+    rs = load_ruleset(root)
+    compile_ruleset(rs)
+    return rs
+
+
+CASES = {
+    "unknown_key": (RULE.format(**OK).replace("title:", "titel:"), "schema", "did you mean 'title'", 3),
+    "unknown_field": (RULE.format(**{**OK, "when": "{all: [{field: diagnosis.hystology, equals: chordoma}]}"}),
+                      "unknown-field", "did you mean 'diagnosis.histology'", 4),
+    "bad_enum_value": (RULE.format(**{**OK, "when": "{all: [{field: diagnosis.histology, equals: chordom}]}"}),
+                       "bad-value", "did you mean 'chordoma'", 4),
+    "unquoted_escc": (RULE.format(**{**OK, "when": "{all: [{field: lesion.epidural.escc, equals: 2}]}"}),
+                      "bad-value", 'quoted', 4),
+    "numeric_op_on_text": (RULE.format(**{**OK, "when": "{all: [{field: diagnosis.histology, gt: 3}]}"}),
+                           "bad-operator", "compares numbers", 4),
+    "two_operators": (RULE.format(**{**OK, "when": "{field: age, gte: 18, lt: 60}"}), "schema", "exactly one operator", 4),
+    "empty_all": (RULE.format(**{**OK, "when": "{all: []}"}), "schema", "non-empty", 4),
+    "unknown_intervention": (RULE.format(**{**OK, "then": "[{recommend: en_block_resection, strength: recommended}]"}),
+                             "unknown-intervention", "did you mean 'en_bloc_resection'", 5),
+    "bad_details_key": (RULE.format(**{**OK, "then": "[{recommend: en_bloc_resection, strength: recommended, details: {dose: 3}}]"}),
+                        "bad-details", "allowed: technique", 5),
+    "bad_phase": (RULE.format(**{**OK, "then": "[{recommend: observation, strength: consider, phase: urgent}]"}),
+                  "bad-phase", "takes phase surveillance", 5),
+    "ambiguous_phase": (RULE.format(**{**OK, "then": "[{recommend: denosumab, strength: consider}]"}), "bad-phase",
+                        "say which", 5),
+    "unknown_reference": (RULE.format(**{**OK, "evidence": '[{ref: "999", level: "OCEBM 5"}]'}), "unknown-reference",
+                          "not in rules/references.yaml", 7),
+    "no_evidence": (RULE.format(**{**OK, "evidence": "[]"}), "schema", "every rule carries its evidence", 7),
+    "duplicate_id": (RULE.format(**OK).replace("X-01", "T-01"), "duplicate-id", "already used", 2),
+    "python_tag": (RULE.format(**OK).replace("A rule", "!!python/name:os.system"), "tag", "not allowed", 3),
+    "derives_computed_value": (RULE.format(**{**OK, "then": "[{derive: en_bloc_feasible}]"}), "duplicate-id",
+                               "computed by spinepath", 5),
+    "cycle": ("""rules:
+  - id: C-01
+    title: a
+    when: {all: [{field: derived.fact_b, equals: true}]}
+    then: [{derive: fact_a}]
+    rationale: Part of a cycle of derived facts.
+    evidence: [{ref: "24", level: "OCEBM 5"}]
+  - id: C-02
+    title: b
+    when: {all: [{field: derived.fact_a, equals: true}]}
+    then: [{derive: fact_b}]
+    rationale: Part of a cycle of derived facts.
+    evidence: [{ref: "24", level: "OCEBM 5"}]
+""", "cycle", "depend on each other", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_rule_file(tmp_path, name):
+    text, code, message, line = CASES[name]
+    with pytest.raises(InputError) as exc:
+        load_with(tmp_path, text)
+    found = [d for d in exc.value.diagnostics if d.code == code and message in d.message]
+    assert found, exc.value
+    d = found[0]
+    assert d.file.endswith(".rules.yaml")
+    if line is not None:
+        assert d.line == line, str(d)
+
+
+def test_good_rule_file_loads(tmp_path):
+    rs = load_with(tmp_path, RULE.format(**OK))
+    assert rs.rule("X-01").evidence[0].ref == "24"
