@@ -6,6 +6,7 @@ the compiler never sees an unchecked rule, and no rule file can name Python code
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -147,8 +148,8 @@ def _load_yaml(path: Path, root: Path) -> Document:
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    try:  # abspath, not resolve: keep the path the user gave (the package links to rules/)
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 

@@ -1,0 +1,36 @@
+"""The shipped knowledge base: every scenario passes, every rule is fired by one, lint is clean."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_cli
+from spinepath.consult import load_knowledge
+from spinepath.lint import lint
+from spinepath.scenarios import load_scenarios, run_all, run_scenario
+
+KB = load_knowledge()
+CASES = [(path, sc) for path in KB.ruleset.scenario_files for sc in load_scenarios(path)]
+
+
+@pytest.mark.parametrize("path, scenario", CASES, ids=[f"{p.stem}:{sc[0]}" for p, sc in CASES])
+def test_scenario(path, scenario):
+    name, line, patient_doc, expect = scenario
+    result = run_scenario(KB, patient_doc.file, name, line, patient_doc, expect)
+    assert result.ok, "\n".join(result.failures)
+
+
+def test_every_rule_fires_in_some_scenario_and_is_spared_in_another():
+    results, covered = run_all(KB)
+    assert sorted(r.id for r in KB.ruleset.rules if r.id not in covered) == []
+    spared = {rid for res in results for rid in (r.id for r in KB.ruleset.rules) if rid not in res.fired}
+    assert sorted(r.id for r in KB.ruleset.rules if r.id not in spared) == []
+
+
+def test_lint_is_clean():
+    assert [str(d) for d in lint(KB.ruleset, run_all(KB)[1])] == []
+
+
+def test_rules_commands_exit_zero():
+    for args in (("rules", "test"), ("rules", "lint"), ("rules", "list", "--format", "json")):
+        r = run_cli(*args)
+        assert r.returncode == 0, r.stdout + r.stderr
