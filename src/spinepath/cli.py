@@ -103,7 +103,7 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
     out = _stdout()
     out.print(f"{rule.id} — {rule.title}", style="bold", markup=False)
     out.print(f"defined at {rule.file}:{rule.pos[0]}", style="dim", markup=False)
-    for depth, text, value in evaluate(rule.when, _lookup(ev)).lines:
+    for depth, text, value in evaluate(rule.when, ev.lookup()).lines:
         out.print(f"  {mark[value]} {'  ' * depth}{text}", markup=False)
     verdict = {True: "FIRED", False: "did not fire: a condition is false",
                None: "did not fire: blocked only by unknown data"}[outcome.value]
@@ -120,24 +120,6 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
 def _action(a) -> str:
     return {"recommend": lambda: f"{a.strength} {a.code}", "alert": lambda: f"alert {a.code}",
             "derive": lambda: f"derive derived.{a.code}", "argue": lambda: f"argue {a.stance} {a.code}"}[a.kind]()
-
-
-def _lookup(ev):
-    """The same lookup the evaluation used, rebuilt from its results (for display)."""
-    from .consult import _flatten
-    flat = _flatten(ev.patient.model_dump(mode="json", exclude_none=True))
-
-    def lookup(name):
-        if name.startswith("derived."):
-            key = name.removeprefix("derived.")
-            if key in ev.derived:
-                d = ev.derived[key]
-                return d.value, (d.lacked or (name,)) if d.value is None else ()
-            value, missing = ev.rule_facts.get(key, (None, (name,)))
-            return value, missing or (name,)
-        value = flat.get(name)
-        return value, (name,) if value is None else ()
-    return lookup
 
 
 @schema_app.command("patient")

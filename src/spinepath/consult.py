@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,27 +54,8 @@ def _flatten(data: Any, prefix: str = "", out: dict | None = None) -> dict:
     return out
 
 
-@dataclass
-class Evaluation:
-    """Everything the explanation needs: derived values, per-rule outcomes, firings."""
-
-    patient: Patient
-    derived: dict[str, Derived]
-    rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]]  # fact -> (value, missing)
-    outcomes: dict[str, Outcome]  # three-valued, per rule id
-    fired: list[str]  # rule ids in firing order (durable-rules)
-    knowledge: Knowledge
-    matched: dict[str, dict] = field(default_factory=dict)
-
-
-def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
-    derived = derive_all(patient)
-    data = patient.model_dump(mode="json", exclude_none=True)
-    flat = _flatten(data)
-    rs = kb.ruleset
-    rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]] = {}
-    outcomes: dict[str, Outcome] = {}
-
+def make_lookup(flat: dict, derived: dict[str, Derived], rule_facts: dict):
+    """field -> (value or None, the patient fields that would decide it), for the three-valued evaluation."""
     def lookup(name: str):
         if name.startswith("derived."):
             key = name.removeprefix("derived.")
@@ -85,13 +66,41 @@ def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
             return value, missing or (name,)
         value = flat.get(name)
         return value, (name,) if value is None else ()
+    return lookup
+
+
+@dataclass
+class Evaluation:
+    """Everything the explanation needs: derived values, per-rule outcomes, firings."""
+
+    patient: Patient
+    derived: dict[str, Derived]
+    rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]]  # fact -> (value, missing)
+    outcomes: dict[str, Outcome]  # three-valued, per rule id
+    fired: list[str]  # rule ids in firing order (durable-rules)
+    knowledge: Knowledge
+
+    def lookup(self):
+        flat = _flatten(self.patient.model_dump(mode="json", exclude_none=True))
+        return make_lookup(flat, self.derived, self.rule_facts)
+
+
+def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
+    derived = derive_all(patient)
+    data = patient.model_dump(mode="json", exclude_none=True)
+    flat = _flatten(data)
+    rs = kb.ruleset
+    rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]] = {}
+    outcomes: dict[str, Outcome] = {}
+
+    lookup = make_lookup(flat, derived, rule_facts)
 
     # Three-valued evaluation, stratum by stratum so derived facts are settled before they are read.
     order = kb.compiled.order
     for rule in sorted(rs.rules, key=lambda r: order[r.id]):
-        _settle_facts(rs, outcomes, rule_facts, upto=order[rule.id][0])
+        _settle_facts(rs, outcomes, rule_facts)
         outcomes[rule.id] = evaluate(rule.when, lookup)
-    _settle_facts(rs, outcomes, rule_facts, upto=None)
+    _settle_facts(rs, outcomes, rule_facts)
 
     # The engine's run; derived facts for later strata come from its own firings.
     base = build_fact(data, {k: d.value for k, d in derived.items()}, kb.list_fields)
@@ -116,7 +125,8 @@ def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
     return Evaluation(patient, derived, rule_facts, outcomes, fired, kb)
 
 
-def _settle_facts(rs: Ruleset, outcomes, rule_facts, upto):
+def _settle_facts(rs: Ruleset, outcomes, rule_facts):
+    """Fix each rule-derived fact once every rule that can derive it has been evaluated."""
     for fact, rids in rs.derived_facts.items():
         if fact in rule_facts or not all(r in outcomes for r in rids):
             continue
