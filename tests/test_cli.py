@@ -61,3 +61,22 @@ def test_markdown_has_every_section(write):
     r = run_cli("consult", str(write("p.yaml", EMERGENCY)), "--format", "markdown", "--trace")
     for heading in ("## Alerts", "## Derived staging", "## Pathway", "## Missing data", "## Trace", "## References"):
         assert heading in r.stdout
+
+
+def test_an_engine_failure_is_an_internal_error_with_exit_1(write, monkeypatch, capsys):
+    import sys
+
+    import pytest
+
+    from spinepath import cli, consult
+    from spinepath.engine import InternalError
+
+    def broken(*a, **k):
+        raise InternalError("a rule action failed inside the engine: boom")
+    monkeypatch.setattr(consult, "consult", broken)
+    monkeypatch.setattr(sys, "argv", ["spinepath", "consult", str(write("p.yaml", EMERGENCY))])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "boom" in err and "Traceback" not in err
