@@ -110,3 +110,10 @@ def test_many_simultaneously_true_rules_do_not_hit_the_engine_stack(tmp_path):
     (root / "many.rules.yaml").write_text("\n".join(rules) + "\n")
     result = consult(parse_patient(BASE.format(age=40, hist="chordoma")), root)
     assert len(result["trace"]) == 150
+
+
+def test_avoiding_one_regimen_does_not_conflict_with_recommending_another():
+    result, fired = run(BASE.format(age=40, hist="osteosarcoma"))
+    assert {"T-10", "T-11"} <= set(fired)
+    assert not any(a["code"] == "conflicting_recommendations" and "adjuvant_chemotherapy" in a["message"]
+                   for a in result["alerts"])

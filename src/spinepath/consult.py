@@ -256,13 +256,18 @@ def _action_text(a) -> str:
 
 
 def _conflicts(recs: list[dict]) -> list[dict]:
+    """Advice for and against the same thing. An `avoid` with its own details (say, one regimen)
+    only contradicts advice with those same details, or advice that names none."""
+    def clash(pro, contra):
+        return not contra["details"] or not pro["details"] or pro["details"] == contra["details"]
     out = []
     by_code: dict[str, list[dict]] = {}
     for r in recs:
         by_code.setdefault(r["intervention"], []).append(r)
     for code, items in sorted(by_code.items()):
-        pro = [r for r in items if r["strength"] != "avoid"]
         contra = [r for r in items if r["strength"] == "avoid" and "blocked" not in r]
+        pro = [r for r in items if r["strength"] != "avoid" and any(clash(r, c) for c in contra)]
+        contra = [c for c in contra if any(clash(p, c) for p in pro)]
         if pro and contra:
             out.append({"code": "conflicting_recommendations", "severity": "warning",
                         "message": f"{code}: {', '.join(sorted(r['rule'] for r in pro))} propose it, "
