@@ -11,7 +11,7 @@ from .compile import Compiled, compile_ruleset
 from .derive import CONTRACT_KEYS, SPECS, derive_all
 from .derive.base import Derived
 from .engine import Engine, InternalError, build_fact
-from .interventions import NEEDS_HISTOLOGY, PHASES, STRENGTHS
+from .interventions import PHASES, STRENGTHS
 from .patient import Patient
 from .ruleset import Rule, Ruleset, load_ruleset
 from .threevalued import Outcome, evaluate
@@ -28,6 +28,8 @@ class Knowledge:
     compiled: Compiled
     engine: Engine
     list_fields: list[str]
+    # The rules in evaluation order, each with the derived facts that are settled once it is evaluated.
+    plan: list[tuple[Rule, tuple[str, ...]]]
 
 
 @lru_cache(maxsize=4)
@@ -36,7 +38,17 @@ def _knowledge(root: str | None) -> Knowledge:
     compiled = compile_ruleset(ruleset)
     lists = sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and not f.startswith("derived."))
     lists += sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and f.startswith("derived."))
-    return Knowledge(ruleset, compiled, Engine(compiled), lists)
+    return Knowledge(ruleset, compiled, Engine(compiled), lists, _plan(ruleset, compiled))
+
+
+def _plan(rs: Ruleset, compiled: Compiled) -> list[tuple[Rule, tuple[str, ...]]]:
+    """Work done once per knowledge base rather than once per patient (see evaluate_patient)."""
+    rules = sorted(rs.rules, key=lambda r: compiled.order[r.id])
+    position = {r.id: i for i, r in enumerate(rules)}
+    settled_after: list[list[str]] = [[] for _ in rules]
+    for fact, rids in rs.derived_facts.items():
+        settled_after[max(position[r] for r in rids)].append(fact)
+    return [(rule, tuple(facts)) for rule, facts in zip(rules, settled_after)]
 
 
 def load_knowledge(rules_dir: str | Path | None = None) -> Knowledge:
@@ -95,12 +107,13 @@ def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
 
     lookup = make_lookup(flat, derived, rule_facts)
 
-    # Three-valued evaluation, stratum by stratum so derived facts are settled before they are read.
+    # Three-valued evaluation, stratum by stratum so derived facts are settled before they are read:
+    # a fact is fixed right after the last rule that can derive it has been evaluated.
     order = kb.compiled.order
-    for rule in sorted(rs.rules, key=lambda r: order[r.id]):
-        _settle_facts(rs, outcomes, rule_facts)
+    for rule, settled in kb.plan:
         outcomes[rule.id] = evaluate(rule.when, lookup)
-    _settle_facts(rs, outcomes, rule_facts)
+        for fact in settled:
+            _settle(fact, rs.derived_facts[fact], outcomes, rule_facts)
 
     # The engine's run; derived facts for later strata come from its own firings.
     base = build_fact(data, {k: d.value for k, d in derived.items()}, kb.list_fields)
@@ -125,19 +138,16 @@ def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
     return Evaluation(patient, derived, rule_facts, outcomes, fired, kb)
 
 
-def _settle_facts(rs: Ruleset, outcomes, rule_facts):
-    """Fix each rule-derived fact once every rule that can derive it has been evaluated."""
-    for fact, rids in rs.derived_facts.items():
-        if fact in rule_facts or not all(r in outcomes for r in rids):
-            continue
-        values = [outcomes[r].value for r in rids]
-        if True in values:
-            rule_facts[fact] = (True, ())
-        elif all(v is False for v in values):
-            rule_facts[fact] = (False, ())
-        else:
-            missing = tuple(dict.fromkeys(m for r in rids if outcomes[r].value is None for m in outcomes[r].missing))
-            rule_facts[fact] = (None, missing)
+def _settle(fact: str, rids: list[str], outcomes, rule_facts):
+    """Fix a rule-derived fact from the outcomes of every rule that can derive it."""
+    values = [outcomes[r].value for r in rids]
+    if True in values:
+        rule_facts[fact] = (True, ())
+    elif all(v is False for v in values):
+        rule_facts[fact] = (False, ())
+    else:
+        missing = tuple(dict.fromkeys(m for r in rids if outcomes[r].value is None for m in outcomes[r].missing))
+        rule_facts[fact] = (None, missing)
 
 
 # ------------------------------------------------------------------------- explain
@@ -199,7 +209,7 @@ def explain(ev: Evaluation) -> dict:
                 rec = {"intervention": a.code, "phase": a.phase, "strength": a.strength,
                        "details": _details(a, ev), "rationale": rule.rationale, "rule": rule.id,
                        "evidence": _evidence(rule, rs)}
-                if histology_unknown and a.code in NEEDS_HISTOLOGY and a.strength != "avoid":
+                if histology_unknown and rs.interventions[a.code].enters_tumor and a.strength != "avoid":
                     alerts.append({"code": "resection_before_histology_blocked", "severity": "critical",
                                    "message": f"{rule.id} would {a.strength.replace('recommended', 'recommend')} "
                                    f"{a.code} while the histology is unknown; spinepath never proposes a resection "

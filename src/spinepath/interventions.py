@@ -14,6 +14,7 @@ class Intervention:
     phases: tuple[str, ...]
     details: tuple[str, ...]
     meaning: str = ""
+    enters_tumor: bool = False  # a resection or a procedure through the tumour: never before histology
 
 
 _CONTRACT = [
@@ -44,8 +45,8 @@ _CONTRACT = [
     ("palliative_care", ("supportive",), ()),
 ]
 
-CONTRACT: dict[str, Intervention] = {c: Intervention(c, p, d) for c, p, d in _CONTRACT}
-
 # Interventions that cut into or through a tumour: never before a tissue diagnosis (GEN-05).
-NEEDS_HISTOLOGY = frozenset({"en_bloc_resection", "intralesional_curettage", "separation_surgery",
-                             "vertebroplasty", "radiofrequency_ablation", "spinal_stabilization"})
+_ENTERS_TUMOR = frozenset({"en_bloc_resection", "intralesional_curettage", "separation_surgery",
+                           "vertebroplasty", "radiofrequency_ablation", "spinal_stabilization"})
+
+CONTRACT: dict[str, Intervention] = {c: Intervention(c, p, d, "", c in _ENTERS_TUMOR) for c, p, d in _CONTRACT}

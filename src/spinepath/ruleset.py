@@ -244,7 +244,8 @@ def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
                     continue
                 if not _CODE.match(str(code)):
                     c.error(p, "schema", f"intervention code {code!r}: expected lower_snake_case")
-                if c.mapping(e, p, ("phases", "details", "meaning"), ("phases", "meaning"), f"intervention {code}"):
+                if c.mapping(e, p, ("phases", "details", "meaning", "enters_tumor"), ("phases", "meaning", "enters_tumor"),
+                             f"intervention {code}"):
                     phases = e.get("phases")
                     if not isinstance(phases, list) or not phases or any(ph not in PHASES for ph in phases):
                         c.error(p + ("phases",), "bad-phase", f"phases: expected a list of {', '.join(PHASES)}", True)
@@ -253,7 +254,12 @@ def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
                     if not isinstance(details, list) or not all(isinstance(d, str) for d in details):
                         c.error(p + ("details",), "schema", "details: expected a list of key names", True)
                         continue
-                    out[code] = Intervention(code, tuple(phases), tuple(details), str(e.get("meaning", "")))
+                    if not isinstance(e.get("enters_tumor"), bool):
+                        c.error(p + ("enters_tumor",), "schema", "enters_tumor: expected true or false (true: never "
+                                "before a tissue diagnosis)", True)
+                        continue
+                    out[code] = Intervention(code, tuple(phases), tuple(details), str(e.get("meaning", "")),
+                                             e["enters_tumor"])
     if c.diags:
         raise InputError(c.diags)
     return out
