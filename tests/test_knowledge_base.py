@@ -34,3 +34,18 @@ def test_rules_commands_exit_zero():
     for args in (("rules", "test"), ("rules", "lint"), ("rules", "list", "--format", "json")):
         r = run_cli(*args)
         assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_knowledge_base_doc_maps_every_decision_point():
+    import re
+
+    from conftest import ROOT, SHARED
+    from spinepath.kbmap import decision_point_map, markdown_table
+    doc = (ROOT / "docs" / "knowledge-base.md").read_text()
+    table = doc.split("<!-- map:start -->\n")[1].split("<!-- map:end -->")[0]
+    assert table == markdown_table(decision_point_map(KB)), "regenerate with: spinepath rules map"
+    pathways = SHARED / "clinical" / "PATHWAYS.md"
+    if pathways.exists():
+        dps = re.findall(r"^#{3,4} ([A-Z]+-\d\d) ", pathways.read_text(), re.M)
+        mapped = {row.split(" | ")[0].strip("| ") for row in table.splitlines()[2:]}
+        assert len(dps) == 98 and sorted(set(dps) - mapped) == []

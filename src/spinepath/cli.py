@@ -192,6 +192,14 @@ def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules dire
     _stdout().print(t)
 
 
+@rules_app.command("map")
+def rules_map(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed).")):
+    """Print the map from PATHWAYS.md decision points to rules and scenario files (Markdown)."""
+    from .consult import load_knowledge
+    from .kbmap import decision_point_map, markdown_table
+    sys.stdout.write(markdown_table(decision_point_map(load_knowledge(directory))))
+
+
 def version_callback(value: bool):
     if value:
         print(f"spinepath {__version__}")
