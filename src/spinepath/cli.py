@@ -6,10 +6,12 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from . import __version__
 from .diagnostics import Diagnostic, InputError
@@ -33,6 +35,7 @@ class Format(str, Enum):
 
 
 def _stdout() -> Console:
+    from rich.console import Console  # imported when needed: JSON output starts faster without it
     return Console(highlight=False, soft_wrap=False)
 
 
@@ -229,3 +232,6 @@ def main() -> None:
         print(f"spinepath: {kind}: {exc}\nThis is a bug in spinepath, not in your file: please report it "
               "with the command you ran (set SPINEPATH_DEBUG=1 for details).", file=sys.stderr)
         sys.exit(1)
+
+
+from . import board_cli  # noqa: E402,F401  (registers brief, teach, cases)

@@ -1,0 +1,225 @@
+"""The tumour-board brief: content drawn from the consult, self-contained safe HTML, A4 print."""
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, patient_text, run_cli
+from spinepath.brief import CASE_SECTIONS, FIELDS, build
+from spinepath.consult import consult
+from spinepath.fields import patient_fields
+from spinepath.patient import parse_patient
+from spinepath.render import brief_html, brief_md
+
+SEED = ROOT / "examples" / "seeds" / "osteosarcoma-acute-compression-before-histology.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Grade 2 conventional chondrosarcoma, extraosseous layers, staged M0: Enneking IB by convention.
+CHONDRO = patient_text(
+    id="cs-brief", age=41,
+    performance={"fit_for_major_surgery": True},
+    lesion={"levels": ["C5", "C6"], "wbb": {"zones": [9, 10], "layers": ["A", "D"]},
+            "pedicles_involved": "unilateral", "vertebral_artery": "unilateral"},
+    diagnosis={"histology": "chondrosarcoma", "subtype": "conventional", "grade": 2},
+    staging={"metastases": "none"},
+    history={"treatments": [{"kind": "surgery", "date": "2011-02", "extent": "subtotal", "margin": "R2",
+                             "specialized_center": False}]})
+
+HOSTILE = patient_text(
+    id='x"><script>alert(1)</script>', age=50,
+    lesion={"levels": ["L2"]},
+    diagnosis={"histology": "unknown"},
+    staging={"metastasis_sites": ["<img src=x onerror=alert(2)>"]},
+    notes="</p><script src=evil.js></script><link rel=stylesheet href=evil.css><style>@import 'x';</style>")
+
+
+def model_for(text: str):
+    patient = parse_patient(text)
+    result = consult(patient)
+    return build(result, patient, "2026-03-04"), result
+
+
+def test_every_patient_field_has_a_label_a_question_and_a_place_in_the_case():
+    placed = {f for _, fields in CASE_SECTIONS for f in fields}
+    for field in patient_fields():
+        assert field in FIELDS, field
+        assert field in placed, field
+
+
+def test_enneking_how_text_comes_from_the_inputs_and_the_result_flags():
+    model, result = model_for(CHONDRO)
+    row = next(r for r in model["staging"] if r["key"] == "enneking_stage")
+    assert row["value"] == result["derived"]["enneking_stage"] == "IB"
+    flag = next(f for f in result["derived"]["flags"] if f["code"] == "grade2_mapping_convention")
+    for part in ("G1 low grade, T2 extracompartmental, M0", "Histology chondrosarcoma", "Grade 2",
+                 "WBB layers A, D", "Distant disease none", flag["message"]):
+        assert part in row["how"], part
+
+
+def test_a_value_that_cannot_be_derived_names_the_data_it_needs():
+    model, result = model_for(patient_text(id="u", age=50, lesion={"levels": ["L2"]},
+                                           diagnosis={"histology": "osteosarcoma"}))
+    row = next(r for r in model["staging"] if r["key"] == "enneking_stage")
+    assert row["value"] == "not known"
+    needed = [m["field"] for m in result["missing"] if "derived.enneking_stage" in m["needed_for"]]
+    assert needed and all(f in row["how"] for f in needed)
+
+
+def test_missing_data_become_questions_naming_field_and_rules():
+    model, result = model_for(patient_text(id="q", age=50, lesion={"levels": ["L2"]},
+                                           diagnosis={"histology": "chondrosarcoma", "grade": 1}))
+    asked = {f for q in model["questions"] for f in q["fields"]}
+    assert asked == {m["field"] for m in result["missing"]}
+    fit = next(m for m in result["missing"] if m["field"] == "performance.fit_for_major_surgery")
+    question = next(q for q in model["questions"] if "performance.fit_for_major_surgery" in q["fields"])
+    assert question["question"].startswith("Is the patient fit for major surgery?")
+    assert question["context"].startswith("performance.fit_for_major_surgery")
+    assert f"decides {fit['rules'][0]}" in question["context"]
+
+
+def test_treatments_are_a_timeline_and_options_keep_rule_and_evidence():
+    model, result = model_for(CHONDRO)
+    assert model["timeline"] == [("2011-02", "surgery", "extent: subtotal; margin: R2; at a specialised centre: no")]
+    shown = [(r["intervention"], r["strength"], b["rule"]) for _, blocks in model["options"]
+             for b in blocks for r in b["items"]]
+    assert sorted(shown) == sorted((r["intervention"], r["strength"], r["rule"]) for r in result["recommendations"])
+    md = brief_md.render(model)
+    for r in result["recommendations"]:
+        assert r["rationale"] in md
+        assert f"[{r['evidence'][0]['ref_id']}]" in md
+    for ref in result["references"]:
+        assert ref["citation"] in md
+
+
+def test_markdown_brief_on_stdout_has_every_section_and_is_stable():
+    outs = set()
+    for _ in range(2):
+        r = run_cli("brief", str(SEED), "--date", "2026-03-04")
+        assert r.returncode == 0, r.stderr
+        outs.add(r.stdout)
+    assert len(outs) == 1
+    text = outs.pop()
+    for part in ("# Tumour board brief: osteosarcoma-acute-compression-before-histology", "## The case",
+                 "## Derived staging", "## Options", "## Open questions for the board", "## References",
+                 "Board date 2026-03-04", "does not replace"):
+        assert part in text, part
+
+
+def test_the_consult_json_stays_free_of_dates():
+    r = run_cli("consult", str(SEED), "--format", "json")
+    assert not re.search(r"20\d\d-\d\d-\d\d", r.stdout)
+
+
+def test_html_written_to_a_file(tmp_path):
+    out = tmp_path / "brief.html"
+    r = run_cli("brief", str(SEED), "-o", str(out), "--date", "2026-03-04")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "Board date 2026-03-04" in html
+    assert "@page { size: A4" in html and "break-inside: avoid" in html
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "brief.pdf"], "expected a file name ending in .md or .html"),
+    (["--date", "4 March"], "expected a date as YYYY-MM-DD"),
+])
+def test_bad_options_exit_2(args, message):
+    r = run_cli("brief", str(SEED), *args)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_html_loads_no_external_resource():
+    model, _ = model_for(CHONDRO)
+    html = brief_html.render(model)
+    for bad in ("http:", "https:", "//", "@import", "<link", "<script", "<img", "<iframe", "url("):
+        assert bad not in html, bad
+    for src in re.findall(r"""src\s*=\s*["']?([^"'\s>]*)""", html):
+        assert src.startswith("data:"), src
+
+
+def test_patient_text_cannot_inject_markup():
+    model, _ = model_for(HOSTILE)
+    html = brief_html.render(model)
+    assert "<script" not in html and "<img" not in html and "<link" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert html.count("<style>") == 1  # only the page's own stylesheet
+
+
+def test_strength_is_a_word_and_a_colour():
+    model, result = model_for(CHONDRO)
+    html = brief_html.render(model)
+    for strength in {r["strength"] for r in result["recommendations"]}:
+        assert re.search(rf'<span class="badge b-{strength}">{strength.upper()}</span>', html)
+        assert re.search(rf"\.b-{strength} {{ background: #[0-9a-f]{{6}}", html)
+
+
+# ------------------------------------------------------------------ rendered in a real browser
+
+def _chromium(tmp_path: Path, *args: str) -> None:
+    profile = tmp_path / "profile"
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={profile}", *args]
+    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _png_pixels(data: bytes) -> tuple[int, int, int, bytes]:
+    """(width, height, bytes per pixel, unfiltered pixel rows) of an 8-bit RGB/RGBA PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    assert depth == 8 and colour in (2, 6)
+    bpp = 3 if colour == 2 else 4
+    idat, pos = b"", 8
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw, stride, out, prev = zlib.decompress(idat), width * bpp, bytearray(), bytearray(width * bpp)
+    for y in range(height):
+        f, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = row[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                row[i] = (row[i] + a) & 255
+            elif f == 2:
+                row[i] = (row[i] + b) & 255
+            elif f == 3:
+                row[i] = (row[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        out += row
+        prev = row
+    return width, height, bpp, bytes(out)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+def test_chromium_renders_a_non_blank_page_and_prints_a4(tmp_path):
+    page = tmp_path / "brief.html"
+    assert run_cli("brief", str(SEED), "-o", str(page), "--date", "2026-03-04").returncode == 0
+    shot, pdf = tmp_path / "brief.png", tmp_path / "brief.pdf"
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1240,1754", page.as_uri())
+    _chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
+    width, height, bpp, pixels = _png_pixels(shot.read_bytes())
+    assert (width, height) == (1240, 1754)
+    dark = sum(1 for i in range(0, len(pixels), bpp * 7) if pixels[i] < 128)
+    assert dark > 2000  # text was drawn, not a blank page
+    red = sum(1 for i in range(0, len(pixels), bpp)
+              if pixels[i] > 150 and pixels[i + 1] < 60 and pixels[i + 2] < 60)
+    assert red > 100  # the AVOID badges keep their colour
+    doc = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", doc))
+    assert 1 <= pages <= 2
+    assert re.search(rb"/MediaBox\s*\[\s*0 0 59[45]\.?\d* 84[12]\.?\d*\s*\]", doc)  # A4 in points
