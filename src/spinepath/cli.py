@@ -235,3 +235,4 @@ def main() -> None:
 
 
 from . import board_cli  # noqa: E402,F401  (registers brief, teach, cases)
+from . import batch_cli  # noqa: E402,F401  (registers batch, synth)

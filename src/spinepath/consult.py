@@ -7,13 +7,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .compile import Compiled, compile_ruleset
+from .compile import Compiled, load_and_compile
 from .derive import CONTRACT_KEYS, SPECS, derive_all
 from .derive.base import Derived
 from .engine import Engine, InternalError, build_fact
 from .interventions import PHASES, STRENGTHS
 from .patient import Patient
-from .ruleset import Rule, Ruleset, load_ruleset
+from .ruleset import Rule, Ruleset
 from .threevalued import Outcome, evaluate
 
 FORMAT = "spinepath.consult/1"
@@ -34,8 +34,7 @@ class Knowledge:
 
 @lru_cache(maxsize=4)
 def _knowledge(root: str | None) -> Knowledge:
-    ruleset = load_ruleset(root)
-    compiled = compile_ruleset(ruleset)
+    ruleset, compiled = load_and_compile(root)  # load_ruleset + compile_ruleset, cached across runs
     lists = sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and not f.startswith("derived."))
     lists += sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and f.startswith("derived."))
     return Knowledge(ruleset, compiled, Engine(compiled), lists, _plan(ruleset, compiled))

@@ -28,6 +28,7 @@ MAX_EXPANDED_NODES = 50_000
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+_STR = _CORE + "str"
 
 
 class _Resolver(yaml.resolver.Resolver):
@@ -213,6 +214,8 @@ def load_text(file: str, text: str) -> Document:
             return out
         if isinstance(n, yaml.SequenceNode):
             return [build(item, path + (i,)) for i, item in enumerate(n.value)]
+        if n.tag == _STR:  # most scalars: what SafeConstructor.construct_yaml_str returns, without its overhead
+            return n.value
         try:
             return constructor.construct_object(n, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:

@@ -1,0 +1,237 @@
+"""spinepath benchmark: prints figures measured in one run on this machine (not a test).
+
+    python bench/run.py                  # cold start, batch throughput on 10,000 patients, ruleset load
+    python bench/run.py --memory 100000  # also: RSS after 1,000 and after 100,000 consults in one process
+
+See bench/README.md for what each figure means and the targets.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
+FLOOR_IMPORTS = "import typer, rich, yaml, pydantic, durable.engine"
+TARGETS = {"cold": 1.3, "batch": 0.5, "scaling": 1.8, "memory": 1.10}
+
+
+def machine() -> list[str]:
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), model)
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    from importlib.metadata import version
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return [f"nproc {usable} (cpu_count {os.cpu_count()}), CPU {model}",
+            f"Python {platform.python_version()} ({sys.executable}), {platform.platform()}",
+            f"spinepath {version('spinepath')}, durable-rules {version('durable-rules')}, "
+            f"pydantic {version('pydantic')}, PyYAML {version('PyYAML')}",
+            f"load average at start: {load}"]
+
+
+def command() -> str:
+    """The installed `spinepath` of this interpreter's environment."""
+    beside = Path(sys.executable).parent / "spinepath"
+    found = str(beside) if beside.exists() else shutil.which("spinepath")
+    if not found:
+        sys.exit("bench: no installed `spinepath` command (pip install -e . first)")
+    return found
+
+
+def timed(cmd: list[str], env: dict | None = None, stdout=subprocess.DEVNULL) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child) for one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, stdout=stdout, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else "MET" if ok else "NOT MET"
+
+
+def cold_start(exe: str, runs: int) -> dict:
+    consult = [exe, "consult", str(SEED), "--format", "json"]
+    floor = [sys.executable, "-c", FLOOR_IMPORTS]
+    no_cache = dict(os.environ, SPINEPATH_NO_CACHE="1")
+    cases = {"consult": (consult, None), "consult, no rules cache": (consult, no_cache), "import floor": (floor, None)}
+    for cmd, env in cases.values():  # warm the OS file cache and the rules cache
+        timed(cmd, env)
+    samples: dict[str, list] = {name: [] for name in cases}
+    for _ in range(runs):  # interleaved, so that a busy moment hits every case alike
+        for name, (cmd, env) in cases.items():
+            samples[name].append(timed(cmd, env))
+    return {name: (statistics.median(w for w, _ in s), statistics.median(c for _, c in s))
+            for name, s in samples.items()}
+
+
+def parse_floor(files: list[Path]) -> tuple[float, float]:
+    import yaml
+    start, cpu = time.perf_counter(), time.process_time()
+    for path in files:
+        with open(path, "rb") as f:
+            yaml.load(f, Loader=yaml.CSafeLoader)
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def machine_scaling(work: int = 2_000_000, repeats: int = 5) -> float:
+    """How much faster 2 processes run a pure-Python loop than 1 (median of a few tries): the
+    ceiling for --jobs 2 on this machine (two vCPUs that share one core give far less than 2)."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    ratios = []
+    with ctx.Pool(2) as pool:
+        pool.map(_spin, [1000, 1000])  # start the workers outside the timing
+        for _ in range(repeats):
+            start = time.perf_counter()
+            pool.map(_spin, [work])
+            one = time.perf_counter() - start
+            start = time.perf_counter()
+            pool.map(_spin, [work, work], chunksize=1)
+            ratios.append(2 * one / (time.perf_counter() - start))
+    return statistics.median(ratios)
+
+
+def batch_run(exe: str, folder: Path, jobs: int, out: Path) -> tuple[float, float, str]:
+    wall, cpu = timed([exe, "batch", str(folder), "--jobs", str(jobs), "-o", str(out)])
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    out.unlink()
+    return wall, cpu, digest
+
+
+def ruleset_load(runs: int) -> dict:
+    from spinepath.compile import compile_ruleset, load_and_compile
+    from spinepath.engine import Engine
+    from spinepath.ruleset import default_rules_dir, load_ruleset
+    times: dict[str, list[float]] = {"load and check the YAML rules": [], "compile to durable-rules JSON": [],
+                                     "build the durable-rules Host": [], "load + compile from the cache": []}
+    load_and_compile(None)  # writes the cache entry if there is none
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        rs = load_ruleset(default_rules_dir())
+        t1 = time.perf_counter()
+        compiled = compile_ruleset(rs)
+        t2 = time.perf_counter()
+        Engine(compiled)
+        t3 = time.perf_counter()
+        load_and_compile(None)
+        t4 = time.perf_counter()
+        for name, t in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            times[name].append(t)
+    return {"rules": len(rs.rules), "rulesets": sum(len(s) for s in compiled.strata),
+            **{name: statistics.median(v) for name, v in times.items()}}
+
+
+MEMORY_SCRIPT = r"""
+import json, sys, time
+from spinepath import synth
+from spinepath.consult import consult
+from spinepath.patient import parse_patient
+
+def rss_kib():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+
+patients = [parse_patient(synth.patient_text(7, i)) for i in range(1, 25)]
+total, marks, start = int(sys.argv[1]), {}, time.perf_counter()
+for n in range(1, total + 1):
+    consult(patients[n % len(patients)])
+    if n in (1000, total) or n % 10000 == 0:
+        marks[n] = rss_kib()
+print(json.dumps({"marks": marks, "seconds": time.perf_counter() - start}))
+"""
+
+
+def memory(total: int) -> dict:
+    import json
+    r = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(total)], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--patients", type=int, default=10_000, help="synthetic patients for the batch figures")
+    ap.add_argument("--runs", type=int, default=9, help="runs per cold-start case (median)")
+    ap.add_argument("--memory", type=int, default=0, metavar="N", help="also measure RSS over N consults (>= 1000)")
+    args = ap.parse_args()
+    exe = command()
+    print("== machine")
+    for line in machine():
+        print("  " + line)
+
+    print(f"\n== 1. cold start, median of {args.runs} runs (wall s / CPU s)")
+    cold = cold_start(exe, args.runs)
+    for name, (wall, cpu) in cold.items():
+        print(f"  {name:28s} {wall:6.3f} / {cpu:6.3f}")
+    ratio, cpu_ratio = (cold["consult"][i] / cold["import floor"][i] for i in (0, 1))
+    print(f"  consult / floor: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU; target <= {TARGETS['cold']}x: "
+          f"{verdict(ratio <= TARGETS['cold'])}")
+
+    with tempfile.TemporaryDirectory(prefix="spinepath-bench-") as tmp:
+        folder = Path(tmp) / "patients"
+        wall, _ = timed([exe, "synth", str(args.patients), "-o", str(folder), "--seed", "2026"])
+        files = sorted(folder.glob("*.yaml"))
+        print(f"\n== 2. batch throughput, {len(files)} synthetic patients (synth wrote them in {wall:.1f} s)")
+        pw, pc = parse_floor(files)
+        floor_rate = len(files) / pw
+        print(f"  parse only (PyYAML CSafeLoader), 1 core: {floor_rate:8.0f} patients/s  ({pw:.1f} s, CPU {pc:.1f} s)")
+        rates, digests = {}, {}
+        for jobs in (1, 2):
+            bw, bc, digests[jobs] = batch_run(exe, folder, jobs, Path(tmp) / "out.jsonl")
+            rates[jobs] = len(files) / bw
+            print(f"  spinepath batch --jobs {jobs}:           {rates[jobs]:8.0f} patients/s  ({bw:.1f} s, "
+                  f"CPU {bc:.1f} s, {bc / len(files) * 1000:.2f} ms CPU per patient)")
+        share = rates[1] / floor_rate
+        print(f"  --jobs 1 / parse floor: {share:.3f}; target >= {TARGETS['batch']}: "
+              f"{verdict(share >= TARGETS['batch'])}")
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        scaling = rates[2] / rates[1]
+        print(f"  --jobs 2 / --jobs 1: {scaling:.2f}x; target >= {TARGETS['scaling']}x: "
+              f"{verdict(scaling >= TARGETS['scaling'] if usable >= 2 else None)}")
+        if usable >= 2:
+            print(f"  (this machine: a pure-Python loop runs {machine_scaling():.2f}x faster on 2 processes than on 1)")
+        print(f"  output of --jobs 1 and --jobs 2 identical: {digests[1] == digests[2]}")
+
+    print("\n== 3. knowledge base, in this process (median of 5)")
+    kb = ruleset_load(5)
+    print(f"  {kb.pop('rules')} rules in {kb.pop('rulesets')} durable rulesets")
+    for name, seconds in kb.items():
+        print(f"  {name:32s} {seconds * 1000:7.1f} ms")
+
+    if args.memory:
+        total = max(args.memory, 1000)
+        print(f"\n== 4. resident memory over {total} consults in one process")
+        m = memory(total)
+        marks = {int(k): v for k, v in m["marks"].items()}
+        for n, kib in sorted(marks.items()):
+            print(f"  after {n:>7d} consults: {kib / 1024:7.1f} MiB")
+        growth = marks[total] / marks[1000]
+        print(f"  {total} / 1000: {growth:.3f}; target <= {TARGETS['memory']}: {verdict(growth <= TARGETS['memory'])}"
+              f"  ({total / m['seconds']:.0f} consults/s)")
+
+
+if __name__ == "__main__":
+    main()
