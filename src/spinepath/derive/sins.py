@@ -62,17 +62,20 @@ def sins_category(sins) -> Derived:
     return Derived(None, lacking)
 
 
-def sins_min(sins) -> Derived:
+def _bound(sins, index: int) -> Derived:
     total = sins_total(sins)
     if total.known:
         return total
-    low, _, lacking = sins_bounds(sins)
-    return Derived(low, lacking) if len(lacking) < 6 else Derived(None, lacking)
+    bounds = sins_bounds(sins)
+    lacking = bounds[2]
+    return Derived(bounds[index], lacking) if len(lacking) < 6 else Derived(None, lacking)
+
+
+def sins_min(sins) -> Derived:
+    """Lowest total the unknown components allow (lets a certain >= 7 or >= 13 fire, MECH-04)."""
+    return _bound(sins, 0)
 
 
 def sins_max(sins) -> Derived:
-    total = sins_total(sins)
-    if total.known:
-        return total
-    _, high, lacking = sins_bounds(sins)
-    return Derived(high, lacking) if len(lacking) < 6 else Derived(None, lacking)
+    """Highest total the unknown components allow (a certain <= 6 is stable)."""
+    return _bound(sins, 1)
