@@ -50,7 +50,7 @@ def test_bad_patient_file(name, write):
     assert text in r.stderr, r.stderr
 
 
-def test_sixty_megabyte_file_fails_fast(write, tmp_path):
+def test_sixty_megabyte_file_fails_fast(tmp_path):
     path = tmp_path / "huge.yaml"
     with path.open("wb") as fh:
         fh.write(b"id: t\nnotes: '")

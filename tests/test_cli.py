@@ -43,7 +43,7 @@ def test_explain_a_rule_condition_by_condition(write):
     assert r.returncode == 2 and "no rule 'GEN-99'" in r.stderr
 
 
-def test_schema_is_draft7_and_validates_examples(write):
+def test_schema_is_draft7_and_validates_a_patient():
     import jsonschema
     import yaml
     r = run_cli("schema", "patient")

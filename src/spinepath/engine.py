@@ -7,7 +7,6 @@ InternalError (exit 1). See ../shared/notes/durable-rules.md §1 and §8.
 from __future__ import annotations
 
 import itertools
-import json
 import warnings
 from typing import Any
 

@@ -1,6 +1,7 @@
 """What a rule condition may read: every patient-file field and every derived value, typed."""
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from typing import Literal, Union, get_args, get_origin
 
@@ -26,8 +27,9 @@ NOT_FOR_RULES = {"notes", "history.treatments", "id", "format", "staging.metasta
 
 
 def _unwrap(annotation):
-    args = [a for a in get_args(annotation) if a is not type(None)] if get_origin(annotation) is Union \
-        or str(get_origin(annotation)) == "<class 'types.UnionType'>" else [annotation]
+    """`X | None` and `Annotated[X, ...]` -> X."""
+    union = get_origin(annotation) in (Union, types.UnionType)
+    args = [a for a in get_args(annotation) if a is not type(None)] if union else [annotation]
     a = args[0] if args else annotation
     while hasattr(a, "__metadata__"):  # Annotated
         a = get_args(a)[0]

@@ -3,7 +3,7 @@ exercises, and evidence that is thin. Loading already refuses unknown fields, co
 from __future__ import annotations
 
 from .diagnostics import Diagnostic
-from .ruleset import Cond, Rule, Ruleset
+from .ruleset import Cond, Ruleset
 
 NUMERIC_BOUNDS = {"age": (0, 120), "performance.karnofsky": (0, 100), "performance.ecog": (0, 5),
                   "lesion.tomita_type": (1, 7), "lesion.sins.total": (0, 18), "diagnosis.grade": (1, 3),

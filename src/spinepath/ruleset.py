@@ -141,7 +141,7 @@ def _kind(v) -> str:
             bool: f"{v}", int: f"the number {v}", float: f"the number {v}", type(None): "nothing"}.get(type(v), repr(v))
 
 
-def _load_yaml(path: Path, root: Path) -> Document:
+def _load_yaml(path: Path) -> Document:
     doc = load_path(path, MAX_RULES_FILE_BYTES)
     doc.file = _display(path)
     return doc
@@ -201,7 +201,7 @@ def _load_meta(path: Path, root: Path) -> tuple[str, str]:
     if not path.exists():
         raise InputError([Diagnostic(_display(path), 0, 0, "io", "missing: every rules directory needs ruleset.yaml "
                                      "with name and version")])
-    doc = _load_yaml(path, root)
+    doc = _load_yaml(path)
     c = _Checker(doc)
     if c.mapping(doc.data, (), ("name", "version"), ("name", "version"), "ruleset.yaml"):
         name = c.text(doc.data.get("name"), ("name",), "name")
@@ -214,7 +214,7 @@ def _load_meta(path: Path, root: Path) -> tuple[str, str]:
 def _load_references(path: Path, root: Path) -> dict[str, dict]:
     if not path.exists():
         raise InputError([Diagnostic(_display(path), 0, 0, "io", "missing: the bibliography of the rules")])
-    doc = _load_yaml(path, root)
+    doc = _load_yaml(path)
     c = _Checker(doc)
     out = {}
     if c.mapping(doc.data, (), ("references",), ("references",), "references.yaml"):
@@ -231,7 +231,7 @@ def _load_references(path: Path, root: Path) -> dict[str, dict]:
 
 
 def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
-    doc = _load_yaml(path, root)
+    doc = _load_yaml(path)
     c = _Checker(doc)
     out = {}
     if c.mapping(doc.data, (), ("interventions",), ("interventions",), "interventions.yaml"):
@@ -266,7 +266,7 @@ def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
 
 
 def _load_rules_file(path, root, fields, references, interventions) -> list[tuple[Rule, Document]]:
-    doc = _load_yaml(path, root)
+    doc = _load_yaml(path)
     c = _Checker(doc)
     out = []
     if c.mapping(doc.data, (), ("rules",), ("rules",), "a rules file"):

@@ -394,7 +394,7 @@ def _metastases(rng: random.Random, histology: str, scenario: str) -> dict:
 
 # ------------------------------------------------------------------------------- assembly
 
-def _scenario_and_histology(rng: random.Random, index: int) -> tuple[str, str]:
+def _scenario_and_histology(index: int) -> tuple[str, str]:
     scenario = SCENARIOS[(index - 1) % len(SCENARIOS)]
     options = SCENARIO_HISTOLOGIES.get(scenario, KNOWN)
     histology = options[((index - 1) // len(SCENARIOS)) % len(options)]
@@ -463,7 +463,7 @@ def _preferences(rng: random.Random, scenario: str) -> dict:
 def patient_doc(seed: int, index: int) -> tuple[str, dict]:
     """(scenario, patient document) for patient number `index` (from 1) of a seed."""
     rng = random.Random(f"spinepath-synth:{seed}:{index}")
-    scenario, histology = _scenario_and_histology(rng, index)
+    scenario, histology = _scenario_and_histology(index)
     age = _age(rng, histology, scenario)
     aggressive = histology in MALIGNANT or histology in ("unknown", "lymphoma", "plasmacytoma", "giant_cell_tumor",
                                                          "aneurysmal_bone_cyst", "osteoblastoma")

@@ -59,9 +59,6 @@ else:
             _Resolver.__init__(self)
 
 
-Path_ = tuple  # a path into the document: keys and list indexes
-
-
 @dataclass
 class Document:
     """Plain data plus where each piece stands in the file."""
@@ -96,16 +93,16 @@ def _fail(file: str, mark, message: str, code: str = "yaml"):
     raise InputError([Diagnostic(file, line, col, code, message)])
 
 
-def _expanded_size(node, memo: dict, budget: list) -> int:
+def _expanded_size(node, memo: dict) -> int:
     key = id(node)
     if key in memo:
         size = memo[key]
     else:
         size = 1
         if isinstance(node, yaml.SequenceNode):
-            size += sum(_expanded_size(child, memo, budget) for child in node.value)
+            size += sum(_expanded_size(child, memo) for child in node.value)
         elif isinstance(node, yaml.MappingNode):
-            size += sum(_expanded_size(k, memo, budget) + _expanded_size(v, memo, budget)
+            size += sum(_expanded_size(k, memo) + _expanded_size(v, memo)
                         for k, v in node.value)
         memo[key] = size
     return size
@@ -180,7 +177,7 @@ def load_text(file: str, text: str) -> Document:
     if node is None:
         raise InputError([Diagnostic(file, 1, 1, "empty", "file is empty: expected a YAML mapping")])
     memo: dict = {}
-    if _expanded_size(node, memo, []) > MAX_EXPANDED_NODES:
+    if _expanded_size(node, memo) > MAX_EXPANDED_NODES:
         _fail(file, node.start_mark,
               f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases "
               "(an alias bomb?): write the values out instead of using anchors", "alias-bomb")
