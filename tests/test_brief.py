@@ -71,16 +71,15 @@ def test_a_value_that_cannot_be_derived_names_the_data_it_needs():
     assert needed and all(f in row["how"] for f in needed)
 
 
-def test_missing_data_become_questions_naming_field_and_rules():
+def test_open_questions_are_the_ranked_questions_with_their_effects():
     model, result = model_for(patient_text(id="q", age=50, lesion={"levels": ["L2"]},
                                            diagnosis={"histology": "chondrosarcoma", "grade": 1}))
-    asked = {f for q in model["questions"] for f in q["fields"]}
-    assert asked == {m["field"] for m in result["missing"]}
-    fit = next(m for m in result["missing"] if m["field"] == "performance.fit_for_major_surgery")
-    question = next(q for q in model["questions"] if "performance.fit_for_major_surgery" in q["fields"])
-    assert question["question"].startswith("Is the patient fit for major surgery?")
-    assert question["context"].startswith("performance.fit_for_major_surgery")
-    assert f"decides {fit['rules'][0]}" in question["context"]
+    assert result["questions"], "a sparse file must have questions"
+    assert [q["fields"][0] for q in model["questions"]] == [q["field"] for q in result["questions"]][:len(model["questions"])]
+    first, ranked = model["questions"][0], result["questions"][0]
+    assert first["question"] == ranked["text"]
+    changed = next(a for a in ranked["answers"] if a["changes"])
+    assert changed["label"] in first["context"] and changed["changes"][0]["intervention"] in first["context"]
 
 
 def test_treatments_are_a_timeline_and_options_keep_rule_and_evidence():

@@ -27,7 +27,7 @@ def test_text_view_shows_alerts_first_and_strength_words(write):
     r = run_cli("consult", str(write("p.yaml", EMERGENCY)), env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert out.index("ALERTS") < out.index("Derived staging") < out.index("Pathway")
+    assert out.index("ALERTS") < out.index("Pathway") < out.index("Derived staging")
     assert "RECOMMENDED" in out and "AVOID" in out
     assert "does not replace" in out
 
@@ -58,9 +58,12 @@ def test_schema_is_draft7_and_validates_a_patient():
 
 
 def test_markdown_has_every_section(write):
-    r = run_cli("consult", str(write("p.yaml", EMERGENCY)), "--format", "markdown", "--trace")
-    for heading in ("## Alerts", "## Derived staging", "## Pathway", "## Missing data", "## Trace", "## References"):
-        assert heading in r.stdout
+    r = run_cli("consult", str(write("p.yaml", EMERGENCY)), "--format", "markdown", "--trace", "--all")
+    headings = ("## Alerts", "## Pathway", "## Derived staging", "## Missing data", "## Trace", "## References")
+    positions = [r.stdout.index(h) for h in headings]
+    assert positions == sorted(positions)
+    short = run_cli("consult", str(write("p.yaml", EMERGENCY)), "--format", "markdown").stdout
+    assert "## Missing data" not in short and "## Trace" not in short
 
 
 def test_an_engine_failure_is_an_internal_error_with_exit_1(write, monkeypatch, capsys):

@@ -228,3 +228,37 @@ def test_neuro_emergency(deficit, progression, grade, expected):
 def test_workup(done, missing):
     assert workup.workup_missing(done).value == missing
     assert workup.workup_complete(done).value == (None if missing is None else not missing)
+
+
+class _Recorder:
+    """A patient that records every field a calculator reads."""
+
+    def __init__(self, obj, prefix, seen):
+        self._obj, self._prefix, self._seen = obj, prefix, seen
+
+    def __getattr__(self, name):
+        from pydantic import BaseModel
+        value = getattr(self._obj, name)
+        path = f"{self._prefix}{name}"
+        if isinstance(value, BaseModel):
+            return _Recorder(value, path + ".", self._seen)
+        self._seen.add(path)
+        return value
+
+
+def _full_patients():
+    from spinepath.patient import parse_patient
+    from tests.conftest import EXAMPLES
+    return [parse_patient(p.read_text(), str(p)) for p in EXAMPLES]
+
+
+def test_each_derived_value_declares_every_patient_field_it_reads():
+    from spinepath.derive import SPECS
+    patients = _full_patients()
+    for name, spec in SPECS.items():
+        seen: set[str] = set()
+        for p in patients:
+            spec.compute(_Recorder(p, "", seen))
+        undeclared = {f for f in seen if not any(f == i or i.startswith(f + ".") for i in spec.inputs)}
+        assert not undeclared, f"derived.{name} reads {undeclared} but declares only {spec.inputs}"
+        assert spec.inputs, name

@@ -10,65 +10,56 @@ from typing import Any
 
 from .derive.base import get
 from .patient import Patient
-from .render import DERIVED_LABELS, PHASE_TITLES, grouped_by_phase, grouped_missing, words
+from .render import (DERIVED_LABELS, PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional,
+                     words)
 
-# Label and open-board question for every patient field a rule or a calculator can read.
-FIELDS: dict[str, tuple[str, str]] = {
-    "age": ("Age (years)", "How old is the patient?"),
-    "sex": ("Sex", "What is the patient's sex?"),
-    "performance.karnofsky": ("Karnofsky", "What is the Karnofsky performance status?"),
-    "performance.ecog": ("ECOG", "What is the ECOG performance status?"),
-    "performance.fit_for_major_surgery": ("Fit for major surgery", "Is the patient fit for major surgery?"),
-    "care_setting.specialized_center": ("Managed at a specialised centre",
-                                        "Is the patient managed at a specialised spine-oncology centre?"),
-    "care_setting.tumor_board_reviewed": ("Already discussed by a tumour board",
-                                          "Has a multidisciplinary tumour board already discussed the case?"),
-    "preferences.accepts_root_sacrifice": ("Accepts nerve-root sacrifice",
-                                           "Does the patient accept the deficits of a planned nerve-root sacrifice?"),
-    "preferences.declines_surgery": ("Declines surgery", "Does the patient decline surgery?"),
-    "presentation.pain": ("Pain", "Is the pain mechanical, non-mechanical, or absent?"),
-    "presentation.neurology.deficit": ("Neurological deficit", "What is the worst current neurological deficit?"),
-    "presentation.neurology.progression": ("Course of the deficit",
-                                           "Is the deficit stable, progressive, or rapidly progressive (hours to days)?"),
-    "presentation.neurology.asia": ("ASIA grade", "What is the ASIA impairment grade?"),
-    "lesion.levels": ("Levels", "Which vertebral levels are involved?"),
-    "lesion.wbb.zones": ("WBB zones", "Which WBB zones does the tumour involve?"),
-    "lesion.wbb.layers": ("WBB layers", "Which WBB layers does the tumour involve?"),
-    "lesion.tomita_type": ("Tomita type", "What is the Tomita type?"),
-    "lesion.pedicles_involved": ("Pedicles involved", "Are the pedicles involved (none, one side, both)?"),
-    "lesion.vertebral_artery": ("Vertebral artery encased", "Is a vertebral artery encased (none, one, both)?"),
-    "lesion.great_vessels_adherent": ("Aorta / vena cava adherent", "Are the aorta or vena cava adherent to the tumour?"),
-    "lesion.size_cm": ("Largest diameter (cm)", "What is the largest diameter of the lesion?"),
-    "lesion.distance_to_neural_mm": ("Distance to cord / roots (mm)",
-                                     "How far is the lesion from the cord or nerve roots (mm)?"),
-    "lesion.epidural.escc": ("ESCC (Bilsky)", "What is the Bilsky epidural compression (ESCC) grade?"),
-    "lesion.epidural.circumferential": ("Circumferential epidural tumour",
-                                        "Does the epidural tumour surround the dural sac?"),
-    "lesion.sins.total": ("SINS total (given)", "What is the SINS total?"),
-    "lesion.sins.location": ("SINS location", "SINS location?"),
-    "lesion.sins.pain": ("SINS pain", "SINS pain?"),
-    "lesion.sins.bone_lesion": ("SINS bone lesion", "SINS bone lesion?"),
-    "lesion.sins.alignment": ("SINS alignment", "SINS alignment?"),
-    "lesion.sins.collapse": ("SINS collapse", "SINS vertebral body collapse?"),
-    "lesion.sins.posterolateral": ("SINS posterolateral involvement", "SINS posterolateral involvement?"),
-    "diagnosis.histology": ("Histology", "What is the tissue diagnosis (histology)?"),
-    "diagnosis.subtype": ("Subtype", "What is the histological subtype?"),
-    "diagnosis.grade": ("Grade", "What is the histological grade?"),
-    "diagnosis.benign_stage": ("Benign Enneking stage", "Is this benign tumour latent, active or aggressive (S1-S3)?"),
-    "diagnosis.necrosis_percent": ("Necrosis after chemotherapy (%)",
-                                   "How much necrosis did the neoadjuvant chemotherapy achieve?"),
-    "diagnosis.marrow_plasma_cells_percent": ("Marrow clonal plasma cells (%)",
-                                              "What share of the bone marrow are clonal plasma cells?"),
-    "diagnosis.imaging_suspicion": ("Imaging impression", "Does imaging suggest a benign, malignant or indeterminate lesion?"),
-    "diagnosis.biopsy.done": ("Tissue diagnosis exists", "Has a biopsy given a tissue diagnosis?"),
-    "diagnosis.biopsy.method": ("Biopsy method", "How was the tissue obtained?"),
-    "diagnosis.biopsy.at_specialized_center": ("Biopsy by the treating team",
-                                               "Was the biopsy done or planned by the treating specialised team?"),
-    "staging.workup_done": ("Staging done", "Which staging investigations are done (whole-spine MRI, local CT, "
-                            "chest CT, PET-CT or bone scan)?"),
-    "staging.metastases": ("Distant disease", "Is there distant disease (none, solitary, multiple)?"),
-    "staging.metastasis_sites": ("Metastasis sites", "Where are the metastases?"),
-    "history.local_recurrence": ("Local recurrence now", "Is this a local recurrence?"),
+# Label of every patient field the case summary shows (the questions come from the consult).
+FIELDS: dict[str, str] = {
+    "age": "Age (years)",
+    "sex": "Sex",
+    "performance.karnofsky": "Karnofsky",
+    "performance.ecog": "ECOG",
+    "performance.fit_for_major_surgery": "Fit for major surgery",
+    "care_setting.specialized_center": "Managed at a specialised centre",
+    "care_setting.tumor_board_reviewed": "Already discussed by a tumour board",
+    "preferences.accepts_root_sacrifice": "Accepts nerve-root sacrifice",
+    "preferences.declines_surgery": "Declines surgery",
+    "presentation.pain": "Pain",
+    "presentation.neurology.deficit": "Neurological deficit",
+    "presentation.neurology.progression": "Course of the deficit",
+    "presentation.neurology.asia": "ASIA grade",
+    "lesion.levels": "Levels",
+    "lesion.wbb.zones": "WBB zones",
+    "lesion.wbb.layers": "WBB layers",
+    "lesion.tomita_type": "Tomita type",
+    "lesion.pedicles_involved": "Pedicles involved",
+    "lesion.vertebral_artery": "Vertebral artery encased",
+    "lesion.great_vessels_adherent": "Aorta / vena cava adherent",
+    "lesion.size_cm": "Largest diameter (cm)",
+    "lesion.distance_to_neural_mm": "Distance to cord / roots (mm)",
+    "lesion.epidural.escc": "ESCC (Bilsky)",
+    "lesion.epidural.circumferential": "Circumferential epidural tumour",
+    "lesion.sins.total": "SINS total (given)",
+    "lesion.sins.location": "SINS location",
+    "lesion.sins.pain": "SINS pain",
+    "lesion.sins.bone_lesion": "SINS bone lesion",
+    "lesion.sins.alignment": "SINS alignment",
+    "lesion.sins.collapse": "SINS collapse",
+    "lesion.sins.posterolateral": "SINS posterolateral involvement",
+    "diagnosis.histology": "Histology",
+    "diagnosis.subtype": "Subtype",
+    "diagnosis.grade": "Grade",
+    "diagnosis.benign_stage": "Benign Enneking stage",
+    "diagnosis.necrosis_percent": "Necrosis after chemotherapy (%)",
+    "diagnosis.marrow_plasma_cells_percent": "Marrow clonal plasma cells (%)",
+    "diagnosis.imaging_suspicion": "Imaging impression",
+    "diagnosis.biopsy.done": "Tissue diagnosis exists",
+    "diagnosis.biopsy.method": "Biopsy method",
+    "diagnosis.biopsy.at_specialized_center": "Biopsy by the treating team",
+    "staging.workup_done": "Staging done",
+    "staging.metastases": "Distant disease",
+    "staging.metastasis_sites": "Metastasis sites",
+    "history.local_recurrence": "Local recurrence now",
 }
 
 CASE_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -134,10 +125,8 @@ ENNEKING_MEANING = {"IA": "G1 low grade, T1 intracompartmental, M0", "IB": "G1 l
                     "III": "any grade, metastatic (M1)", "S1": "benign, latent", "S2": "benign, active",
                     "S3": "benign, aggressive"}
 
-# Fields whose questions read better as one question when several are missing together.
-GROUP_QUESTIONS = {"lesion.sins.": "Which SINS components apply ({names})?"}
-# A question names at most this many deciding rules, then says how many more there are.
-MAX_RULES_NAMED = 6
+# The brief lists at most this many ranked questions; the consult JSON has them all.
+MAX_QUESTIONS = 10
 
 
 def field_value(patient: Patient, field: str) -> Any:
@@ -155,7 +144,7 @@ def case_sections(patient: Patient) -> list[tuple[str, list[tuple[str, str]]]]:
     """The patient's own findings, section by section; absent keys are left out (listed as questions)."""
     out = []
     for title, fields in CASE_SECTIONS:
-        rows = [(FIELDS[f][0], text(v)) for f in fields if (v := field_value(patient, f)) is not None]
+        rows = [(FIELDS[f], text(v)) for f in fields if (v := field_value(patient, f)) is not None]
         if rows:
             out.append((title, rows))
     return out
@@ -182,7 +171,7 @@ def _input_text(patient: Patient, fields: tuple[str, ...]) -> str:
             if v is not None:
                 parts.append("the treatment history" + ("" if v else " (none so far)"))
         elif v is not None:
-            parts.append(f"{FIELDS[f][0]} {text(v)}")
+            parts.append(f"{FIELDS[f]} {text(v)}")
     return ", ".join(parts)
 
 
@@ -230,32 +219,13 @@ def _staging_row(key, label, value, inputs, flags, result, patient) -> dict:
     return {"key": key, "label": label, "value": shown, "how": "; ".join(how)}
 
 
-def _decides(fields: list[str], needed_for: str, rules: list[str]) -> str:
-    labels = {**DERIVED_LABELS, **{key: label for key, label, _, _ in STAGING_ROWS}}
-    derived = [labels.get(n.removeprefix("derived."), n) for n in needed_for.split("; ") if n.startswith("derived.")]
-    parts = [", ".join(fields)]
-    if rules:
-        named = ", ".join(rules[:MAX_RULES_NAMED])
-        more = len(rules) - MAX_RULES_NAMED
-        parts.append("decides " + named + (f" and {more} more rules" if more > 0 else ""))
-    if derived:
-        parts.append("needed for " + ", ".join(derived))
-    return "; ".join(parts)
-
-
-def _question_text(fields: list[str]) -> str:
-    for prefix, template in GROUP_QUESTIONS.items():
-        if len(fields) > 1 and all(f.startswith(prefix) for f in fields):
-            names = ", ".join(f.removeprefix(prefix).replace("_", " ") for f in fields)
-            return template.format(names=names)
-    return " ".join(FIELDS[f][1] if f in FIELDS else f"What is {f}?" for f in fields)
-
-
 def open_questions(result: dict) -> list[dict]:
-    """The result's missing data as questions for the board, one per group of fields that decide the same."""
-    return [{"question": _question_text(fields), "fields": fields, "rules": rules,
-             "context": _decides(fields, needed_for, rules)}
-            for fields, needed_for, rules in grouped_missing(result["missing"])]
+    """The consult's ranked questions, each with what every answer would change."""
+    out = []
+    for q in result.get("questions", [])[:MAX_QUESTIONS]:
+        effects = [f"{label}: {'; '.join(changes)}" for label, changes in answers_with_changes(q)]
+        out.append({"question": q["text"], "fields": [q["field"]], "context": f"{q['field']} · " + " | ".join(effects)})
+    return out
 
 
 def option_blocks(recommendations: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -288,6 +258,7 @@ def build(result: dict, patient: Patient, date: str) -> dict:
         "other_flags": other_flags,
         "alerts": result["alerts"],
         "options": option_blocks(result["recommendations"]),
+        "provisional": grouped_provisional(result.get("provisional", [])),
         "loose_arguments": result.get("arguments", []),
         "questions": open_questions(result),
         "references": result.get("references", []),

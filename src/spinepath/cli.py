@@ -49,7 +49,9 @@ def _fail(diags: list[Diagnostic]) -> None:
 def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
             format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
             rules: Optional[Path] = RulesOpt,
-            trace: bool = typer.Option(False, "--trace", help="Show the rules in firing order with the facts they matched.")):
+            trace: bool = typer.Option(False, "--trace", help="Show the rules in firing order with the facts they matched."),
+            all_: bool = typer.Option(False, "--all", help="Show every question, the full missing-data table and the "
+                                      "reasons of provisional entries.")):
     """Consult the knowledge base for one patient file."""
     from .consult import consult as run
     from .patient import load_patient
@@ -59,15 +61,38 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
         sys.stdout.write(_json(result))
     elif format is Format.markdown:
         from .render.markdown import render
-        sys.stdout.write(render(result, trace=trace))
+        sys.stdout.write(render(result, trace=trace, all_=all_))
     else:
         from .render.text import render
-        render(result, _stdout(), trace=trace, patient=patient)
+        render(result, _stdout(), trace=trace, patient=patient, all_=all_)
 
 
 def _json(result: dict) -> str:
     from .render import to_json
     return to_json(result)
+
+
+@app.command()
+def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+           set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. staging.metastases=none; lists as "
+                                          "staging.workup_done=ct_chest,mri_whole_spine. Repeat for several fields."),
+           format: Format = typer.Option(Format.text, "--format", "-f", help="Output format (text or json)."),
+           rules: Optional[Path] = RulesOpt):
+    """Consult the file with some fields set, and show what changes."""
+    from .consult import consult_knowledge, load_knowledge
+    from .patient import load_patient
+    from .whatif import apply, diff
+    patient = load_patient(file)
+    kb = load_knowledge(rules)
+    changed, chosen = apply(patient, set_, kb.ruleset.fields)
+    result = diff(consult_knowledge(patient, kb), consult_knowledge(changed, kb), chosen)
+    if format is Format.json:
+        sys.stdout.write(_json(result))
+    elif format is Format.markdown:
+        _fail([Diagnostic("--format", 0, 0, "usage", "whatif prints text or json")])
+    else:
+        from .render.whatif_text import render
+        render(result, _stdout())
 
 
 @app.command()
@@ -115,9 +140,28 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
     out.print(f"\nResult: {verdict}", style="bold", markup=False)
     if outcome.value is None:
         out.print("Data that would decide it: " + ", ".join(outcome.missing), markup=False)
+        out.print(_under_presumptions(patient, kb, rule.id), markup=False)
     out.print("Actions: " + "; ".join(_action(a) for a in rule.then), markup=False)
     out.print("Evidence: " + "; ".join(f"{kb.ruleset.references[e.ref]['short']} ({e.level})" for e in rule.evidence),
               markup=False)
+
+
+def _under_presumptions(patient, kb, rule_id: str) -> str:
+    """What `explain` says of a rule blocked by unknowns: does it hold under the presumptions?"""
+    from .consult import evaluate_patient
+    from .provisional import assumption, rests_on
+    from .render import presumed_text
+    presumptions = kb.ruleset.presumptions
+    ev = evaluate_patient(patient, kb, presumptions)
+    value = ev.outcomes[rule_id].value
+    if value is True:
+        needed = rests_on(kb, patient, ev.inputs.applied, rule_id)
+        lines = [f"  - {presumed_text(assumption(p, kb.ruleset.references))}: {p.question}" for p in needed]
+        return "Under the presumptions it holds (provisional), assuming:\n" + "\n".join(lines)
+    if value is False:
+        return "Under the presumptions it does not hold: a presumed value makes a condition false."
+    return ("Under the presumptions it is still blocked: " + ", ".join(ev.outcomes[rule_id].missing)
+            + " must be known.")
 
 
 def _action(a) -> str:
@@ -137,11 +181,11 @@ def rules_lint(directory: Optional[Path] = typer.Argument(None, help="Rules dire
                strict: bool = typer.Option(True, help="Also report rules that no scenario fires.")):
     """Check ids, references, codes, fields, and conditions that can never be true."""
     from .consult import load_knowledge
-    from .lint import lint
+    from .lint import lint, presumption_findings, wording_findings
     from .scenarios import run_all
     kb = load_knowledge(directory)
     covered = run_all(kb)[1] if strict else None
-    findings = lint(kb.ruleset, covered)
+    findings = sorted(lint(kb.ruleset, covered) + presumption_findings(kb) + wording_findings(kb.ruleset))
     for d in findings:
         print(str(d))
     print(f"{len(kb.ruleset.rules)} rules checked, {len(findings)} finding(s)")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, InputError
+from .presumptions import Presumption, attach as attach_presumptions
 from .ruleset import Cond, Rule, Ruleset, default_rules_dir, load_ruleset
 
 MAX_GROUP_OPS = 15
@@ -238,7 +239,7 @@ def load_and_compile(root: str | None) -> tuple[Ruleset, Compiled]:
         hit = _read_entry(cache, key, directory)
         if hit is not None:
             return hit
-    ruleset = load_ruleset(root)
+    ruleset = attach_presumptions(load_ruleset(root))
     compiled = compile_ruleset(ruleset)
     if key is not None and _cache_key(directory) == key:  # the files did not change while we read them
         _write_entry(cache, key, directory, ruleset, compiled)
@@ -306,7 +307,8 @@ def _cacheable_types() -> dict:
     from .fields import FieldType
     from .interventions import Intervention
     from .ruleset import Action, Evidence
-    return {c.__name__: c for c in (Rule, Cond, Action, Evidence, Intervention, FieldType, Ruleset, Compiled)}
+    return {c.__name__: c for c in (Rule, Cond, Action, Evidence, Intervention, FieldType, Ruleset, Compiled,
+                                          Presumption)}
 
 
 def _encode(x, directory: Path):
@@ -330,7 +332,7 @@ def _encode(x, directory: Path):
         out = {"@": name}
         for f in dataclasses.fields(x):
             out[f.name] = _encode(getattr(x, f.name), directory)
-        if isinstance(x, Rule):  # shown relative to the working folder: recomputed when read
+        if isinstance(x, (Rule, Presumption)):  # shown relative to the working folder: recomputed when read
             rel = Path(os.path.abspath(x.file)).relative_to(os.path.abspath(directory))
             out["file"] = {"@display": rel.as_posix()}
         return out
@@ -338,7 +340,7 @@ def _encode(x, directory: Path):
 
 
 def _decode(text: str, directory: Path):
-    from .ruleset import _display
+    from .ruleset import display_path
     types = _cacheable_types()
 
     def hook(d: dict):
@@ -353,6 +355,6 @@ def _decode(text: str, directory: Path):
         if "@abspath" in d:
             return Path(d["@abspath"])
         if "@display" in d:
-            return _display(directory / d["@display"])
+            return display_path(directory / d["@display"])
         return d
     return json.loads(text, object_hook=hook)

@@ -8,11 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from .compile import Compiled, load_and_compile
-from .derive import CONTRACT_KEYS, SPECS, derive_all
+from .derive import CONTRACT_KEYS, SPECS
 from .derive.base import Derived
 from .engine import Engine, InternalError, build_fact
 from .interventions import PHASES, STRENGTHS
+from .partial import Index, Inputs, build_index, make_lookup, prepare, settle
 from .patient import Patient
+from .presumptions import Presumption
+from .provisional import provisional_entries
+from .questions import rank_questions
 from .ruleset import Rule, Ruleset
 from .threevalued import Outcome, evaluate
 
@@ -30,6 +34,7 @@ class Knowledge:
     list_fields: list[str]
     # The rules in evaluation order, each with the derived facts that are settled once it is evaluated.
     plan: list[tuple[Rule, tuple[str, ...]]]
+    index: Index  # which rules each input reaches (partial re-evaluation)
 
 
 @lru_cache(maxsize=4)
@@ -37,7 +42,7 @@ def _knowledge(root: str | None) -> Knowledge:
     ruleset, compiled = load_and_compile(root)  # load_ruleset + compile_ruleset, cached across runs
     lists = sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and not f.startswith("derived."))
     lists += sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and f.startswith("derived."))
-    return Knowledge(ruleset, compiled, Engine(compiled), lists, _plan(ruleset, compiled))
+    return Knowledge(ruleset, compiled, Engine(compiled), lists, _plan(ruleset, compiled), build_index(ruleset))
 
 
 def _plan(rs: Ruleset, compiled: Compiled) -> list[tuple[Rule, tuple[str, ...]]]:
@@ -55,31 +60,6 @@ def load_knowledge(rules_dir: str | Path | None = None) -> Knowledge:
     return _knowledge(str(Path(rules_dir).resolve()) if rules_dir is not None else None)
 
 
-def _flatten(data: Any, prefix: str = "", out: dict | None = None) -> dict:
-    out = {} if out is None else out
-    if isinstance(data, dict):
-        for k, v in data.items():
-            _flatten(v, f"{prefix}{k}.", out)
-    else:
-        out[prefix[:-1]] = data
-    return out
-
-
-def make_lookup(flat: dict, derived: dict[str, Derived], rule_facts: dict):
-    """field -> (value or None, the patient fields that would decide it), for the three-valued evaluation."""
-    def lookup(name: str):
-        if name.startswith("derived."):
-            key = name.removeprefix("derived.")
-            if key in derived:
-                d = derived[key]
-                return d.value, (d.lacked or (name,)) if d.value is None else ()
-            value, missing = rule_facts.get(key, (None, (name,)))
-            return value, missing or (name,)
-        value = flat.get(name)
-        return value, (name,) if value is None else ()
-    return lookup
-
-
 @dataclass
 class Evaluation:
     """Everything the explanation needs: derived values, per-rule outcomes, firings."""
@@ -90,21 +70,21 @@ class Evaluation:
     outcomes: dict[str, Outcome]  # three-valued, per rule id
     fired: list[str]  # rule ids in firing order (durable-rules)
     knowledge: Knowledge
+    inputs: Inputs  # what the rules read: the facts, plus the presumptions of a provisional pass
 
     def lookup(self):
-        flat = _flatten(self.patient.model_dump(mode="json", exclude_none=True))
-        return make_lookup(flat, self.derived, self.rule_facts)
+        return make_lookup(self.inputs.flat, self.derived, self.rule_facts)
 
 
-def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
-    derived = derive_all(patient)
-    data = patient.model_dump(mode="json", exclude_none=True)
-    flat = _flatten(data)
+def evaluate_patient(patient: Patient, kb: Knowledge, presumptions: tuple[Presumption, ...] = ()) -> Evaluation:
+    """One pass through both evaluators. With presumptions, those whose field is unknown fill it in."""
+    inputs = prepare(patient, presumptions)
+    derived = inputs.derived
     rs = kb.ruleset
     rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]] = {}
     outcomes: dict[str, Outcome] = {}
 
-    lookup = make_lookup(flat, derived, rule_facts)
+    lookup = make_lookup(inputs.flat, derived, rule_facts)
 
     # Three-valued evaluation, stratum by stratum so derived facts are settled before they are read:
     # a fact is fixed right after the last rule that can derive it has been evaluated.
@@ -112,10 +92,10 @@ def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
     for rule, settled in kb.plan:
         outcomes[rule.id] = evaluate(rule.when, lookup)
         for fact in settled:
-            _settle(fact, rs.derived_facts[fact], outcomes, rule_facts)
+            settle(fact, rs.derived_facts[fact], outcomes, rule_facts)
 
     # The engine's run; derived facts for later strata come from its own firings.
-    base = build_fact(data, {k: d.value for k, d in derived.items()}, kb.list_fields)
+    base = build_fact(inputs.data, {k: d.value for k, d in derived.items()}, kb.list_fields)
 
     def fact_for_stratum(s: int, firings):
         hits = {rid for kind, rid in firings if kind == "hit"}
@@ -134,19 +114,7 @@ def evaluate_patient(patient: Patient, kb: Knowledge) -> Evaluation:
     disagree = sorted(({r for r, o in outcomes.items() if o.value is True} ^ set(fired)), key=lambda r: order[r])
     if disagree:
         raise InternalError(f"the rule engine and the explanation disagree on {', '.join(disagree)}")
-    return Evaluation(patient, derived, rule_facts, outcomes, fired, kb)
-
-
-def _settle(fact: str, rids: list[str], outcomes, rule_facts):
-    """Fix a rule-derived fact from the outcomes of every rule that can derive it."""
-    values = [outcomes[r].value for r in rids]
-    if True in values:
-        rule_facts[fact] = (True, ())
-    elif all(v is False for v in values):
-        rule_facts[fact] = (False, ())
-    else:
-        missing = tuple(dict.fromkeys(m for r in rids if outcomes[r].value is None for m in outcomes[r].missing))
-        rule_facts[fact] = (None, missing)
+    return Evaluation(patient, derived, rule_facts, outcomes, fired, kb, inputs)
 
 
 # ------------------------------------------------------------------------- explain
@@ -332,9 +300,10 @@ def _missing(ev: Evaluation) -> list[dict]:
 
 def _references(result: dict, rs: Ruleset) -> list[dict]:
     ids: list[str] = []
-    for r in result["recommendations"]:
+    for r in result["recommendations"] + result.get("provisional", []):
         for e in r["evidence"] + [e for a in r.get("arguments", []) for e in a["evidence"]]:
             ids.append(e["ref_id"])
+        ids.extend(e["ref_id"] for a in r.get("assumes", []) for e in a["evidence"])
     for a in result.get("arguments", []):
         ids.extend(e["ref_id"] for e in a["evidence"])
     for a in result["alerts"]:
@@ -345,5 +314,26 @@ def _references(result: dict, rs: Ruleset) -> list[dict]:
     return [{"ref_id": i, "short": rs.references[i]["short"], "citation": rs.references[i]["citation"]} for i in uniq]
 
 
+def consult_knowledge(patient: Patient, kb: Knowledge, firm: Evaluation | None = None) -> dict:
+    """The firm pathway, the provisional one under the presumptions that apply, and the ranked questions."""
+    firm = firm if firm is not None else evaluate_patient(patient, kb)
+    result = explain(firm)
+    presumptions = kb.ruleset.presumptions
+    provisional = evaluate_patient(patient, kb, presumptions) if presumptions else firm
+    entries = []
+    if provisional.inputs.applied:
+        entries = provisional_entries(kb, patient, result, explain(provisional), provisional.inputs.applied)
+    questions = rank_questions(kb, patient, firm, provisional)
+    ordered = {}
+    for key, value in result.items():
+        ordered[key] = value
+        if key == "recommendations":
+            ordered["provisional"] = entries
+        elif key == "alerts":
+            ordered["questions"] = questions
+    ordered["references"] = _references(ordered, kb.ruleset)
+    return ordered
+
+
 def consult(patient: Patient, rules_dir: str | Path | None = None) -> dict:
-    return explain(evaluate_patient(patient, load_knowledge(rules_dir)))
+    return consult_knowledge(patient, load_knowledge(rules_dir))

@@ -26,7 +26,7 @@ class FieldType:
 NOT_FOR_RULES = {"notes", "history.treatments", "id", "format", "staging.metastasis_sites"}
 
 
-def _unwrap(annotation):
+def unwrap(annotation):
     """`X | None` and `Annotated[X, ...]` -> X."""
     union = get_origin(annotation) in (Union, types.UnionType)
     args = [a for a in get_args(annotation) if a is not type(None)] if union else [annotation]
@@ -37,7 +37,7 @@ def _unwrap(annotation):
 
 
 def _type_of(annotation) -> FieldType | type | None:
-    a = _unwrap(annotation)
+    a = unwrap(annotation)
     if isinstance(a, type) and issubclass(a, BaseModel):
         return a
     if get_origin(a) is Literal:

@@ -70,3 +70,43 @@ def lint(ruleset: Ruleset, covered: set[str] | None = None) -> list[Diagnostic]:
         if covered is not None and rule.id not in covered:
             out.append(Diagnostic(rule.file, *rule.pos, "untested", f"{rule.id} is fired by no scenario"))
     return sorted(out)
+
+
+# Files as sparse as a referral letter with no tissue diagnosis, one per region: the presumptions must
+# never be what lets a resection or a procedure through the tumour through (histology before surgery).
+_PROBE_LEVELS = (["C3"], ["T8"], ["L3"], ["S2"], ["C1", "C2"])
+
+
+def presumption_findings(kb) -> list[Diagnostic]:
+    from .partial import evaluate_rules, fired, prepare
+    from .patient import Patient
+    from .provisional import rests_on
+    rs = kb.ruleset
+    if not rs.presumptions:
+        return []
+    out = set()
+    for levels in _PROBE_LEVELS:
+        for suspicion in (None, "benign", "malignant", "indeterminate"):
+            diagnosis = {"histology": "unknown", **({"imaging_suspicion": suspicion} if suspicion else {})}
+            patient = Patient.model_validate({"id": "probe", "age": 50, "lesion": {"levels": levels},
+                                              "diagnosis": diagnosis})
+            firm = fired(evaluate_rules(kb, prepare(patient)))
+            inputs = prepare(patient, rs.presumptions)
+            for rid in sorted(fired(evaluate_rules(kb, inputs)) - firm):
+                for a in kb.index.rules[rid].then:
+                    if a.kind == "recommend" and a.strength != "avoid" and rs.interventions[a.code].enters_tumor:
+                        for p in rests_on(kb, patient, inputs.applied, rid):
+                            out.add(Diagnostic(p.file, *p.pos, "presumed-resection",
+                                               f"presuming {p.field} lets {rid} {a.strength.replace('ed', '')} "
+                                               f"{a.code} while the histology is unknown"))
+    return sorted(out)
+
+
+def wording_findings(rs) -> list[Diagnostic]:
+    """Every patient field and every derived value a rule can read needs a question a clinician can answer."""
+    from .presumptions import patient_paths
+    from .ruleset import display_path
+    where = display_path(rs.root / "questions.yaml")
+    wanted = list(patient_paths()) + [f for f in rs.fields if f.startswith("derived.")]
+    return [Diagnostic(where, 1, 1, "no-question", f"{f} has no question wording") for f in wanted
+            if f not in rs.questions]

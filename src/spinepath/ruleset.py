@@ -96,6 +96,8 @@ class Ruleset:
     fields: dict[str, FieldType]
     derived_facts: dict[str, list[str]] = field(default_factory=dict)  # fact -> ids of rules deriving it
     scenario_files: list[Path] = field(default_factory=list)
+    presumptions: tuple = ()  # presumptions.Presumption, in file order (attached by presumptions.attach)
+    questions: dict[str, str] = field(default_factory=dict)  # field -> the question a clinician is asked
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -106,7 +108,7 @@ def default_rules_dir() -> Path:
     return Path(str(resources.files("spinepath") / "rules"))
 
 
-class _Checker:
+class Checker:
     """Collects diagnostics for one file instead of stopping at the first."""
 
     def __init__(self, doc: Document):
@@ -119,7 +121,7 @@ class _Checker:
 
     def mapping(self, value, path, allowed, required, what) -> bool:
         if not isinstance(value, dict):
-            self.error(path, "schema", f"{what}: expected a mapping; got {_kind(value)}", True)
+            self.error(path, "schema", f"{what}: expected a mapping; got {kind_of(value)}", True)
             return False
         for key in value:
             if key not in allowed:
@@ -131,23 +133,23 @@ class _Checker:
 
     def text(self, value, path, what) -> str | None:
         if not isinstance(value, str) or not value.strip():
-            self.error(path, "schema", f"{what}: expected non-empty text; got {_kind(value)}", True)
+            self.error(path, "schema", f"{what}: expected non-empty text; got {kind_of(value)}", True)
             return None
         return value.strip()
 
 
-def _kind(v) -> str:
+def kind_of(v) -> str:
     return {dict: "a mapping", list: "a list", str: f"text {v!r}" if isinstance(v, str) else "",
             bool: f"{v}", int: f"the number {v}", float: f"the number {v}", type(None): "nothing"}.get(type(v), repr(v))
 
 
-def _load_yaml(path: Path) -> Document:
+def load_yaml(path: Path) -> Document:
     doc = load_path(path, MAX_RULES_FILE_BYTES)
-    doc.file = _display(path)
+    doc.file = display_path(path)
     return doc
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     try:  # abspath, not resolve: keep the path the user gave (the package links to rules/)
         return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except ValueError:
@@ -199,10 +201,10 @@ def load_ruleset(root: str | Path | None = None) -> Ruleset:
 
 def _load_meta(path: Path, root: Path) -> tuple[str, str]:
     if not path.exists():
-        raise InputError([Diagnostic(_display(path), 0, 0, "io", "missing: every rules directory needs ruleset.yaml "
+        raise InputError([Diagnostic(display_path(path), 0, 0, "io", "missing: every rules directory needs ruleset.yaml "
                                      "with name and version")])
-    doc = _load_yaml(path)
-    c = _Checker(doc)
+    doc = load_yaml(path)
+    c = Checker(doc)
     if c.mapping(doc.data, (), ("name", "version"), ("name", "version"), "ruleset.yaml"):
         name = c.text(doc.data.get("name"), ("name",), "name")
         version = c.text(str(doc.data.get("version", "")), ("version",), "version")
@@ -213,9 +215,9 @@ def _load_meta(path: Path, root: Path) -> tuple[str, str]:
 
 def _load_references(path: Path, root: Path) -> dict[str, dict]:
     if not path.exists():
-        raise InputError([Diagnostic(_display(path), 0, 0, "io", "missing: the bibliography of the rules")])
-    doc = _load_yaml(path)
-    c = _Checker(doc)
+        raise InputError([Diagnostic(display_path(path), 0, 0, "io", "missing: the bibliography of the rules")])
+    doc = load_yaml(path)
+    c = Checker(doc)
     out = {}
     if c.mapping(doc.data, (), ("references",), ("references",), "references.yaml"):
         refs = doc.data["references"]
@@ -231,8 +233,8 @@ def _load_references(path: Path, root: Path) -> dict[str, dict]:
 
 
 def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
-    doc = _load_yaml(path)
-    c = _Checker(doc)
+    doc = load_yaml(path)
+    c = Checker(doc)
     out = {}
     if c.mapping(doc.data, (), ("interventions",), ("interventions",), "interventions.yaml"):
         entries = doc.data["interventions"] or {}
@@ -266,8 +268,8 @@ def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
 
 
 def _load_rules_file(path, root, fields, references, interventions) -> list[tuple[Rule, Document]]:
-    doc = _load_yaml(path)
-    c = _Checker(doc)
+    doc = load_yaml(path)
+    c = Checker(doc)
     out = []
     if c.mapping(doc.data, (), ("rules",), ("rules",), "a rules file"):
         rules = doc.data["rules"]
@@ -283,7 +285,7 @@ def _load_rules_file(path, root, fields, references, interventions) -> list[tupl
     return out
 
 
-def _parse_rule(c: _Checker, raw, path, fields, references, interventions) -> Rule | None:
+def _parse_rule(c: Checker, raw, path, fields, references, interventions) -> Rule | None:
     if not c.mapping(raw, path, RULE_KEYS, ("id", "title", "when", "then", "rationale", "evidence"), "a rule"):
         return None
     before = len(c.diags)
@@ -294,7 +296,7 @@ def _parse_rule(c: _Checker, raw, path, fields, references, interventions) -> Ru
     rationale = c.text(raw.get("rationale"), path + ("rationale",), "rationale")
     when = _parse_cond(c, raw.get("when"), path + ("when",), fields) if "when" in raw else None
     then = _parse_actions(c, raw.get("then"), path + ("then",), fields, interventions) if "then" in raw else ()
-    evidence = _parse_evidence(c, raw.get("evidence"), path + ("evidence",), references) if "evidence" in raw else ()
+    evidence = parse_evidence(c, raw.get("evidence"), path + ("evidence",), references) if "evidence" in raw else ()
     pathway = _id_list(c, raw.get("pathway"), path + ("pathway",), "pathway")
     supersedes = _id_list(c, raw.get("supersedes"), path + ("supersedes",), "supersedes")
     if len(c.diags) > before or when is None:
@@ -314,11 +316,11 @@ def _id_list(c, value, path, what) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _parse_cond(c: _Checker, raw, path, fields) -> Cond | None:
+def _parse_cond(c: Checker, raw, path, fields) -> Cond | None:
     pos = c.doc.value_at(path)
     if not isinstance(raw, dict) or not raw:
         c.error(path, "schema", f"condition: expected a mapping such as {{field: F, equals: V}} or {{all: [...]}}; "
-                f"got {_kind(raw)}", True)
+                f"got {kind_of(raw)}", True)
         return None
     ops = [k for k in raw if k in LEAF_OPS or k in GROUP_OPS]
     unknown = [k for k in raw if k not in LEAF_OPS and k not in GROUP_OPS and k != "field"]
@@ -380,14 +382,14 @@ def _check_value(c, op, value, ftype: FieldType, name, path) -> bool:
             c.error(path, "bad-operator", f"'{op}' compares numbers, but {name} is {ftype.kind}", True)
             return False
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            c.error(path, "bad-value", f"'{op}' on {name}: expected a number; got {_kind(value)}", True)
+            c.error(path, "bad-value", f"'{op}' on {name}: expected a number; got {kind_of(value)}", True)
             return False
         return True
     if op == "contains":
         if ftype.kind != "list":
             c.error(path, "bad-operator", f"'contains' needs a list field, but {name} is {ftype.kind}", True)
             return False
-        return _scalar_ok(c, value, FieldType(ftype.item_kind, ftype.values), name, path)
+        return scalar_ok(c, value, FieldType(ftype.item_kind, ftype.values), name, path)
     if ftype.kind == "list":
         c.error(path, "bad-operator", f"{name} is a list: use 'contains'", True)
         return False
@@ -395,11 +397,11 @@ def _check_value(c, op, value, ftype: FieldType, name, path) -> bool:
         if not isinstance(value, list) or not value:
             c.error(path, "bad-value", f"'in' on {name}: expected a non-empty list of values", True)
             return False
-        return all(_scalar_ok(c, v, ftype, name, path + (i,)) for i, v in enumerate(value))
-    return _scalar_ok(c, value, ftype, name, path)
+        return all(scalar_ok(c, v, ftype, name, path + (i,)) for i, v in enumerate(value))
+    return scalar_ok(c, value, ftype, name, path)
 
 
-def _scalar_ok(c, value, ftype: FieldType, name, path) -> bool:
+def scalar_ok(c, value, ftype: FieldType, name, path) -> bool:
     kind = ftype.kind
     ok = {"bool": isinstance(value, bool),
           "int": isinstance(value, int) and not isinstance(value, bool),
@@ -413,7 +415,7 @@ def _scalar_ok(c, value, ftype: FieldType, name, path) -> bool:
             c.error(path, "bad-value", f"{name}: expected one of {', '.join(map(str, ftype.values))}; "
                     f"got {value!r}{hint}{quoted}", True)
         else:
-            c.error(path, "bad-value", f"{name}: expected {kind}; got {_kind(value)}", True)
+            c.error(path, "bad-value", f"{name}: expected {kind}; got {kind_of(value)}", True)
     return ok
 
 
@@ -426,7 +428,7 @@ def _parse_actions(c, raw, path, fields, interventions) -> list[Action]:
     for i, a in enumerate(raw):
         p = path + (i,)
         if not isinstance(a, dict):
-            c.error(p, "schema", f"an action: expected a mapping; got {_kind(a)}", True)
+            c.error(p, "schema", f"an action: expected a mapping; got {kind_of(a)}", True)
             continue
         present = [k for k in kinds if k in a]
         if len(present) != 1:
@@ -445,7 +447,7 @@ def _parse_actions(c, raw, path, fields, interventions) -> list[Action]:
         code = a[kind]
         pos = c.doc.value_at(p + (kind,))
         if not isinstance(code, str) or not _CODE.match(code):
-            c.error(p + (kind,), "schema", f"{kind}: expected a lower_snake_case code; got {_kind(code)}", True)
+            c.error(p + (kind,), "schema", f"{kind}: expected a lower_snake_case code; got {kind_of(code)}", True)
             continue
         if kind == "derive":
             if f"derived.{code}" in fields:
@@ -514,7 +516,7 @@ def _parse_actions(c, raw, path, fields, interventions) -> list[Action]:
     return out
 
 
-def _parse_evidence(c, raw, path, references) -> list[Evidence]:
+def parse_evidence(c, raw, path, references) -> list[Evidence]:
     if not isinstance(raw, list) or not raw:
         c.error(path, "schema", "evidence: expected a non-empty list of {ref, level}: every rule carries its evidence", True)
         return []

@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .consult import Knowledge, evaluate_patient, explain
+from .consult import Knowledge, consult_knowledge, evaluate_patient
 from .diagnostics import Diagnostic, InputError, did_you_mean
 from .patient import from_document
 from .yamlsafe import Document, load_path
 
-EXPECT_KEYS = ("fired", "not_fired", "recommended", "consider", "avoid", "absent", "alerts", "missing")
+EXPECT_KEYS = ("fired", "not_fired", "recommended", "consider", "avoid", "absent", "alerts", "missing",
+               "provisional", "provisional_absent", "assumes", "questions", "first_question")
 
 
 @dataclass
@@ -75,7 +76,7 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
         res.failures.extend(f"patient is invalid: {d}" for d in exc.diagnostics)
         return res
     ev = evaluate_patient(patient, kb)
-    result = explain(ev)
+    result = consult_knowledge(patient, kb, ev)
     res.fired = list(ev.fired)
     known_ids = {r.id for r in kb.ruleset.rules}
     for rid in expect.get("fired", []) + expect.get("not_fired", []):
@@ -109,7 +110,32 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
     for f in expect.get("missing", []):
         if f not in missing:
             res.failures.append(f"{f} should be listed as missing")
+    _expect_provisional(res, result, expect)
     return res
+
+
+def _expect_provisional(res: ScenarioResult, result: dict, expect: dict) -> None:
+    """`provisional: [code]` must be provisional entries, `provisional_absent: [code]` must not be;
+    `assumes: [field]` must be presumed by some provisional entry; `questions: [field]` must be asked,
+    `first_question: [field]` first."""
+    provisional = {r["intervention"] for r in result["provisional"]}
+    for code in expect.get("provisional", []):
+        if code not in provisional:
+            res.failures.append(f"{code} should be provisional; got {', '.join(sorted(provisional)) or 'nothing'}")
+    for code in expect.get("provisional_absent", []):
+        if code in provisional:
+            res.failures.append(f"{code} should not be provisional but is")
+    assumed = {a["field"] for r in result["provisional"] for a in r["assumes"]}
+    for f in expect.get("assumes", []):
+        if f not in assumed:
+            res.failures.append(f"{f} should be presumed by a provisional entry; got {', '.join(sorted(assumed)) or 'none'}")
+    asked = [q["field"] for q in result["questions"]]
+    for f in expect.get("questions", []):
+        if f not in asked:
+            res.failures.append(f"{f} should be asked; the questions are {', '.join(asked) or 'none'}")
+    for f in expect.get("first_question", [])[:1]:
+        if not asked or asked[0] != f:
+            res.failures.append(f"{f} should be the first question; got {asked[0] if asked else 'none'}")
 
 
 def run_all(kb: Knowledge, files: list[Path] | None = None) -> tuple[list[ScenarioResult], set[str]]:

@@ -21,6 +21,9 @@ class Spec:
     kind: str
     values: tuple = ()
     compute: Callable[[Any], Derived] | None = None
+    # The patient fields `compute` reads: what-if and the ranked questions re-derive a value only
+    # when one of them changes (a test checks this against what `compute` really reads).
+    inputs: tuple[str, ...] = ()
 
 
 def _p(patient, dotted):
@@ -37,56 +40,87 @@ def _hist(p):
     return p.diagnosis.histology
 
 
+_LEVELS = ("lesion.levels",)
+_HIST = ("diagnosis.histology",)
+_GRADE = ("diagnosis.histology", "diagnosis.subtype", "diagnosis.grade")
+_SINS = ("lesion.sins.total", "lesion.sins.location", "lesion.sins.pain", "lesion.sins.bone_lesion",
+         "lesion.sins.alignment", "lesion.sins.collapse", "lesion.sins.posterolateral")
+_EB = ("lesion.wbb.zones", "lesion.wbb.layers", "lesion.pedicles_involved", "lesion.levels",
+       "lesion.vertebral_artery", "lesion.epidural.circumferential", "lesion.tomita_type",
+       "lesion.great_vessels_adherent")
+_DEFICIT, _PROGRESSION = "presentation.neurology.deficit", "presentation.neurology.progression"
+_TX = ("history.treatments",)
+
 REGIONS = ("cervical", "thoracic", "lumbar", "sacral", "cervicothoracic", "thoracolumbar", "lumbosacral",
            "multiregional")
 
 SPECS: dict[str, Spec] = {
-    "region": Spec("enum", REGIONS, lambda p: rg.region(p.lesion.levels)),
-    "level_count": Spec("int", (), lambda p: rg.level_count(p.lesion.levels)),
-    "levels_contiguous": Spec("bool", (), lambda p: rg.levels_contiguous(p.lesion.levels)),
-    "sacral": Spec("bool", (), lambda p: rg.sacral(p.lesion.levels)),
-    "upper_cervical": Spec("bool", (), lambda p: rg.upper_cervical(p.lesion.levels)),
-    "pediatric": Spec("bool", (), lambda p: Derived(p.age < 18)),
-    "malignant_primary": Spec("bool", (), lambda p: hg.malignant_primary(_hist(p))),
-    "benign_tumor": Spec("bool", (), lambda p: hg.benign_tumor(_hist(p))),
-    "hematologic": Spec("bool", (), lambda p: hg.hematologic(_hist(p))),
-    "radiosensitive": Spec("bool", (), lambda p: hg.radiosensitive(_hist(p))),
-    "margin_driven": Spec("bool", (), lambda p: hg.margin_driven(_hist(p), p.diagnosis.benign_stage)),
-    "high_grade": Spec("bool", (), lambda p: en.high_grade(_hist(p), p.diagnosis.subtype, p.diagnosis.grade)),
+    "region": Spec("enum", REGIONS, lambda p: rg.region(p.lesion.levels), inputs=_LEVELS),
+    "level_count": Spec("int", (), lambda p: rg.level_count(p.lesion.levels), inputs=_LEVELS),
+    "levels_contiguous": Spec("bool", (), lambda p: rg.levels_contiguous(p.lesion.levels),
+        inputs=_LEVELS),
+    "sacral": Spec("bool", (), lambda p: rg.sacral(p.lesion.levels), inputs=_LEVELS),
+    "upper_cervical": Spec("bool", (), lambda p: rg.upper_cervical(p.lesion.levels),
+        inputs=_LEVELS),
+    "pediatric": Spec("bool", (), lambda p: Derived(p.age < 18), inputs=("age",)),
+    "malignant_primary": Spec("bool", (), lambda p: hg.malignant_primary(_hist(p)),
+        inputs=_HIST),
+    "benign_tumor": Spec("bool", (), lambda p: hg.benign_tumor(_hist(p)), inputs=_HIST),
+    "hematologic": Spec("bool", (), lambda p: hg.hematologic(_hist(p)), inputs=_HIST),
+    "radiosensitive": Spec("bool", (), lambda p: hg.radiosensitive(_hist(p)), inputs=_HIST),
+    "margin_driven": Spec("bool", (), lambda p: hg.margin_driven(_hist(p), p.diagnosis.benign_stage),
+        inputs=_HIST + ("diagnosis.benign_stage",)),
+    "high_grade": Spec("bool", (), lambda p: en.high_grade(_hist(p), p.diagnosis.subtype, p.diagnosis.grade),
+        inputs=_GRADE),
     "enneking_stage": Spec("enum", ("IA", "IB", "IIA", "IIB", "III", "S1", "S2", "S3"), lambda p: en.enneking_stage(
         _hist(p), p.diagnosis.subtype, p.diagnosis.grade, p.diagnosis.benign_stage,
-        _p(p, "lesion.wbb.layers"), _p(p, "staging.metastases"))),
-    "escc_high_grade": Spec("bool", (), lambda p: escc.escc_high_grade(_p(p, "lesion.epidural.escc"))),
-    "escc_borderline": Spec("bool", (), lambda p: escc.escc_borderline(_p(p, "lesion.epidural.escc"))),
-    "sins_total": Spec("int", (), lambda p: sins.sins_total(p.lesion.sins)),
-    "sins_min": Spec("int", (), lambda p: sins.sins_min(p.lesion.sins)),
-    "sins_max": Spec("int", (), lambda p: sins.sins_max(p.lesion.sins)),
+        _p(p, "lesion.wbb.layers"), _p(p, "staging.metastases")),
+        inputs=_GRADE + ("diagnosis.benign_stage", "lesion.wbb.layers", "staging.metastases")),
+    "escc_high_grade": Spec("bool", (), lambda p: escc.escc_high_grade(_p(p, "lesion.epidural.escc")),
+        inputs=("lesion.epidural.escc",)),
+    "escc_borderline": Spec("bool", (), lambda p: escc.escc_borderline(_p(p, "lesion.epidural.escc")),
+        inputs=("lesion.epidural.escc",)),
+    "sins_total": Spec("int", (), lambda p: sins.sins_total(p.lesion.sins), inputs=_SINS),
+    "sins_min": Spec("int", (), lambda p: sins.sins_min(p.lesion.sins), inputs=_SINS),
+    "sins_max": Spec("int", (), lambda p: sins.sins_max(p.lesion.sins), inputs=_SINS),
     "sins_category": Spec("enum", ("stable", "potentially_unstable", "unstable"),
-                          lambda p: sins.sins_category(p.lesion.sins)),
-    "en_bloc_feasible": Spec("bool", (), lambda p: eb.en_bloc_feasible(*_eb_args(p))),
+                          lambda p: sins.sins_category(p.lesion.sins), inputs=_SINS),
+    "en_bloc_feasible": Spec("bool", (), lambda p: eb.en_bloc_feasible(*_eb_args(p)),
+        inputs=_EB),
     "en_bloc_technique": Spec("enum", ("vertebrectomy", "sagittal_resection", "posterior_arch_resection"),
-                              lambda p: eb.en_bloc_technique(*_eb_args(p))),
-    "tes_candidate": Spec("bool", (), lambda p: tomita.tes_candidate(_p(p, "lesion.tomita_type"))),
-    "neuro_deficit": Spec("bool", (), lambda p: neurology.neuro_deficit(_p(p, "presentation.neurology.deficit"))),
+                              lambda p: eb.en_bloc_technique(*_eb_args(p)), inputs=_EB),
+    "tes_candidate": Spec("bool", (), lambda p: tomita.tes_candidate(_p(p, "lesion.tomita_type")),
+        inputs=("lesion.tomita_type",)),
+    "neuro_deficit": Spec("bool", (), lambda p: neurology.neuro_deficit(_p(p, "presentation.neurology.deficit")),
+        inputs=(_DEFICIT,)),
     "neuro_emergency": Spec("bool", (), lambda p: neurology.neuro_emergency(
         _p(p, "presentation.neurology.deficit"), _p(p, "presentation.neurology.progression"),
-        _p(p, "lesion.epidural.escc"))),
+        _p(p, "lesion.epidural.escc")), inputs=(_DEFICIT, _PROGRESSION, "lesion.epidural.escc")),
     "workup_missing": Spec("list", ("mri_whole_spine", "ct_local", "ct_chest", "whole_body"),
-                           lambda p: workup.workup_missing(_p(p, "staging.workup_done"))),
-    "workup_complete": Spec("bool", (), lambda p: workup.workup_complete(_p(p, "staging.workup_done"))),
-    "prior_surgery": Spec("bool", (), lambda p: hx.prior_surgery(_p(p, "history.treatments"))),
+                           lambda p: workup.workup_missing(_p(p, "staging.workup_done")),
+        inputs=("staging.workup_done",)),
+    "workup_complete": Spec("bool", (), lambda p: workup.workup_complete(_p(p, "staging.workup_done")),
+        inputs=("staging.workup_done",)),
+    "prior_surgery": Spec("bool", (), lambda p: hx.prior_surgery(_p(p, "history.treatments")),
+        inputs=_TX),
     "prior_intralesional_surgery": Spec("bool", (), lambda p: hx.prior_intralesional_surgery(
-        _p(p, "history.treatments"))),
+        _p(p, "history.treatments")), inputs=_TX),
     "prior_surgery_outside_center": Spec("bool", (), lambda p: hx.prior_surgery_outside_center(
-        _p(p, "history.treatments"))),
+        _p(p, "history.treatments")), inputs=_TX),
     "prior_enneking_inappropriate": Spec("bool", (), lambda p: hx.prior_enneking_inappropriate(
-        _p(p, "history.treatments"), _hist(p), p.diagnosis.benign_stage)),
+        _p(p, "history.treatments"), _hist(p), p.diagnosis.benign_stage),
+        inputs=_TX + _HIST + ("diagnosis.benign_stage",)),
     "resection_before_histology": Spec("bool", (), lambda p: hx.resection_before_histology(
-        _p(p, "history.treatments"), _hist(p), _p(p, "diagnosis.biopsy.method"))),
-    "prior_radiotherapy": Spec("bool", (), lambda p: hx.prior_radiotherapy(_p(p, "history.treatments"))),
-    "prior_rt_max_dose_gy": Spec("number", (), lambda p: hx.prior_rt_max_dose_gy(_p(p, "history.treatments"))),
-    "prior_chemotherapy": Spec("bool", (), lambda p: hx.prior_chemotherapy(_p(p, "history.treatments"))),
-    "prior_denosumab": Spec("bool", (), lambda p: hx.prior_denosumab(_p(p, "history.treatments"))),
+        _p(p, "history.treatments"), _hist(p), _p(p, "diagnosis.biopsy.method")),
+        inputs=_TX + _HIST + ("diagnosis.biopsy.method",)),
+    "prior_radiotherapy": Spec("bool", (), lambda p: hx.prior_radiotherapy(_p(p, "history.treatments")),
+        inputs=_TX),
+    "prior_rt_max_dose_gy": Spec("number", (), lambda p: hx.prior_rt_max_dose_gy(_p(p, "history.treatments")),
+        inputs=_TX),
+    "prior_chemotherapy": Spec("bool", (), lambda p: hx.prior_chemotherapy(_p(p, "history.treatments")),
+        inputs=_TX),
+    "prior_denosumab": Spec("bool", (), lambda p: hx.prior_denosumab(_p(p, "history.treatments")),
+        inputs=_TX),
 }
 
 # The keys OUTPUT.md shows in `derived`, always present (null when not computable).

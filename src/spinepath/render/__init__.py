@@ -53,3 +53,38 @@ def grouped_missing(missing: list[dict]) -> list[tuple[list[str], str, list[str]
     for m in missing:
         rows.setdefault((m["needed_for"], tuple(m["rules"])), []).append(m["field"])
     return [(fields, needed_for, list(rules)) for (needed_for, rules), fields in rows.items()]
+
+
+def change_text(c: dict) -> str:
+    """One effect of an answer on the pathway, as the questions show it."""
+    what = f"{c['intervention']} ({c['strength']})"
+    kind = c["change"]
+    if kind == "added":
+        return f"+ {what}" + ("" if c.get("firm") else " provisional")
+    if kind == "removed":
+        return f"− {what}"
+    if kind == "strength":
+        return f"{c['intervention']}: {c['from']} → {c['strength']}"
+    return f"{what} becomes {kind}"
+
+
+def presumed_text(a: dict) -> str:
+    """A presumption as a reader says it: its label, or field = value."""
+    if a.get("label"):
+        return a["label"]
+    presumed = a["presumed"]
+    value = f"below {presumed['below']}" if isinstance(presumed, dict) else words(presumed)
+    return f"{a['field']} = {value}"
+
+
+def grouped_provisional(entries: list[dict]) -> list[tuple[list[dict], list[dict]]]:
+    """Provisional entries sharing the same presumptions, as (presumptions, entries), in contract order."""
+    groups: dict[tuple, tuple[list[dict], list[dict]]] = {}
+    for e in entries:
+        key = tuple(a["field"] for a in e["assumes"])
+        groups.setdefault(key, (e["assumes"], []))[1].append(e)
+    return list(groups.values())
+
+
+def answers_with_changes(question: dict) -> list[tuple[str, list[str]]]:
+    return [(a["label"], [change_text(c) for c in a["changes"]]) for a in question["answers"] if a["changes"]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import STRENGTH_WORDS, words
+from . import STRENGTH_WORDS, presumed_text, words
 from .brief_md import evidence_refs, option_label
 
 CSS = """
@@ -64,6 +64,7 @@ tr { break-inside: avoid; }
 .args { margin: .2em 0 0 1.2em; padding: 0; }
 .stance { font-weight: 700; }
 .questions li { margin: .2em 0; break-inside: avoid; }
+.holds { font-weight: bold; margin: .4em 0 .2em; }
 .refs { font-size: .8em; list-style: none; padding: 0; }
 .refs li { margin: .1em 0; padding-left: 2.2em; text-indent: -2.2em; }
 .statement { font-weight: 700; border: 3px solid #111; padding: .3em .6em; margin: .6em 0; }
@@ -168,6 +169,22 @@ def _options(model: dict) -> list[str]:
     return out
 
 
+def _provisional(model: dict) -> list[str]:
+    if not model["provisional"]:
+        return []
+    out = ['<section class="provisional"><h2>Provisional options: hold if the presumptions are right</h2>']
+    for assumes, recs in model["provisional"]:
+        out.append(f'<p class="holds">Holds if {e("; ".join(presumed_text(a) for a in assumes))}:</p>')
+        for r in recs:
+            s = r["strength"]
+            out.append(f'<div class="option o-{e(s)}"><div class="core"><p><span class="badge b-{e(s)}">'
+                       f'{e(STRENGTH_WORDS[s])}</span><span class="names">{e(option_label(r))}</span> '
+                       f'<span class="src">rule {e(r["rule"])}</span></p><p>{e(r["rationale"])}</p>'
+                       f'<p class="src">Evidence: {e(evidence_refs(r["evidence"]))}</p></div></div>')
+    out.append("</section>")
+    return out
+
+
 def _questions(model: dict) -> list[str]:
     if not model["questions"]:
         return []
@@ -190,8 +207,8 @@ def render(model: dict) -> str:
             f'<p class="meta">Board date {e(model["date"])} · {e(ruleset)} '
             f'<span class="mono">sha256 {e(rs["sha256"])}</span></p>',
             f'<p class="statement">{e(model["statement"])}</p></header>']
-    body = (head + _alerts(model["alerts"]) + _case(model) + _staging(model) + _options(model)
-            + _questions(model) + _references(model))
+    body = (head + _alerts(model["alerts"]) + _case(model) + _options(model) + _provisional(model)
+            + _questions(model) + _staging(model) + _references(model))
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>Tumour board brief: {e(model['patient_id'])}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..brief import text as say
-from . import STRENGTH_WORDS, words
+from . import STRENGTH_WORDS, presumed_text, words
 
 
 def _cell(text) -> str:
@@ -78,6 +78,20 @@ def _options(model: dict) -> list[str]:
     return out
 
 
+def _provisional(model: dict) -> list[str]:
+    if not model["provisional"]:
+        return []
+    out = ["## Provisional options: hold if the presumptions are right", ""]
+    for assumes, recs in model["provisional"]:
+        out.append("**Holds if** " + "; ".join(presumed_text(a) for a in assumes) + ":")
+        out.append("")
+        for r in recs:
+            out.append(f"- **{STRENGTH_WORDS[r['strength']]}** {option_label(r)} ({words(r['phase'])}) — rule "
+                       f"{r['rule']}: {r['rationale']} *Evidence:* {evidence_refs(r['evidence'])}")
+        out.append("")
+    return out
+
+
 def render(model: dict) -> str:
     rs = model["ruleset"]
     out = [f"# Tumour board brief: {model['patient_id']}", "",
@@ -86,11 +100,12 @@ def render(model: dict) -> str:
         out += ["## Alerts", ""]
         out += [f"- **{a['severity'].upper()}** {a['message']} (`{a['code']}`, rule {a['rule']})" for a in model["alerts"]]
         out.append("")
-    out += _case(model) + _staging(model) + _options(model)
+    out += _case(model) + _options(model) + _provisional(model)
     if model["questions"]:
         out += ["## Open questions for the board", ""]
         out += [f"{i}. {q['question']} ({q['context']})" for i, q in enumerate(model["questions"], 1)]
         out.append("")
+    out += _staging(model)
     if model["references"]:
         out += ["## References", ""]
         out += [f"- [{r['ref_id']}] {r['citation']}" for r in model["references"]]

@@ -1,15 +1,17 @@
 """The consult as Markdown (for notes, tickets and tumour-board preparation)."""
 from __future__ import annotations
 
-from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, details_text, evidence_text,
-               grouped_by_phase, grouped_missing, words)
+from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, answers_with_changes, details_text, evidence_text,
+               grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
+
+TOP_QUESTIONS = 5
 
 
 def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render(result: dict, trace: bool = False) -> str:
+def render(result: dict, trace: bool = False, all_: bool = False) -> str:
     rs = result["ruleset"]
     out = [f"# spinepath consult: {result['patient_id']}", "",
            f"Ruleset **{rs['name']} {rs['version']}** (sha256 `{rs['sha256'][:12]}`)", ""]
@@ -18,18 +20,9 @@ def render(result: dict, trace: bool = False) -> str:
         for a in result["alerts"]:
             out.append(f"- **{a['severity'].upper()}** `{a['code']}`: {a['message']} (rule {a['rule']})")
         out.append("")
-    out += ["## Derived staging", "", "| value | result |", "|---|---|"]
-    d = result["derived"]
-    for key, label in DERIVED_LABELS.items():
-        out.append(f"| {label} | {_cell(words(d.get(key)))} |")
-    out.append("")
-    if d.get("flags"):
-        out += ["Notes on the derivation:", ""]
-        out += [f"- `{f['code']}`: {f['message']}" for f in d["flags"]]
-        out.append("")
     out += ["## Pathway", ""]
     if not result["recommendations"]:
-        out += ["No rule made a recommendation for this patient; see the missing data below.", ""]
+        out += ["No rule makes a recommendation on the facts alone; see the provisional pathway and the questions.", ""]
     for phase, recs in grouped_by_phase(result["recommendations"]):
         out += [f"### {PHASE_TITLES[phase]}", "", "| strength | intervention | details | rule | evidence |",
                 "|---|---|---|---|---|"]
@@ -45,7 +38,17 @@ def render(result: dict, trace: bool = False) -> str:
             for arg in r.get("arguments", []):
                 out.append(f"  - *{arg['stance']}* ({arg['rule']}): {arg['rationale']}")
         out.append("")
-    if result["missing"]:
+    out += _provisional(result, all_) + _questions(result, all_)
+    out += ["## Derived staging", "", "| value | result |", "|---|---|"]
+    d = result["derived"]
+    for key, label in DERIVED_LABELS.items():
+        out.append(f"| {label} | {_cell(words(d.get(key)))} |")
+    out.append("")
+    if d.get("flags"):
+        out += ["Notes on the derivation:", ""]
+        out += [f"- `{f['code']}`: {f['message']}" for f in d["flags"]]
+        out.append("")
+    if all_ and result["missing"]:
         out += ["## Missing data that would change the advice", "", "| field | needed for | rules |", "|---|---|---|"]
         for fields, needed_for, rules in grouped_missing(result["missing"]):
             out.append(f"| {', '.join(f'`{f}`' for f in fields)} | {_cell(needed_for)} | {', '.join(rules)} |")
@@ -63,3 +66,36 @@ def render(result: dict, trace: bool = False) -> str:
         out.append("")
     out += ["---", "", f"*{result['statement']}*", ""]
     return "\n".join(out)
+
+
+def _provisional(result: dict, all_: bool) -> list[str]:
+    groups = grouped_provisional(result.get("provisional", []))
+    if not groups:
+        return []
+    out = ["## Provisional: holds if the presumptions are right", ""]
+    for assumes, recs in groups:
+        out += ["**Holds if** " + "; ".join(presumed_text(a) for a in assumes) + ":", ""]
+        for r in recs:
+            details = f" [{details_text(r['details'])}]" if r["details"] else ""
+            out.append(f"- **{STRENGTH_WORDS[r['strength']]}** {r['intervention']} "
+                       f"({PHASE_TITLES[r['phase']].lower()}){_cell(details)} — {r['rule']}")
+            if all_:
+                out.append(f"  - {r['rationale']} ({_cell(evidence_text(r['evidence']))})")
+        out.append("")
+    return out
+
+
+def _questions(result: dict, all_: bool) -> list[str]:
+    questions = result.get("questions", [])
+    if not questions:
+        return []
+    shown = questions if all_ else questions[:TOP_QUESTIONS]
+    out = ["## Questions that would change the plan", ""]
+    for i, q in enumerate(shown, 1):
+        out.append(f"{i}. {q['text']} (`{q['field']}`)")
+        for label, changes in answers_with_changes(q):
+            out.append(f"   - *{label}*: {'; '.join(changes)}")
+    if len(questions) > len(shown):
+        out += ["", f"{len(questions) - len(shown)} more: `--all`"]
+    out.append("")
+    return out

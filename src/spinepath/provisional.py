@@ -1,0 +1,57 @@
+"""The provisional pathway: what the presumptions add to the firm one, each entry with what it rests on.
+
+An entry's `assumes` is minimal: starting from the applied presumptions its rule can read (directly,
+through a derived value or through a fact another rule derives), each one is dropped in file order
+when the rule still holds without it. A presumption the rule did not need is not listed.
+"""
+from __future__ import annotations
+
+import json
+
+from .partial import evaluate_rules, prepare
+from .patient import Patient
+from .presumptions import Presumption
+
+
+def entry_key(rec: dict) -> tuple:
+    return (rec["intervention"], rec["phase"], rec["strength"], json.dumps(rec["details"], sort_keys=True))
+
+
+def assumption(p: Presumption, references: dict) -> dict:
+    out = {"field": p.field, "presumed": p.shown, "question": p.question, "reason": p.reason,
+           "evidence": [{"ref": references[e.ref]["short"], "level": e.level, "ref_id": e.ref,
+                         **({"note": e.note} if e.note else {})} for e in p.evidence]}
+    if p.settled_by:
+        out["settled_by"] = p.settled_by
+    return out
+
+
+def rests_on(kb, patient: Patient, applied: tuple[Presumption, ...], rule_id: str) -> list[Presumption]:
+    """The presumptions `rule_id` needs to hold: a minimal subset of `applied`, in file order."""
+    index = kb.index
+    reads = index.reads[rule_id]
+    keep = [p for p in applied if p.field in reads]
+    only = index.upstream[rule_id]
+    for p in list(keep):
+        trial = [q for q in keep if q is not p]
+        outcomes = evaluate_rules(kb, prepare(patient, trial), only=only)
+        if outcomes[rule_id].value is True:
+            keep = trial
+    # A rule that holds on the facts alone gives a provisional entry only when the presumptions changed
+    # what supersedes it or its details: then it rests on every presumption it can read.
+    return keep or [p for p in applied if p.field in reads] or list(applied)
+
+
+def provisional_entries(kb, patient: Patient, firm: dict, provisional: dict, applied: tuple[Presumption, ...]) -> list:
+    firm_keys = {entry_key(r) for r in firm["recommendations"]}
+    references = kb.ruleset.references
+    needed: dict[str, list[Presumption]] = {}
+    out = []
+    for rec in provisional["recommendations"]:
+        if entry_key(rec) in firm_keys:
+            continue
+        rid = rec["rule"]
+        if rid not in needed:
+            needed[rid] = rests_on(kb, patient, applied, rid)
+        out.append({**rec, "assumes": [assumption(p, references) for p in needed[rid]]})
+    return out
