@@ -248,7 +248,7 @@ class _Recorder:
 
 def _full_patients():
     from spinepath.patient import parse_patient
-    from tests.conftest import EXAMPLES
+    from conftest import EXAMPLES
     return [parse_patient(p.read_text(), str(p)) for p in EXAMPLES]
 
 

@@ -156,7 +156,7 @@ def _under_presumptions(patient, kb, rule_id: str) -> str:
     value = ev.outcomes[rule_id].value
     if value is True:
         needed = rests_on(kb, patient, ev.inputs.applied, rule_id)
-        lines = [f"  - {presumed_text(assumption(p, kb.ruleset.references))}: {p.question}" for p in needed]
+        lines = [f"  - {presumed_text(assumption(p, kb.ruleset.references))} ({p.field}): {p.question}" for p in needed]
         return "Under the presumptions it holds (provisional), assuming:\n" + "\n".join(lines)
     if value is False:
         return "Under the presumptions it does not hold: a presumed value makes a condition false."

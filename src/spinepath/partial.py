@@ -72,17 +72,15 @@ class Inputs:
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: dict[str, Any] | None = None,
             derived_answers: dict[str, Any] | None = None) -> Inputs:
     """The inputs of a pass. Answers are known values, so a presumption on the same field does not apply."""
-    data = patient.model_dump(mode="json", exclude_none=True)
-    presumptions = tuple(presumptions)
-    if answers:
-        data = copy.deepcopy(data)
-        for name, value in answers.items():
-            set_path(data, name, value)
+    data = patient.model_dump(mode="json", exclude_none=True)  # a fresh copy: ours to change
+    for name, value in (answers or {}).items():
+        set_path(data, name, value)
+    facts = flatten(data)  # what forbids a presumption is read from the facts (and answers) alone
+    presumptions = tuple(p for p in presumptions if p.unless is None or evaluate(p.unless, _facts(facts)).value
+                         is not True)
     applied: list[Presumption] = []
     for p in presumptions:
         if not p.derived and get_path(data, p.field) is None:
-            if not applied and not answers:
-                data = copy.deepcopy(data)
             set_path(data, p.field, copy.deepcopy(p.value))
             applied.append(p)
     model = Patient.model_validate(data) if answers or applied else patient
@@ -91,11 +89,20 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
         derived[name.removeprefix("derived.")] = Derived(value)
     for p in presumptions:
         key = p.field.removeprefix("derived.")
-        if p.derived and derived[key].value is None:
+        # Only a value unknown for lack of data: one the data leave to the MDT (C1-C2, sacrum) or that
+        # conflicting data leave open is not presumed.
+        if p.derived and derived[key].value is None and derived[key].lacked:
             derived[key] = Derived(p.value)
             applied.append(p)
     order = {p.field: i for i, p in enumerate(presumptions)}
     return Inputs(model, data, flatten(data), derived, tuple(sorted(applied, key=lambda p: order[p.field])))
+
+
+def _facts(flat: dict):
+    def lookup(name: str):
+        value = flat.get(name)
+        return value, (name,) if value is None else ()
+    return lookup
 
 
 @dataclass

@@ -18,9 +18,11 @@ from .derive import SPECS
 from .diagnostics import Diagnostic, InputError, did_you_mean
 from .fields import FieldType, unwrap
 from .patient import Patient
-from .ruleset import Checker, Evidence, Ruleset, default_rules_dir, kind_of, load_yaml, parse_evidence, scalar_ok
+from .ruleset import (Checker, Cond, Evidence, Ruleset, default_rules_dir, kind_of, load_yaml, parse_cond,
+                      parse_evidence, scalar_ok)
 
-PRESUMPTION_KEYS = ("field", "value", "below", "reason", "question", "settled_by", "evidence", "notes")
+PRESUMPTION_KEYS = ("field", "value", "below", "label", "unless", "at_most", "reason", "question", "settled_by",
+                    "evidence", "notes")
 # Not a rule field, but the history is given as a whole or not at all: "no prior treatment" is a presumption.
 _HISTORY = "history.treatments"
 
@@ -36,6 +38,9 @@ class Presumption:
     file: str
     pos: tuple[int, int]
     settled_by: str | None = None
+    label: str = ""  # the presumption in a few words ("no distant disease"), for "holds if"
+    unless: Cond | None = None  # known patient facts that make the presumption unsafe: then it is not made
+    at_most: str | None = None  # the strongest strength an entry resting on this presumption may have
 
     @property
     def derived(self) -> bool:
@@ -95,7 +100,8 @@ def _load_presumptions(path: Path, rs: Ruleset) -> list[Presumption]:
         for i, raw in enumerate(items):
             p = ("presumptions", i)
             before = len(c.diags)
-            if not c.mapping(raw, p, PRESUMPTION_KEYS, ("field", "reason", "question", "evidence"), "a presumption"):
+            if not c.mapping(raw, p, PRESUMPTION_KEYS, ("field", "label", "reason", "question", "evidence"),
+                             "a presumption"):
                 continue
             name = raw.get("field")
             if not isinstance(name, str) or name not in fields:
@@ -111,16 +117,27 @@ def _load_presumptions(path: Path, rs: Ruleset) -> list[Presumption]:
                 continue
             seen[name] = c.doc.where(p)[0]
             value, shown = _presumed_value(c, raw, p, name, fields[name])
+            label = c.text(raw.get("label"), p + ("label",), "label")
             reason = c.text(raw.get("reason"), p + ("reason",), "reason")
             question = c.text(raw.get("question"), p + ("question",), "question")
             evidence = parse_evidence(c, raw.get("evidence"), p + ("evidence",), rs.references)
+            unless = None
+            if "unless" in raw:
+                unless = parse_cond(c, raw["unless"], p + ("unless",), rs.fields)
+                for leaf in _leaves(unless) if unless else ():
+                    if leaf.field.startswith("derived."):
+                        c.error(p + ("unless",), "unknown-field", f"unless reads {leaf.field}: only patient facts "
+                                "can forbid a presumption (derived values may themselves be presumed)", True)
+            at_most = raw.get("at_most")
+            if at_most is not None and at_most not in ("consider",):
+                c.error(p + ("at_most",), "bad-value", f"at_most: expected consider; got {kind_of(at_most)}", True)
             settled = raw.get("settled_by")
             if settled is not None and settled not in rs.interventions:
                 c.error(p + ("settled_by",), "unknown-code", f"settled_by {settled!r} is not an intervention code"
                         f"{did_you_mean(str(settled), rs.interventions)}", True)
             if len(c.diags) == before:
                 out.append(Presumption(name, value, shown, reason, question, tuple(evidence), doc.file, c.doc.where(p),
-                                       settled))
+                                       settled, label, unless, at_most))
     c.diags.extend(_threshold_checks(out, rs))
     if c.diags:
         raise InputError(c.diags)

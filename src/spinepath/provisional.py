@@ -18,7 +18,7 @@ def entry_key(rec: dict) -> tuple:
 
 
 def assumption(p: Presumption, references: dict) -> dict:
-    out = {"field": p.field, "presumed": p.shown, "question": p.question, "reason": p.reason,
+    out = {"field": p.field, "presumed": p.shown, "label": p.label, "question": p.question, "reason": p.reason,
            "evidence": [{"ref": references[e.ref]["short"], "level": e.level, "ref_id": e.ref,
                          **({"note": e.note} if e.note else {})} for e in p.evidence]}
     if p.settled_by:
@@ -53,5 +53,13 @@ def provisional_entries(kb, patient: Patient, firm: dict, provisional: dict, app
         rid = rec["rule"]
         if rid not in needed:
             needed[rid] = rests_on(kb, patient, applied, rid)
-        out.append({**rec, "assumes": [assumption(p, references) for p in needed[rid]]})
+        entry = {**rec, "assumes": [assumption(p, references) for p in needed[rid]]}
+        cap = next((p for p in needed[rid] if p.at_most), None)
+        if cap and rec["strength"] == "recommended":
+            # e.g. GEN-09: while the patient has not accepted the sacrifice, en bloc is at most "consider".
+            entry["strength"] = cap.at_most
+            entry["capped_by"] = cap.field
+            if entry_key(entry) in firm_keys:
+                continue
+        out.append(entry)
     return out

@@ -44,7 +44,7 @@ def _words(v) -> str:
     if v is False:
         return "no"
     if isinstance(v, list):
-        return ", ".join(map(str, v)) if v else "none"
+        return ", ".join(_words(x) for x in v) if v else "none"
     return str(v).replace("_", " ")
 
 
@@ -70,24 +70,21 @@ def _fmt(x) -> str:
 
 def numeric_answers(thresholds: list[tuple[str, float]], integer: bool) -> tuple[Answer, ...]:
     """One value on each side of every threshold, labelled by the range it stands for."""
-    # A cut c splits x < c from x >= c; `lte t`/`gt t` split x <= t from x > t.
-    cuts: list[tuple[float, bool]] = []  # (value, the value itself belongs to the upper range)
+    step = 1 if integer else 0.5
+    # Per cut: its position, then the value and label of the range below it and of the range above it.
+    # `lt t`/`gte t` put t above the cut, `lte t`/`gt t` below it.
+    cuts: dict[float, tuple] = {}
     for op, t in thresholds:
-        cut = (t + 1, True) if integer and op in ("lte", "gt") else (t, op in ("lt", "gte"))
-        if cut not in cuts:
-            cuts.append(cut)
-    cuts.sort()
+        if op in ("lt", "gte"):
+            cuts.setdefault(t, (t - step, f"< {_fmt(t)}", t, f"≥ {_fmt(t)}"))
+        else:
+            cuts.setdefault(t + step / 2, (t, f"≤ {_fmt(t)}", t + step, f"> {_fmt(t)}"))
     if not cuts:
         return ()
-    step = 1 if integer else 0.5
-    out = []
-    first, upper = cuts[0]
-    out.append(Answer(first - step if upper else first, f"{'<' if upper else '≤'} {_fmt(first)}"))
-    for (lo, lo_up), (hi, hi_up) in zip(cuts, cuts[1:]):
-        value = lo if lo_up else lo + step / 10
-        out.append(Answer(value, f"{_fmt(lo)} to {'<' if hi_up else '≤'} {_fmt(hi)}"))
-    last, upper = cuts[-1]
-    out.append(Answer(last if upper else last + step, f"{'≥' if upper else '>'} {_fmt(last)}"))
+    order = [cuts[k] for k in sorted(cuts)]
+    out = [Answer(order[0][0], order[0][1])]
+    out += [Answer(lo[2], f"{lo[3]} and {hi[1]}") for lo, hi in zip(order, order[1:])]
+    out.append(Answer(order[-1][2], order[-1][3]))
     return tuple(out)
 
 
@@ -116,9 +113,9 @@ def candidates(kb, patient: Patient, flat: dict, derived) -> list[Candidate]:
         elif ftype.kind == "list":
             tested = sorted({leaf.value for rid in reach[name] for leaf in _leaves(kb.index.rules[rid].when)
                              if leaf.field == name and leaf.op == "contains"}, key=str)
-            answers = tuple(Answer([m], f"{m} only") for m in tested)
+            answers = tuple(Answer([m], f"{_words(m)} only") for m in tested)
             if ftype.item_kind == "enum":
-                answers += (Answer(list(ftype.values), "all of " + ", ".join(ftype.values)), Answer([], "none"))
+                answers += (Answer(list(ftype.values), "all: " + _words(list(ftype.values))), Answer([], "none"))
         else:
             answers = ()
         if answers:

@@ -294,7 +294,7 @@ def _parse_rule(c: Checker, raw, path, fields, references, interventions) -> Rul
         c.error(path + ("id",), "schema", f"rule id {rid!r}: expected letters and digits with dashes, e.g. CH-02a", True)
     title = c.text(raw.get("title"), path + ("title",), "title")
     rationale = c.text(raw.get("rationale"), path + ("rationale",), "rationale")
-    when = _parse_cond(c, raw.get("when"), path + ("when",), fields) if "when" in raw else None
+    when = parse_cond(c, raw.get("when"), path + ("when",), fields) if "when" in raw else None
     then = _parse_actions(c, raw.get("then"), path + ("then",), fields, interventions) if "then" in raw else ()
     evidence = parse_evidence(c, raw.get("evidence"), path + ("evidence",), references) if "evidence" in raw else ()
     pathway = _id_list(c, raw.get("pathway"), path + ("pathway",), "pathway")
@@ -316,7 +316,7 @@ def _id_list(c, value, path, what) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _parse_cond(c: Checker, raw, path, fields) -> Cond | None:
+def parse_cond(c: Checker, raw, path, fields) -> Cond | None:
     pos = c.doc.value_at(path)
     if not isinstance(raw, dict) or not raw:
         c.error(path, "schema", f"condition: expected a mapping such as {{field: F, equals: V}} or {{all: [...]}}; "
@@ -338,13 +338,13 @@ def _parse_cond(c: Checker, raw, path, fields) -> Cond | None:
             c.error(path + ("field",), "schema", f"'{op}' takes conditions, not a field")
             return None
         if op == "not":
-            child = _parse_cond(c, raw["not"], path + ("not",), fields)
+            child = parse_cond(c, raw["not"], path + ("not",), fields)
             return None if child is None else Cond("not", pos, (child,))
         items = raw[op]
         if not isinstance(items, list) or not items:
             c.error(path + (op,), "schema", f"'{op}': expected a non-empty list of conditions", True)
             return None
-        children = [_parse_cond(c, item, path + (op, i), fields) for i, item in enumerate(items)]
+        children = [parse_cond(c, item, path + (op, i), fields) for i, item in enumerate(items)]
         if any(ch is None for ch in children):
             return None
         return Cond(op, pos, tuple(children))

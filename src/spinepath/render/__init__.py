@@ -38,6 +38,14 @@ def evidence_text(evidence: list[dict]) -> str:
     return "; ".join(f"{e['ref']} ({e['level']})" for e in evidence)
 
 
+def evidence_by_level(evidence: list[dict]) -> str:
+    """The same evidence, shorter: the references grouped under each level, levels in order of first use."""
+    levels: dict[str, list[str]] = {}
+    for e in evidence:
+        levels.setdefault(e["level"], []).append(e["ref"])
+    return "; ".join(f"{level}: {', '.join(refs)}" for level, refs in levels.items())
+
+
 def grouped_by_phase(recommendations: list[dict]) -> list[tuple[str, list[dict]]]:
     out: list[tuple[str, list[dict]]] = []
     for rec in recommendations:  # already in contract order
@@ -57,7 +65,7 @@ def grouped_missing(missing: list[dict]) -> list[tuple[list[str], str, list[str]
 
 def change_text(c: dict) -> str:
     """One effect of an answer on the pathway, as the questions show it."""
-    what = f"{c['intervention']} ({c['strength']})"
+    what = f"{c['intervention']} ({c['strength']}" + (f", {c['phase']})" if c["intervention"] in _TWO_PHASES else ")")
     kind = c["change"]
     if kind == "added":
         return f"+ {what}" + ("" if c.get("firm") else " provisional")
@@ -86,5 +94,41 @@ def grouped_provisional(entries: list[dict]) -> list[tuple[list[dict], list[dict
     return list(groups.values())
 
 
-def answers_with_changes(question: dict) -> list[tuple[str, list[str]]]:
-    return [(a["label"], [change_text(c) for c in a["changes"]]) for a in question["answers"] if a["changes"]]
+# Codes given in more than one phase: their effects name the phase.
+_TWO_PHASES = {"selective_arterial_embolization", "denosumab"}
+TREATMENT_PHASES = ("urgent", "neoadjuvant", "local_control", "adjuvant", "systemic")
+
+
+def _weight(change: dict) -> tuple:
+    """Changes to treatment first, and among them what is added or removed before what only firms up."""
+    return (change["phase"] not in TREATMENT_PHASES, change["change"] in ("firm", "provisional"))
+
+
+def answers_with_changes(question: dict, limit: int | None = None) -> list[tuple[str, list[str]]]:
+    """(answer, effects) for the answers that change something. With a limit, the answers that change
+    treatment most come first, each with at most `limit` effects and a count of the rest."""
+    answers = [a for a in question["answers"] if a["changes"]]
+    if limit is None:
+        return _merge_same([(a["label"], [change_text(c) for c in a["changes"]]) for a in answers])
+    answers = sorted(answers, key=lambda a: -sum(1 for c in a["changes"] if c["phase"] in TREATMENT_PHASES))
+    out = []
+    for a in answers:
+        firmed = [c for c in a["changes"] if c["change"] == "firm"]
+        changes = sorted((c for c in a["changes"] if c["change"] != "firm"), key=_weight)
+        texts = [change_text(c) for c in changes[:limit]]
+        if len(changes) > limit:
+            texts.append(f"{len(changes) - limit} more")
+        if len(firmed) == 1:
+            texts.append(change_text(firmed[0]))
+        elif firmed:
+            texts.append(f"{len(firmed)} provisional entries become firm")
+        out.append((a["label"], texts))
+    return _merge_same(out)
+
+
+def _merge_same(answers: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """Answers with the same effects as one line: "solitary, multiple → ..."."""
+    merged: dict[tuple, list[str]] = {}
+    for label, texts in answers:
+        merged.setdefault(tuple(texts), []).append(label)
+    return [(", ".join(labels), list(texts)) for texts, labels in merged.items()]

@@ -1,15 +1,20 @@
 """The consult in a terminal (rich). Strength is a word as well as a colour; NO_COLOR and pipes work."""
 from __future__ import annotations
 
+import textwrap
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, answers_with_changes, details_text, evidence_text,
+from . import (PHASE_TITLES, STRENGTH_WORDS, answers_with_changes, details_text,
+               evidence_by_level,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
 TOP_QUESTIONS = 5
+ANSWERS_SHOWN = 2  # per question, the answers that change treatment most; --all shows them all
+ANSWER_CHANGES = 3  # per answer, the changes shown before "+N more"
 
 STRENGTH_STYLE = {"recommended": "bold green", "consider": "bold yellow", "avoid": "bold red"}
 SEVERITY_STYLE = {"critical": "bold white on red", "warning": "bold yellow", "info": "cyan"}
@@ -25,7 +30,7 @@ def render(result: dict, console: Console, trace: bool = False, patient=None, al
                     f"{' (' + dx.subtype + ')' if dx.subtype else ''}"
                     f"{', grade ' + str(dx.grade) if dx.grade else ''}; levels {', '.join(patient.lesion.levels)}\n")
     head.append(f"ruleset {rs['name']} {rs['version']} (sha256 {rs['sha256'][:12]})", style="dim")
-    console.print(Panel(head, expand=True))
+    console.print(head)
 
     if result["alerts"]:
         lines = []
@@ -33,7 +38,10 @@ def render(result: dict, console: Console, trace: bool = False, patient=None, al
             t = Text()
             t.append(f" {a['severity'].upper()} ", style=SEVERITY_STYLE[a["severity"]])
             t.append(f" {a['code']}", style="bold")
-            t.append(f" ({a['rule']})\n{a['message']}")
+            t.append(f" ({a['rule']})")
+            # Critical and warning alerts are read in full; an info alert's text waits for --all.
+            if all_ or a["severity"] != "info":
+                t.append(f"\n{a['message']}")
             lines.append(t)
         console.print(Panel(Group(*lines), title="ALERTS", border_style="red", title_align="left"))
 
@@ -43,39 +51,40 @@ def render(result: dict, console: Console, trace: bool = False, patient=None, al
         console.print("  No rule makes a recommendation on the facts alone"
                       + ("; see the provisional pathway and the questions below." if result.get("provisional")
                          or result.get("questions") else "."))
+    explained: set[str] = set()
     for phase, recs in grouped_by_phase(result["recommendations"]):
-        console.print(Text(f"\n{PHASE_TITLES[phase]}", style="bold"))
+        console.print(Text(PHASE_TITLES[phase], style="bold"))
         for i, r in enumerate(recs):
-            line = Text("  ")
-            line.append(f"{STRENGTH_WORDS[r['strength']]:<12}", style=STRENGTH_STYLE[r["strength"]])
-            line.append(r["intervention"], style="bold")
-            if r["details"]:
-                line.append(f"  [{details_text(r['details'])}]")
-            line.append(f"  ({r['rule']}{', also ' + ', '.join(r['also_by']) if r.get('also_by') else ''})", style="dim")
-            console.print(line)
+            rule = f"({r['rule']}{', also ' + ', '.join(r['also_by']) if r.get('also_by') else ''})"
+            _entry(console, r, rule)
             if r.get("blocked"):
-                console.print(Text(f"{'':14}Blocked: {r['blocked']}", style="red"))
-            for arg in r.get("arguments", []):
-                console.print(Text(f"{'':14}{arg['stance'].upper()} ({arg['rule']}): {arg['rationale']}"))
+                _say(console, "Blocked: ", r["blocked"], style="red")
+            _arguments(console, r.get("arguments", []), all_)
             # One rule often gives several entries (e.g. GEN-05): say its reason once, after the last.
             nxt = recs[i + 1] if i + 1 < len(recs) else None
             if nxt is None or nxt["rule"] != r["rule"] or nxt["rationale"] != r["rationale"]:
-                console.print(Text(f"{'':14}Why: {r['rationale']}"))
-                console.print(Text(f"{'':14}Evidence: {evidence_text(r['evidence'])}", style="dim"))
+                if r["rule"] not in explained or all_:  # a rule's reason is said once, where it first appears
+                    _why(console, r)
+                explained.add(r["rule"])
 
     _provisional(result, console, all_)
     _questions(result, console, all_)
 
     console.print()
-    table = Table(title="Derived staging", title_justify="left", show_header=False, expand=False)
-    table.add_column("value")
-    table.add_column("result")
+    console.print(Text("Derived staging", style="bold underline"))
     d = result["derived"]
-    for key, label in DERIVED_LABELS.items():
-        table.add_row(label, words(d.get(key)))
-    console.print(table)
+    technique = f" ({words(d.get('en_bloc_technique'))})" if d.get("en_bloc_technique") else ""
+    items = [f"Region: {words(d.get('region'))}", f"Paediatric: {words(d.get('pediatric'))}",
+             f"Enneking stage: {words(d.get('enneking_stage'))}", f"ESCC 2-3: {words(d.get('escc_high_grade'))}",
+             "SINS: " + " ".join(dict.fromkeys([words(d.get("sins_total")) if d.get("sins_total") is not None else "",
+                                                words(d.get("sins_category"))]).keys()).strip(),
+             f"En bloc feasible (anatomy): {words(d.get('en_bloc_feasible'))}{technique}"]
+    for line in _wrap_items(items, console.width - 2, sep=" ·"):
+        console.print(Text("  " + line))
     for f in d.get("flags", []):
-        console.print(f"  note [{f['code']}]: {f['message']}", style="dim", markup=False, highlight=False)
+        for i, line in enumerate(textwrap.wrap(f"note [{f['code']}]: {f['message']}", console.width - 2,
+                                               subsequent_indent="  ")):
+            console.print(Text("  " + line, style="dim"))
 
     if all_ and result["missing"]:
         console.print()
@@ -112,19 +121,13 @@ def _provisional(result: dict, console: Console, all_: bool) -> None:
     console.print()
     console.print(Text("Provisional: holds if the presumptions below are right", style="bold underline"))
     for assumes, recs in groups:
-        console.print(Text("\nHolds if " + "; ".join(presumed_text(a) for a in assumes), style="bold"))
+        for line in textwrap.wrap("Holds if " + "; ".join(presumed_text(a) for a in assumes), console.width,
+                                  subsequent_indent="  "):
+            console.print(Text(line, style="bold"))
         for r in recs:
-            line = Text("  ")
-            line.append(f"{STRENGTH_WORDS[r['strength']]:<12}", style=STRENGTH_STYLE[r["strength"]])
-            line.append(r["intervention"], style="bold")
-            line.append(f"  {PHASE_TITLES[r['phase']].lower()}")
-            if r["details"]:
-                line.append(f"  [{details_text(r['details'])}]")
-            line.append(f"  ({r['rule']})", style="dim")
-            console.print(line)
+            _entry(console, r, f"({r['rule']})", PHASE_TITLES[r["phase"]].lower())
             if all_:
-                console.print(Text(f"{'':14}Why: {r['rationale']}"))
-                console.print(Text(f"{'':14}Evidence: {evidence_text(r['evidence'])}", style="dim"))
+                _why(console, r)
 
 
 def _questions(result: dict, console: Console, all_: bool) -> None:
@@ -135,9 +138,89 @@ def _questions(result: dict, console: Console, all_: bool) -> None:
     console.print(Text("Questions that would change the plan", style="bold underline"))
     shown = questions if all_ else questions[:TOP_QUESTIONS]
     for i, q in enumerate(shown, 1):
-        console.print(Text(f"{i}. {q['text']}", style="bold"))
-        console.print(Text(f"   {q['field']}", style="dim"))
-        for label, changes in answers_with_changes(q):
-            console.print(Text(f"   {label}: {'; '.join(changes)}"))
+        for line in textwrap.wrap(f"{i}. {q['text']} [{q['field']}]", console.width, subsequent_indent="   "):
+            console.print(Text(line, style="bold"))
+        answers = answers_with_changes(q, None if all_ else ANSWER_CHANGES)
+        hidden = 0 if all_ else max(len(answers) - ANSWERS_SHOWN, 0)
+        for label, changes in answers if all_ else answers[:ANSWERS_SHOWN]:
+            lead = f"   {label} → "
+            if len(lead) > 28:  # a long answer (a histology) gets its own line
+                console.print(Text(lead.rstrip()))
+                lead = "      "
+            body = _wrap_items(changes, max(console.width - len(lead), 20))
+            console.print(Text(lead + body[0]))
+            for more in body[1:]:
+                console.print(Text(" " * len(lead) + more))
+        if hidden:
+            console.print(Text(f"   … {hidden} more answers change the plan (--all)", style="dim"))
     if len(questions) > len(shown):
         console.print(Text(f"{len(questions) - len(shown)} more: --all", style="dim"))
+
+
+def _wrap_items(items: list[str], width: int, sep: str = ";") -> list[str]:
+    """Join items with a separator, breaking lines between items (an item is split only when too long)."""
+    lines: list[str] = []
+    for i, item in enumerate(items):
+        piece = item + (sep if i < len(items) - 1 else "")
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.extend(textwrap.wrap(piece, width) or [piece])
+    return lines
+
+
+INDENT = 14  # where an entry's intervention starts, after the strength word
+SAY_INDENT = 4  # where its reasons start: most of the line is left for them
+
+
+def _say(console: Console, label: str, text: str, style: str = "") -> None:
+    """A labelled paragraph under an entry, wrapped with a hanging indent under its label."""
+    width = max(console.width - SAY_INDENT, 30)
+    lines = textwrap.wrap(label + text, width, subsequent_indent=" " * len(label))
+    for line in lines:
+        console.print(Text(" " * SAY_INDENT + line, style=style))
+
+
+def _why(console: Console, r: dict) -> None:
+    """The reason, then its evidence in the same paragraph (dimmed), wrapped under "Why:"."""
+    label = "Why: "
+    reason = label + r["rationale"]
+    text = f"{reason} Evidence: {evidence_by_level(r['evidence'])}"
+    width = max(console.width - SAY_INDENT, 30)
+    done = 0
+    for line in textwrap.wrap(text, width, subsequent_indent=" " * len(label)):
+        body = line.lstrip() if done else line
+        pad = line[:len(line) - len(body)]
+        out = Text(" " * SAY_INDENT + pad)
+        plain = max(min(len(reason) - done, len(body)), 0)  # how much of this line is still the reason
+        out.append(body[:plain])
+        out.append(body[plain:], style="dim")
+        console.print(out)
+        done += len(body) + 1
+
+
+def _arguments(console: Console, arguments: list[dict], all_: bool) -> None:
+    if all_:
+        for arg in arguments:
+            _say(console, f"{arg['stance'].upper()} ({arg['rule']}): ", arg["rationale"])
+        return
+    sides = [(stance, [a["rule"] for a in arguments if a["stance"] == stance]) for stance in ("for", "against")]
+    said = [f"{stance} {', '.join(rules)}" for stance, rules in sides if rules]
+    if said:
+        _say(console, "Arguments: ", "; ".join(said))
+
+
+def _entry(console: Console, r: dict, rule: str, phase: str = "") -> None:
+    """An entry's first line (strength, intervention, details, rule), wrapped under the intervention."""
+    rest = r["intervention"] + (f"  {phase}" if phase else "") + (
+        f"  [{details_text(r['details'])}]" if r["details"] else "") + f"  {rule}"
+    lines = textwrap.wrap(rest, max(console.width - INDENT, 30), subsequent_indent="")
+    first = Text("  ")
+    first.append(f"{STRENGTH_WORDS[r['strength']]:<12}", style=STRENGTH_STYLE[r["strength"]])
+    head, _, tail = lines[0].partition(" ")
+    first.append(head, style="bold")
+    if tail:
+        first.append(" " + tail)
+    console.print(first)
+    for line in lines[1:]:
+        console.print(Text(" " * INDENT + line))

@@ -1,0 +1,377 @@
+"""Deciding under incomplete data: the provisional pathway, its presumptions, the ranked questions, what-if."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spinepath.consult import consult, consult_knowledge, load_knowledge
+from spinepath.diagnostics import InputError
+from spinepath.patient import load_patient, parse_patient
+from spinepath.questions import numeric_answers
+
+from conftest import EXAMPLES, ROOT, run_cli
+
+RULES = ROOT / "rules"
+SEEDS = ROOT / "examples" / "seeds"
+# A referral letter: a biopsy-proven cervical chordoma, its level and where it is managed; nothing else.
+CHORDOMA = {"id": "chordoma-referral", "age": 58, "lesion": {"levels": ["C3"]},
+            "diagnosis": {"histology": "chordoma"}, "care_setting": {"specialized_center": True}}
+
+
+def sparse(**changes) -> dict:
+    doc = json.loads(json.dumps(CHORDOMA))
+    for dotted, value in changes.items():
+        cur = doc
+        *parents, last = dotted.split(".")
+        for part in parents:
+            cur = cur.setdefault(part, {})
+        cur[last] = value
+    return doc
+
+
+def run(doc: dict) -> dict:
+    return consult(parse_patient(yaml.safe_dump(doc), "<test>"))
+
+
+def provisional(result: dict, code: str) -> list[dict]:
+    return [r for r in result["provisional"] if r["intervention"] == code]
+
+
+ENTERS_TUMOR = {code for code, iv in load_knowledge().ruleset.interventions.items() if iv.enters_tumor}
+
+
+# ---------------------------------------------------------------------------- the seed and the referral letter
+
+def test_seed_recurrence_gets_salvage_en_bloc_provisionally_and_asks_for_distant_disease_first():
+    result = consult(load_patient(SEEDS / "cervical-chondrosarcoma-recurrence.yaml"))
+    salvage = [r for r in provisional(result, "en_bloc_resection") if r["details"].get("setting") == "salvage"]
+    assert salvage and salvage[0]["strength"] == "recommended"
+    assert "staging.metastases" in [a["field"] for a in salvage[0]["assumes"]]
+    presumed = next(a for a in salvage[0]["assumes"] if a["field"] == "staging.metastases")
+    assert presumed["presumed"] == "none" and presumed["question"]
+    assert result["questions"][0]["field"] == "staging.metastases"
+
+
+def test_referral_letter_chordoma_gets_en_bloc_with_wide_margin_provisionally():
+    result = run(CHORDOMA)
+    en_bloc = provisional(result, "en_bloc_resection")
+    assert en_bloc and en_bloc[0]["strength"] == "recommended"
+    assert en_bloc[0]["details"]["target_margin"] == "wide"
+    assumed = [a["field"] for a in en_bloc[0]["assumes"]]
+    assert "staging.metastases" in assumed and "derived.en_bloc_feasible" in assumed
+    top = [q["field"] for q in result["questions"][:5]]
+    assert "staging.metastases" in top
+    assert any(f in top for f in ("derived.en_bloc_feasible", "lesion.pedicles_involved", "lesion.wbb.layers"))
+
+
+def test_assumes_lists_only_what_the_rule_needs():
+    result = run(CHORDOMA)
+    for entry in result["provisional"]:
+        assert entry["assumes"], entry["rule"]
+        assert len({a["field"] for a in entry["assumes"]}) == len(entry["assumes"])
+    # The definitive-radiotherapy alternative does not rest on fitness for surgery.
+    for entry in result["provisional"]:
+        if entry["intervention"] == "surveillance_imaging":
+            assert "performance.fit_for_major_surgery" not in [a["field"] for a in entry["assumes"]]
+
+
+def test_a_provisional_entry_never_repeats_a_firm_one():
+    for path in EXAMPLES:
+        result = consult(load_patient(path))
+        firm = {(r["intervention"], r["phase"], r["strength"], json.dumps(r["details"], sort_keys=True))
+                for r in result["recommendations"]}
+        for r in result["provisional"]:
+            assert (r["intervention"], r["phase"], r["strength"], json.dumps(r["details"], sort_keys=True)) not in firm
+
+
+# ---------------------------------------------------------------------------- histology before surgery
+
+def _no_procedure_through_the_tumour(result: dict):
+    for r in result["recommendations"] + result["provisional"]:
+        if r["intervention"] in ENTERS_TUMOR:
+            assert r["strength"] == "avoid", (r["intervention"], r["rule"])
+
+
+def test_histology_unknown_gets_no_resection_firm_or_provisional():
+    result = run(sparse(**{"diagnosis.histology": "unknown"}))
+    _no_procedure_through_the_tumour(result)
+    assert "diagnosis.histology" in [q["field"] for q in result["questions"]]
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "histology: unknown" in p.read_text()],
+                         ids=lambda p: p.stem)
+def test_examples_with_histology_unknown_get_no_resection_firm_or_provisional(path):
+    _no_procedure_through_the_tumour(consult(load_patient(path)))
+
+
+# ---------------------------------------------------------------------------- a known value wins
+
+@pytest.mark.parametrize("field, value", [
+    ("staging.metastases", "multiple"),
+    ("staging.metastases", "solitary"),
+    ("performance.fit_for_major_surgery", False),
+    ("preferences.declines_surgery", True),
+    ("lesion.pedicles_involved", "bilateral"),
+])
+def test_a_known_value_overrides_the_presumption(field, value):
+    result = run(sparse(**{field: value}))
+    recommended_en_bloc = [r for r in result["recommendations"] + result["provisional"]
+                           if r["intervention"] == "en_bloc_resection" and r["strength"] != "avoid"]
+    assert not recommended_en_bloc
+    for entry in result["provisional"]:
+        assert field not in [a["field"] for a in entry["assumes"]]
+    assert field not in [q["field"] for q in result["questions"]]
+
+
+def test_known_facts_make_en_bloc_firm():
+    doc = sparse(**{"staging.metastases": "none", "performance.fit_for_major_surgery": True,
+                    "preferences.declines_surgery": False, "preferences.accepts_root_sacrifice": True,
+                    "history.treatments": [], "history.local_recurrence": False,
+                    "lesion.wbb.zones": [5, 6, 7, 8], "lesion.wbb.layers": ["B", "C"],
+                    "lesion.pedicles_involved": "none", "lesion.vertebral_artery": "none"})
+    result = run(doc)
+    assert any(r["intervention"] == "en_bloc_resection" and r["strength"] == "recommended"
+               for r in result["recommendations"])
+    assert not provisional(result, "en_bloc_resection")
+
+
+# ---------------------------------------------------------------------------- questions
+
+def test_a_derived_value_the_data_leave_open_is_not_presumed():
+    result = run(sparse(**{"lesion.levels": ["S2"], "lesion.wbb.zones": [5, 6, 7, 8], "lesion.wbb.layers": ["B"],
+                           "lesion.pedicles_involved": "none"}))
+    for entry in result["provisional"]:
+        assert "derived.en_bloc_feasible" not in [a["field"] for a in entry["assumes"]]
+
+
+def test_unsafe_presumptions_are_not_made():
+    from spinepath.partial import prepare
+    kb = load_knowledge()
+    cases = [({"performance": {"ecog": 3}}, "performance.fit_for_major_surgery"),
+             ({"presentation": {"neurology": {"deficit": "motor_deficit", "progression": "progressive"}}},
+              "derived.neuro_emergency"),
+             ({"presentation": {"neurology": {"deficit": "myelopathy"}}}, "derived.escc_high_grade"),
+             ({"presentation": {"pain": "mechanical"}}, "derived.sins_category")]
+    for extra, field in cases:
+        patient = parse_patient(yaml.safe_dump({**CHORDOMA, **extra}), "<t>")
+        assert field not in [p.field for p in prepare(patient, kb.ruleset.presumptions).applied], field
+        plain = parse_patient(yaml.safe_dump(CHORDOMA), "<t>")
+        assert field in [p.field for p in prepare(plain, kb.ruleset.presumptions).applied], field
+
+
+def test_questions_rank_treatment_before_diagnosis_and_every_one_changes_something():
+    result = run(CHORDOMA)
+    qs = result["questions"]
+    assert qs
+    flags = [q["changes_treatment"] for q in qs]
+    assert flags == sorted(flags, reverse=True)
+    for q in qs:
+        assert any(a["changes"] for a in q["answers"]), q["field"]
+        assert not q["text"].startswith("Not recorded"), q["field"]
+
+
+def test_every_patient_field_has_a_plain_question():
+    from spinepath.presumptions import patient_paths
+    kb = load_knowledge()
+    for f in patient_paths():
+        text = kb.ruleset.questions.get(f)
+        assert text and f not in text and text.rstrip().endswith(("?", ".", ")")), f
+
+
+@pytest.mark.parametrize("thresholds, integer, expected", [
+    ([("lt", 10)], False, [(9.5, "< 10"), (10, "≥ 10")]),
+    ([("gte", 10)], True, [(9, "< 10"), (10, "≥ 10")]),
+    ([("lte", 70)], True, [(70, "≤ 70"), (71, "> 70")]),
+    ([("lt", 5), ("gte", 5)], False, [(4.5, "< 5"), (5, "≥ 5")]),
+    ([("lt", 10), ("gte", 50)], True, [(9, "< 10"), (10, "≥ 10 and < 50"), (50, "≥ 50")]),
+    ([("gt", 2.5)], False, [(2.5, "≤ 2.5"), (3.0, "> 2.5")]),
+    ([], True, []),
+])
+def test_numeric_answers_fall_on_each_side_of_every_threshold(thresholds, integer, expected):
+    assert [(a.value, a.label) for a in numeric_answers(thresholds, integer)] == expected
+
+
+# ---------------------------------------------------------------------------- what-if
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_whatif_works_on_every_seed(path):
+    r = run_cli("whatif", str(path), "--set", "staging.metastases=multiple", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["set"] == {"staging.metastases": "multiple"}
+    assert set(d) >= {"recommendations", "provisional", "alerts", "derived"}
+
+
+def test_whatif_shows_what_an_answer_changes():
+    path = SEEDS / "cervical-chondrosarcoma-recurrence.yaml"
+    r = run_cli("whatif", str(path), "--set", "staging.metastases=none", "--format", "json")
+    d = json.loads(r.stdout)
+    assert any(e["intervention"] == "en_bloc_resection" for e in d["recommendations"]["added"])
+    assert any(e["intervention"] == "en_bloc_resection" for e in d["provisional"]["removed"])
+    text = run_cli("whatif", str(path), "--set", "staging.metastases=none", env={**os.environ, "COLUMNS": "80"})
+    assert text.returncode == 0 and "+ en_bloc_resection" in text.stdout
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("staging.metastasis=none", "--set:1:1: unknown field 'staging.metastasis' (did you mean 'staging.metastases'?)"),
+    ("staging.metastases=nones", "--set:1:20: staging.metastases: expected one of none, solitary, multiple; got "
+                                 "'nones' (did you mean 'none'?)"),
+    ("performance.fit_for_major_surgery=maybe", "expected true or false"),
+    ("lesion.sins.total=twelve", "expected an integer"),
+    ("diagnosis.marrow_plasma_cells_percent=200", "less than or equal to 100"),
+    ("staging.workup_done=ct_chest,mri_spine", "did you mean 'mri_whole_spine'"),
+    ("derived.en_bloc_feasible=true", "derived values are computed"),
+    ("history.treatments=none", "edit the file"),
+    ("no-equals-sign", "expected FIELD=VALUE"),
+])
+def test_whatif_refuses_bad_settings_with_a_place_and_exit_2(setting, message):
+    r = run_cli("whatif", str(SEEDS / "osteosarcoma-after-histology.yaml"), "--set", setting)
+    assert r.returncode == 2
+    assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_whatif_lists_take_comma_separated_values():
+    r = run_cli("whatif", str(SEEDS / "osteosarcoma-after-histology.yaml"), "--set",
+                "staging.workup_done=ct_chest,mri_whole_spine", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["set"] == {"staging.workup_done": ["ct_chest", "mri_whole_spine"]}
+
+
+# ---------------------------------------------------------------------------- the text consult
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_text_consult_fits_in_120_lines_at_80_columns(path):
+    r = run_cli("consult", str(path), env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"})
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) <= 120, f"{len(lines)} lines"
+    assert "…" not in r.stdout  # field names are never cut
+
+
+def test_text_consult_reads_top_down():
+    path = SEEDS / "cervical-chondrosarcoma-recurrence.yaml"
+    out = run_cli("consult", str(path), env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}).stdout
+    order = ["ALERTS", "Pathway", "Provisional", "Questions that would change the plan", "Derived staging"]
+    assert [out.index(s) for s in order] == sorted(out.index(s) for s in order)
+    assert "Missing data" not in out
+    full = run_cli("consult", str(path), "--all", env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}).stdout
+    assert "Missing data" in full and "more: --all" not in full
+
+
+def test_explain_says_whether_a_blocked_rule_holds_under_the_presumptions(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump(CHORDOMA))
+    r = run_cli("explain", str(p), "EB-01a")
+    assert r.returncode == 0, r.stderr
+    assert "Under the presumptions it holds" in r.stdout
+    assert "staging.metastases" in r.stdout.split("Under the presumptions")[1]
+
+
+# ---------------------------------------------------------------------------- the presumptions file
+
+def _kb_with(tmp_path: Path, text: str) -> Path:
+    import shutil
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root, ignore=shutil.ignore_patterns("*.scenarios.yaml"))
+    (root / "presumptions.yaml").write_text(text)
+    return root
+
+
+def _errors(tmp_path, text) -> str:
+    from spinepath.compile import load_and_compile
+    with pytest.raises(InputError) as exc:
+        load_and_compile(str(_kb_with(tmp_path, text)))
+    return str(exc.value)
+
+
+GOOD = """presumptions:
+  - field: staging.metastases
+    value: none
+    label: no distant disease
+    reason: No distant disease until staging is complete.
+    question: Is there distant disease?
+    evidence: [{ref: "26", level: "OCEBM 4"}]
+"""
+
+
+@pytest.mark.parametrize("change, message", [
+    (("field: staging.metastases", "field: diagnosis.histology"), "cannot be presumed"),
+    (("field: staging.metastases", "field: derived.malignant_primary"), "cannot be presumed"),
+    (("value: none", "value: few"), "expected one of none, solitary, multiple"),
+    (("field: staging.metastases", "field: staging.metastasis"), "did you mean 'staging.metastases'"),
+    (("    reason:", "    reasons:"), "unknown key 'reasons'"),
+    (("value: none", "below: 5"), "numeric patient field"),
+    (("ref: \"26\"", "ref: \"9999\""), "not in rules/references.yaml"),
+])
+def test_bad_presumptions_are_refused_with_a_place(tmp_path, change, message):
+    text = _errors(tmp_path, GOOD.replace(*change))
+    assert message in text
+    assert "presumptions.yaml:" in text  # FILE:LINE:COL
+
+
+def test_a_range_presumption_may_not_hide_a_rule_threshold(tmp_path):
+    text = _errors(tmp_path, GOOD.replace("staging.metastases", "diagnosis.marrow_plasma_cells_percent")
+                   .replace("value: none", "below: 20"))
+    assert "compares it with 10" in text
+
+
+def test_lint_refuses_a_presumption_that_lets_a_resection_through_before_histology(tmp_path):
+    from spinepath.consult import load_knowledge as load
+    from spinepath.lint import presumption_findings
+    root = _kb_with(tmp_path, (RULES / "presumptions.yaml").read_text())
+    (root / "general" / "bad.rules.yaml").write_text("""rules:
+  - id: BAD-01
+    title: Resect whatever is in a fit patient
+    when:
+      all:
+        - {field: performance.fit_for_major_surgery, equals: true}
+    then:
+      - recommend: intralesional_curettage
+        strength: consider
+    rationale: A deliberately wrong rule to test the lint of presumptions.
+    evidence: [{ref: "26", level: "OCEBM 4"}]
+""")
+    findings = presumption_findings(load(root))
+    assert any(d.code == "presumed-resection" and "performance.fit_for_major_surgery" in d.message for d in findings)
+    assert not presumption_findings(load())
+
+
+def test_bundled_presumptions_apply_only_to_unknown_fields():
+    kb = load_knowledge()
+    assert kb.ruleset.presumptions
+    doc = sparse(**{"staging.metastases": "multiple"})
+    patient = parse_patient(yaml.safe_dump(doc), "<t>")
+    from spinepath.partial import prepare
+    applied = [p.field for p in prepare(patient, kb.ruleset.presumptions).applied]
+    assert "staging.metastases" not in applied and "performance.fit_for_major_surgery" in applied
+
+
+def test_scenarios_can_assert_provisional_entries_and_questions():
+    from spinepath.scenarios import run_scenario
+    from spinepath.yamlsafe import load_text
+    kb = load_knowledge()
+    doc = load_text("<s>", yaml.safe_dump(CHORDOMA))
+    ok = run_scenario(kb, "<s>", "s", 1, doc, {"provisional": ["en_bloc_resection"], "assumes": ["staging.metastases"],
+                                               "questions": ["staging.metastases"]})
+    assert ok.ok, ok.failures
+    bad = run_scenario(kb, "<s>", "s", 1, doc, {"provisional_absent": ["en_bloc_resection"],
+                                                "first_question": ["sex"]})
+    assert len(bad.failures) == 2
+
+
+# ---------------------------------------------------------------------------- the firm pathway keeps its meaning
+
+GOLDEN = Path(__file__).parent / "golden" / "firm_recommendations.json"
+
+
+def test_firm_recommendations_are_unchanged_for_every_example():
+    """The firm pass is what consumers rely on. A deliberate rule change regenerates this file
+    (tests/golden/README.md) and names the change in its commit."""
+    golden = json.loads(GOLDEN.read_text())
+    assert set(golden) == {p.relative_to(ROOT).as_posix() for p in EXAMPLES}
+    for name, recs in golden.items():
+        assert consult(load_patient(ROOT / name))["recommendations"] == recs, name
