@@ -171,6 +171,34 @@ def memory(total: int) -> dict:
     return json.loads(r.stdout)
 
 
+def pass_costs(files: list[Path]) -> dict:
+    """Per patient, in this process: the firm pass, the provisional pass with its `assumes`, the questions."""
+    from spinepath.consult import evaluate_patient, explain, load_knowledge
+    from spinepath.patient import load_patient
+    from spinepath.provisional import provisional_entries
+    from spinepath.questions import rank_questions
+    kb = load_knowledge()
+    times: dict[str, list[float]] = {"firm pass (engine + explain)": [], "provisional pass + assumes": [],
+                                     "ranked questions": []}
+    counts = []
+    for f in files:
+        patient = load_patient(f)
+        t0 = time.perf_counter()
+        firm = evaluate_patient(patient, kb)
+        result = explain(firm)
+        t1 = time.perf_counter()
+        prov = evaluate_patient(patient, kb, kb.ruleset.presumptions)
+        if prov.inputs.applied:
+            provisional_entries(kb, patient, result, explain(prov), prov.inputs.applied)
+        t2 = time.perf_counter()
+        questions = rank_questions(kb, patient, firm, prov)
+        t3 = time.perf_counter()
+        for name, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2)):
+            times[name].append(dt)
+        counts.append(len(questions))
+    return {"times": times, "questions": counts}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, default=10_000, help="synthetic patients for the batch figures")
@@ -220,6 +248,14 @@ def main() -> None:
     print(f"  {kb.pop('rules')} rules in {kb.pop('rulesets')} durable rulesets")
     for name, seconds in kb.items():
         print(f"  {name:32s} {seconds * 1000:7.1f} ms")
+
+    files = sorted(p for p in (ROOT / "examples").rglob("*.yaml") if not p.name.endswith(".expect.yaml"))
+    costs = pass_costs(files)
+    print(f"\n== 5. the two passes and the questions, per patient over the {len(files)} examples (ms)")
+    for name, values in costs["times"].items():
+        ms = sorted(v * 1000 for v in values)
+        print(f"  {name:32s} median {statistics.median(ms):6.1f}  max {ms[-1]:6.1f}")
+    print(f"  questions per patient: median {statistics.median(costs['questions'])}, max {max(costs['questions'])}")
 
     if args.memory:
         total = max(args.memory, 1000)

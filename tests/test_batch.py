@@ -172,8 +172,9 @@ def cache(tmp_path, monkeypatch):
 
 def _fresh(rules):
     from spinepath.compile import compile_ruleset
+    from spinepath.presumptions import attach
     from spinepath.ruleset import load_ruleset
-    rs = load_ruleset(str(rules))
+    rs = attach(load_ruleset(str(rules)))
     return rs, compile_ruleset(rs)
 
 

@@ -375,3 +375,15 @@ def test_firm_recommendations_are_unchanged_for_every_example():
     assert set(golden) == {p.relative_to(ROOT).as_posix() for p in EXAMPLES}
     for name, recs in golden.items():
         assert consult(load_patient(ROOT / name))["recommendations"] == recs, name
+
+
+def test_the_fast_evaluator_agrees_with_the_explaining_one():
+    from spinepath.consult import evaluate_patient
+    from spinepath.threevalued import evaluate, truth
+    kb = load_knowledge()
+    for path in EXAMPLES:
+        for presumptions in ((), kb.ruleset.presumptions):
+            ev = evaluate_patient(load_patient(path), kb, presumptions)
+            lookup = ev.lookup()
+            for rule in kb.ruleset.rules:
+                assert truth(rule.when, lookup) == evaluate(rule.when, lookup).value, (path.name, rule.id)

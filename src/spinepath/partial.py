@@ -16,7 +16,7 @@ from .derive.base import Derived
 from .patient import Patient
 from .presumptions import Presumption, get_path, set_path
 from .ruleset import Rule, Ruleset
-from .threevalued import Outcome, evaluate
+from .threevalued import Outcome, evaluate, truth
 
 Entry = tuple[str, str, str]  # (intervention, phase, strength)
 
@@ -174,6 +174,7 @@ def build_index(rs: Ruleset) -> Index:
 def evaluate_rules(kb, inputs: Inputs, only: frozenset[str] | None = None,
                    base: dict[str, Outcome] | None = None) -> dict[str, Outcome]:
     """Outcomes of the rules in `only` (all when None), in plan order; the others are taken from `base`.
+    Only the values: no explanation lines and no missing fields (`truth`, not `evaluate`).
 
     `only` must be closed downstream (a rule reading a fact derived inside it is inside it) or, with no
     base, upstream (every rule deriving a fact it reads is inside it)."""
@@ -183,7 +184,7 @@ def evaluate_rules(kb, inputs: Inputs, only: frozenset[str] | None = None,
     deriving = kb.ruleset.derived_facts
     for rule, settled in kb.plan:
         if only is None or rule.id in only:
-            outcomes[rule.id] = evaluate(rule.when, lookup)
+            outcomes[rule.id] = Outcome(truth(rule.when, lookup))
         for fact in settled:
             if all(r in outcomes for r in deriving[fact]):
                 settle(fact, deriving[fact], outcomes, rule_facts)
