@@ -59,8 +59,12 @@ def test_seed_recurrence_gets_salvage_en_bloc_provisionally_and_asks_for_distant
 def test_referral_letter_chordoma_gets_en_bloc_with_wide_margin_provisionally():
     result = run(CHORDOMA)
     en_bloc = provisional(result, "en_bloc_resection")
-    assert en_bloc and en_bloc[0]["strength"] == "recommended"
-    assert en_bloc[0]["details"]["target_margin"] == "wide"
+    assert en_bloc and en_bloc[0]["details"]["target_margin"] == "wide"
+    # GEN-09: until the patient accepts the root sacrifice the resection may need, en bloc is "consider".
+    assert en_bloc[0]["strength"] == "consider"
+    assert en_bloc[0]["capped_by"] == "preferences.accepts_root_sacrifice"
+    accepted = run(sparse(**{"preferences.accepts_root_sacrifice": True}))
+    assert provisional(accepted, "en_bloc_resection")[0]["strength"] == "recommended"
     assumed = [a["field"] for a in en_bloc[0]["assumes"]]
     assert "staging.metastases" in assumed and "derived.en_bloc_feasible" in assumed
     top = [q["field"] for q in result["questions"][:5]]

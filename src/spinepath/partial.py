@@ -195,9 +195,10 @@ def fired(outcomes: dict[str, Outcome]) -> set[str]:
     return {rid for rid, o in outcomes.items() if o.value is True}
 
 
-def entries(kb, fired_ids: set[str], histology_unknown: bool) -> frozenset[Entry]:
+def entries(kb, fired_ids: set[str], histology_unknown: bool, capped: set[str] = frozenset()) -> frozenset[Entry]:
     """The pathway's (intervention, phase, strength) as the explanation builds it: superseded rules drop
-    out, and the histology-first safety net turns a procedure through the tumour into avoid."""
+    out, the histology-first safety net turns a procedure through the tumour into avoid, and a rule in
+    `capped` recommends at most "consider" (it rests on a presumption with `at_most`)."""
     rules = kb.index.rules
     superseded = {o for rid in fired_ids for o in rules[rid].supersedes if o in fired_ids}
     out = set()
@@ -207,5 +208,23 @@ def entries(kb, fired_ids: set[str], histology_unknown: bool) -> frozenset[Entry
                 strength = a.strength
                 if histology_unknown and kb.ruleset.interventions[a.code].enters_tumor:
                     strength = "avoid"
+                elif rid in capped and strength == "recommended":
+                    strength = "consider"
                 out.add((a.code, a.phase, strength))
     return frozenset(out)
+
+
+def capping(presumptions) -> tuple:
+    """The presumptions an entry may rest on only at a lower strength (`at_most`)."""
+    return tuple(p for p in presumptions if p.at_most)
+
+
+def capped_rules(kb, patient: Patient, presumptions, fired_ids: set[str], answers: dict | None = None,
+                 derived_answers: dict | None = None, only: frozenset[str] | None = None,
+                 base: dict[str, Outcome] | None = None) -> set[str]:
+    """The fired rules that would not hold with the capping presumptions withheld."""
+    caps = capping(presumptions)
+    if not caps:
+        return set()
+    inputs = prepare(patient, [p for p in presumptions if p not in caps], answers, derived_answers)
+    return fired_ids - fired(evaluate_rules(kb, inputs, only, base))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from .partial import evaluate_rules, prepare
+from .partial import capped_rules, capping, evaluate_rules, prepare
 from .patient import Patient
 from .presumptions import Presumption
 
@@ -45,6 +45,8 @@ def rests_on(kb, patient: Patient, applied: tuple[Presumption, ...], rule_id: st
 def provisional_entries(kb, patient: Patient, firm: dict, provisional: dict, applied: tuple[Presumption, ...]) -> list:
     firm_keys = {entry_key(r) for r in firm["recommendations"]}
     references = kb.ruleset.references
+    # The same test as the ranked questions use: a rule that needs a capped presumption to hold.
+    capped = capped_rules(kb, patient, applied, {r["rule"] for r in provisional["recommendations"]})
     needed: dict[str, list[Presumption]] = {}
     out = []
     for rec in provisional["recommendations"]:
@@ -54,7 +56,7 @@ def provisional_entries(kb, patient: Patient, firm: dict, provisional: dict, app
         if rid not in needed:
             needed[rid] = rests_on(kb, patient, applied, rid)
         entry = {**rec, "assumes": [assumption(p, references) for p in needed[rid]]}
-        cap = next((p for p in needed[rid] if p.at_most), None)
+        cap = next((p for p in capping(applied) if rid in capped), None)
         if cap and rec["strength"] == "recommended":
             # e.g. GEN-09: while the patient has not accepted the sacrifice, en bloc is at most "consider".
             entry["strength"] = cap.at_most

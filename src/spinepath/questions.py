@@ -15,7 +15,7 @@ from typing import Any
 
 from .derive import SPECS
 from .interventions import PHASES, STRENGTHS
-from .partial import Entry, entries, evaluate_rules, fired, prepare
+from .partial import Entry, capped_rules, capping, entries, evaluate_rules, fired, prepare
 from .patient import SUBTYPES, Patient
 from .presumptions import Presumption
 
@@ -178,7 +178,11 @@ def rank_questions(kb, patient: Patient, firm, provisional) -> list[dict]:
     presumptions = rs.presumptions
     hist_unknown = patient.diagnosis.histology == "unknown"
     f0 = entries(kb, fired(firm.outcomes), hist_unknown)
-    p0 = entries(kb, fired(provisional.outcomes), hist_unknown)
+    prov_fired = fired(provisional.outcomes)
+    p0 = entries(kb, prov_fired, hist_unknown, capped_rules(kb, patient, presumptions, prov_fired))
+    # With the capping presumptions withheld: the baseline that tells which rules a cap touches.
+    uncapped_base = (evaluate_rules(kb, prepare(patient, [p for p in presumptions if not p.at_most]))
+                     if capping(presumptions) else None)
     order = {name: i for i, name in enumerate(rs.fields)}
     ranked = []
     for cand in candidates(kb, patient, firm.inputs.flat, firm.derived):
@@ -195,7 +199,10 @@ def rank_questions(kb, patient: Patient, firm, provisional) -> list[dict]:
                 continue
             unknown_after = hist_unknown and not (cand.field == "diagnosis.histology")
             f1 = entries(kb, fired(evaluate_rules(kb, firm_in, only, firm.outcomes)), unknown_after)
-            p1 = entries(kb, fired(evaluate_rules(kb, prov_in, only, provisional.outcomes)), unknown_after)
+            p1_fired = fired(evaluate_rules(kb, prov_in, only, provisional.outcomes))
+            capped = capped_rules(kb, patient, presumptions, p1_fired, only=only, base=uncapped_base,
+                                  **kw) if uncapped_base is not None else set()
+            p1 = entries(kb, p1_fired, unknown_after, capped)
             changes = _changes(f0, p0, f1, p1)
             distinct.update((c["change"], c["intervention"], c["phase"], c["strength"]) for c in changes)
             answers.append({"answer": ans.value, "label": ans.label, "changes": changes})
