@@ -214,6 +214,27 @@ def rules_test(directory: Optional[Path] = typer.Argument(None, help="Rules dire
         raise typer.Exit(1)
 
 
+@rules_app.command("mutate")
+def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
+                 rule: Optional[str] = typer.Option(None, "--rule", help="Mutate only this rule."),
+                 fail_under: float = typer.Option(0.0, "--fail-under", help="Exit 1 when the score (percent) is lower.")):
+    """Mutate every condition and report the mutants no scenario notices (mutation score)."""
+    from .consult import load_knowledge
+    from .diagnostics import did_you_mean
+    from .mutate import run
+    kb = load_knowledge(directory)
+    if rule is not None and kb.ruleset.rule(rule) is None:
+        ids = [r.id for r in kb.ruleset.rules]
+        _fail([Diagnostic("--rule", 0, 0, "unknown-rule", f"no rule {rule!r}{did_you_mean(rule, ids)}")])
+    report = run(kb, rule)
+    for m in report.survivors:
+        print(f"{m.rule.file}:{m.at.pos[0]}:{m.at.pos[1]}: {m.rule.id}: survived: {m.what}")
+    score = 100.0 * report.killed / report.total if report.total else 100.0
+    print(f"mutation score: {report.killed}/{report.total} killed ({score:.1f}%)")
+    if score < fail_under:
+        raise typer.Exit(1)
+
+
 @rules_app.command("list")
 def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
                format: Format = typer.Option(Format.text, "--format", "-f")):

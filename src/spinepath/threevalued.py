@@ -88,21 +88,13 @@ def evaluate(c: Cond, lookup: Lookup, depth: int = 0) -> Outcome:
 def truth(c: Cond, lookup: Lookup) -> Tri:
     """The value `evaluate` gives, without the explanation: what the questions and what-if need, fast."""
     op = c.op
-    if op == "all":
-        out: Tri = True
+    if op in ("all", "any"):
+        decisive = op == "any"  # the child value that decides the group at once
+        out: Tri = not decisive
         for ch in c.children:
             v = truth(ch, lookup)
-            if v is False:
-                return False
-            if v is None:
-                out = None
-        return out
-    if op == "any":
-        out = False
-        for ch in c.children:
-            v = truth(ch, lookup)
-            if v is True:
-                return True
+            if v is decisive:
+                return decisive
             if v is None:
                 out = None
         return out

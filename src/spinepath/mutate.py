@@ -1,0 +1,244 @@
+"""`spinepath rules mutate`: would the scenarios notice if a condition were written wrong?
+
+For every leaf condition of a rule it makes mutants: `equals` turned to each other allowed value, a
+threshold moved across its boundary (one unit each way), `<` and `<=` (`>` and `>=`) swapped, the
+condition dropped, the condition negated, an `in` list without each of its members. Each mutant
+replaces the rule and is run on the scenarios beside the rule (its `.scenarios.yaml` file) and beside
+the rules that read the facts it derives, through forward chaining. A mutant is killed when one of
+those scenarios fails. What survives is reported at the condition's FILE:LINE:COL.
+
+The scenarios are checked with the three-valued evaluation of the rules (durable-rules is held to the
+same answers by the run-time agreement check of every consult), on what a scenario can expect of the
+firm pathway: fired and not-fired rules, entries by strength, absent entries, alert codes and missing
+fields. Expectations on the provisional pathway and the questions are not part of the mutation run.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .derive import CONTRACT_KEYS
+from .diagnostics import InputError
+from .partial import Inputs, entries, fired, make_lookup, prepare, settle
+from .patient import from_document
+from .ruleset import Cond, Rule, display_path
+from .scenarios import load_scenarios
+from .threevalued import Outcome, evaluate
+
+_SWAP = {"lt": "lte", "lte": "lt", "gt": "gte", "gte": "gt"}
+_SHOWN = {"equals": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "in", "contains": "contains",
+          "exists": "is known", "missing": "is not known"}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    rule: Rule
+    when: Cond
+    at: Cond  # the condition it changes (for its position)
+    what: str
+
+
+@dataclass
+class Report:
+    total: int
+    survivors: list[Mutant]
+
+    @property
+    def killed(self) -> int:
+        return self.total - len(self.survivors)
+
+
+def _leaf_text(c: Cond) -> str:
+    if c.op in ("exists", "missing"):
+        return f"{c.field} {_SHOWN[c.op]}"
+    value = "[" + ", ".join(map(str, c.value)) + "]" if c.op == "in" else c.value
+    return f"{c.field} {_SHOWN[c.op]} {value}"
+
+
+def _leaves(c: Cond, path: tuple = ()) -> Iterator[tuple[tuple, Cond]]:
+    if c.field:
+        yield path, c
+    for i, ch in enumerate(c.children):
+        yield from _leaves(ch, path + (i,))
+
+
+def _replace(root: Cond, path: tuple, new: Cond | None) -> Cond:
+    """The tree with the node at `path` replaced (None: removed from its group)."""
+    if not path:
+        return new if new is not None else Cond("all", root.pos, ())  # a dropped `when` always holds
+    i, rest = path[0], path[1:]
+    children = list(root.children)
+    if rest or new is not None:
+        children[i] = _replace(children[i], rest, new)
+    elif root.op == "not":  # dropping what a `not` negates drops the `not`
+        return Cond("all", root.pos, ())
+    else:
+        del children[i]
+    return dataclasses.replace(root, children=tuple(children))
+
+
+def _node(root: Cond, path: tuple) -> Cond:
+    for i in path:
+        root = root.children[i]
+    return root
+
+
+def mutants(rule: Rule, fields: dict) -> list[Mutant]:
+    out: list[Mutant] = []
+
+    def add(path, new, what, at):
+        out.append(Mutant(rule, _replace(rule.when, path, new), at, what))
+
+    for path, leaf in _leaves(rule.when):
+        shown = _leaf_text(leaf)
+        # A leaf under `not` is dropped or negated as the `not` it is part of.
+        unit = path[:-1] if path and _node(rule.when, path[:-1]).op == "not" else path
+        add(unit, None, f"dropped: {shown}", leaf)
+        add(path, Cond("not", leaf.pos, (leaf,)), f"negated: {shown}", leaf)
+        ftype = fields.get(leaf.field)
+        if leaf.op == "equals":
+            values = ftype.values if ftype is not None and ftype.kind == "enum" else (
+                (True, False) if ftype is None or ftype.kind == "bool" else ())
+            for v in values:
+                if v != leaf.value:
+                    add(path, dataclasses.replace(leaf, value=v), f"{shown} -> {leaf.field} = {v}", leaf)
+        elif leaf.op == "in" and len(leaf.value) > 1:
+            for v in leaf.value:
+                rest = tuple(x for x in leaf.value if x != v)
+                add(path, dataclasses.replace(leaf, value=rest), f"{shown} without {v}", leaf)
+        elif leaf.op in _SWAP:
+            swapped = dataclasses.replace(leaf, op=_SWAP[leaf.op])
+            add(path, swapped, f"{shown} -> {_leaf_text(swapped)}", leaf)
+            for delta in (-1, 1):
+                moved = dataclasses.replace(leaf, value=leaf.value + delta)
+                add(path, moved, f"{shown} -> {_leaf_text(moved)}", leaf)
+    return out
+
+
+@dataclass
+class _Case:
+    file: str
+    name: str
+    inputs: Inputs
+    histology_unknown: bool
+    outcomes: dict[str, Outcome]
+    expect: dict
+
+
+def _outcomes(kb, inputs: Inputs, replace: dict[str, Rule] | None = None, only: frozenset | None = None,
+              base: dict | None = None) -> dict[str, Outcome]:
+    """The explaining evaluation (missing fields included), with some rules replaced."""
+    outcomes = dict(base) if base else {}
+    rule_facts: dict = {}
+    lookup = make_lookup(inputs.flat, inputs.derived, rule_facts)
+    deriving = kb.ruleset.derived_facts
+    for rule, settled in kb.plan:
+        if only is None or rule.id in only:
+            rule = (replace or {}).get(rule.id, rule)
+            outcomes[rule.id] = evaluate(rule.when, lookup)
+        for fact in settled:
+            settle(fact, deriving[fact], outcomes, rule_facts)
+    return outcomes
+
+
+def _observed(kb, case: _Case, outcomes: dict[str, Outcome], rules: dict[str, Rule]) -> dict:
+    ids = fired(outcomes)
+    superseded = {o for rid in ids for o in rules[rid].supersedes if o in ids}
+    alerts = set()
+    for rid in ids - superseded:
+        for a in rules[rid].then:
+            if a.kind == "alert":
+                alerts.add(a.code)
+            elif (a.kind == "recommend" and case.histology_unknown and a.strength != "avoid"
+                  and kb.ruleset.interventions[a.code].enters_tumor):
+                alerts.add("resection_before_histology_blocked")
+    missing = {f for o in outcomes.values() if o.value is None for f in o.missing}
+    for key in CONTRACT_KEYS:
+        d = case.inputs.derived[key]
+        if d.value is None:
+            missing.update(d.lacked)
+    return {"fired": ids, "entries": entries(kb, ids, case.histology_unknown), "alerts": alerts, "missing": missing}
+
+
+def _passes(expect: dict, seen: dict) -> bool:
+    by = {s: {c for c, _, st in seen["entries"] if st == s} for s in ("recommended", "consider", "avoid")}
+    present = {c for c, _, _ in seen["entries"]}
+    return (all(r in seen["fired"] for r in expect.get("fired", []))
+            and not any(r in seen["fired"] for r in expect.get("not_fired", []))
+            and all(c in by[s] for s in by for c in expect.get(s, []))
+            and not any(c in present for c in expect.get("absent", []))
+            and all(a in seen["alerts"] for a in expect.get("alerts", []))
+            and all(f in seen["missing"] for f in expect.get("missing", [])))
+
+
+def _cases(kb, files: list[Path]) -> dict[str, list[_Case]]:
+    """The scenarios of each file, evaluated once; those the firm checks here cannot pass are left out."""
+    out: dict[str, list[_Case]] = {}
+    rules = kb.index.rules
+    for path in files:
+        cases = []
+        for name, _, doc, expect in load_scenarios(path):
+            try:
+                patient = from_document(doc)
+            except InputError:
+                continue
+            inputs = prepare(patient)
+            case = _Case(doc.file, name, inputs, patient.diagnosis.histology == "unknown",
+                         _outcomes(kb, inputs), expect)
+            if _passes(expect, _observed(kb, case, case.outcomes, rules)):
+                cases.append(case)
+        out[display_path(path)] = cases
+    return out
+
+
+def _beside(rule: Rule) -> str:
+    return rule.file.removesuffix(".rules.yaml") + ".scenarios.yaml"
+
+
+def run(kb, rule_id: str | None = None) -> Report:
+    rs = kb.ruleset
+    rules = kb.index.rules
+    cases = _cases(kb, rs.scenario_files)
+    downstream = _downstream(kb)
+    total, survivors = 0, []
+    chosen = [rules[rule_id]] if rule_id else rs.rules
+    for rule in chosen:
+        files = sorted({_beside(r) for r in (rule, *(rules[d] for d in downstream[rule.id]))})
+        relevant = [c for f in files for c in cases.get(f, [])]
+        only = frozenset({rule.id, *downstream[rule.id]})
+        for m in mutants(rule, rs.fields):
+            total += 1
+            mutated = {rule.id: dataclasses.replace(rule, when=m.when)}
+            killed = False
+            for case in relevant:
+                outcomes = _outcomes(kb, case.inputs, mutated, only, case.outcomes)
+                if not _passes(case.expect, _observed(kb, case, outcomes, rules)):
+                    killed = True
+                    break
+            if not killed:
+                survivors.append(m)
+    return Report(total, survivors)
+
+
+def _downstream(kb) -> dict[str, frozenset[str]]:
+    """Rule id -> the rules reading a fact it derives, transitively."""
+    rs = kb.ruleset
+    readers: dict[str, set[str]] = {}
+    for r in rs.rules:
+        for f in r.fields():
+            if f.startswith("derived.") and f.removeprefix("derived.") in rs.derived_facts:
+                readers.setdefault(f.removeprefix("derived."), set()).add(r.id)
+    out = {}
+    for r in rs.rules:
+        seen: set[str] = set()
+        todo = [r.id]
+        while todo:
+            for fact in kb.index.rules[todo.pop()].derives():
+                for rid in readers.get(fact, ()):
+                    if rid not in seen:
+                        seen.add(rid)
+                        todo.append(rid)
+        out[r.id] = frozenset(seen)
+    return out
