@@ -391,3 +391,37 @@ def test_the_fast_evaluator_agrees_with_the_explaining_one():
             lookup = ev.lookup()
             for rule in kb.ruleset.rules:
                 assert truth(rule.when, lookup) == evaluate(rule.when, lookup).value, (path.name, rule.id)
+
+
+# ---------------------------------------------------------------------------- one entry per decision
+
+def _no_decision_twice(result: dict, where: str):
+    for key in ("recommendations", "provisional"):
+        seen = {}
+        for r in result.get(key, []):
+            side = "against" if r["strength"] == "avoid" else "for"  # for against avoid is a conflict, shown
+            k = (r["intervention"], r["phase"], side)
+            assert k not in seen, f"{where}: {key} gives {k} twice ({seen.get(k)}, {r['rule']})"
+            seen[k] = r["rule"]
+
+
+def test_no_example_gets_the_same_intervention_twice_in_a_phase():
+    for path in EXAMPLES:
+        _no_decision_twice(consult(load_patient(path)), path.name)
+
+
+def test_no_synthetic_patient_gets_the_same_intervention_twice_in_a_phase():
+    from spinepath import synth
+    from spinepath.consult import evaluate_patient, explain
+    kb = load_knowledge()
+    for i in range(1000):  # the firm pass: the provisional one is checked on the examples above
+        name = f"synth-{i}.yaml"
+        _no_decision_twice(explain(evaluate_patient(parse_patient(synth.patient_text(7, i), name), kb)), name)
+
+
+def test_merged_rules_keep_what_they_advise_differently():
+    result = consult(load_patient(ROOT / "examples/histology/giant_cell_tumor-thoracic-recurrence-after-curettage.yaml"))
+    en_bloc = next(r for r in result["recommendations"] if r["intervention"] == "en_bloc_resection")
+    assert en_bloc["strength"] == "recommended" and "REC-02b" in en_bloc["also_by"]
+    alt = next(a for a in en_bloc["alternatives"] if a["rule"] == "REC-02b")
+    assert alt["strength"] == "consider" and alt["details"]["setting"] == "salvage" and alt["evidence"]

@@ -202,7 +202,8 @@ def explain(ev: Evaluation) -> dict:
             t.setdefault("arguments", []).append(arg)
         if not targets:
             loose_arguments.append({"intervention": code, **({"phase": phase} if phase else {}), **arg})
-    alerts.extend(_conflicts(recommendations))
+    alerts.extend(_conflicts(recommendations))  # on every rule's own entry, before they are merged
+    recommendations = _one_per_decision(recommendations)
     recommendations.sort(key=lambda r: (PHASES.index(r["phase"]), STRENGTHS.index(r["strength"]),
                                         r["intervention"], r["rule"]))
     alerts = sorted({json.dumps(a, sort_keys=True): a for a in alerts}.values(),
@@ -222,6 +223,35 @@ def explain(ev: Evaluation) -> dict:
     result["references"] = _references(result, rs)
     result["statement"] = MDT_STATEMENT
     return result
+
+
+def _one_per_decision(recs: list[dict]) -> list[dict]:
+    """One entry per intervention and phase: the strongest (then the first to fire) leads, the other
+    rules go to `also_by`, and what they advise differently (strength, details) to `alternatives`,
+    so that no dose or modality is lost. Advice for and advice against stay apart: a conflict is shown."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in recs:
+        side = "against" if r["strength"] == "avoid" else "for"
+        groups.setdefault((r["intervention"], r["phase"], side), []).append(r)
+    out = []
+    for items in groups.values():
+        # sorted() is stable: within a strength the first rule to fire leads; a rule's own avoid
+        # leads over one made by the histology-first safety net.
+        items = sorted(items, key=lambda r: (STRENGTHS.index(r["strength"]), "blocked" in r))
+        lead = dict(items[0])
+        also = list(lead.get("also_by", []))
+        alternatives = []
+        for other in items[1:]:
+            also += [other["rule"], *other.get("also_by", [])]
+            # Only what would otherwise be lost: another strength, or details the lead does not give.
+            if other["strength"] != lead["strength"] or (other["details"] and other["details"] != lead["details"]):
+                alternatives.append({k: other[k] for k in ("rule", "strength", "details", "rationale", "evidence")})
+        if also:
+            lead["also_by"] = list(dict.fromkeys(also))
+        if alternatives:
+            lead["alternatives"] = alternatives
+        out.append(lead)
+    return out
 
 
 def _action_text(a) -> str:

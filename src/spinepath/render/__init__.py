@@ -38,6 +38,12 @@ def evidence_text(evidence: list[dict]) -> str:
     return "; ".join(f"{e['ref']} ({e['level']})" for e in evidence)
 
 
+def alternative_text(alt: dict) -> str:
+    """What another rule advises for the same decision (another strength or other details)."""
+    details = f" [{details_text(alt['details'])}]" if alt["details"] else ""
+    return f"{alt['strength']}{details} ({alt['rule']})"
+
+
 def evidence_by_level(evidence: list[dict]) -> str:
     """The same evidence, shorter: the references grouped under each level, levels in order of first use."""
     levels: dict[str, list[str]] = {}

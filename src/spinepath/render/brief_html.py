@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import STRENGTH_WORDS, presumed_text, words
+from . import STRENGTH_WORDS, alternative_text, presumed_text, words
 from .brief_md import evidence_refs, option_label
 
 CSS = """
@@ -146,7 +146,12 @@ def _block(b: dict) -> str:
     if b["blocked"]:
         parts.append(f'<p class="blocked">Blocked: {e(b["blocked"])}</p>')
     parts.append(f"<p>{e(b['rationale'])}</p>")
-    parts.append(f'<p class="src">Evidence: {e(evidence_refs(b["evidence"]))}</p></div>')
+    parts.append(f'<p class="src">Evidence: {e(evidence_refs(b["evidence"]))}</p>')
+    for r in b["items"]:
+        for alt in r.get("alternatives", []):
+            parts.append(f'<p><em>Or</em> {e(alternative_text(alt))}: {e(alt["rationale"])} '
+                         f'<span class="src">Evidence: {e(evidence_refs(alt["evidence"]))}</span></p>')
+    parts.append("</div>")
     args = [_argument(a, r["intervention"]) for r in b["items"] for a in r.get("arguments", [])]
     if args:
         parts.append(f'<ul class="args">{"".join(args)}</ul>')

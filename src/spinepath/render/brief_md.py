@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..brief import text as say
-from . import STRENGTH_WORDS, presumed_text, words
+from . import STRENGTH_WORDS, alternative_text, presumed_text, words
 
 
 def _cell(text) -> str:
@@ -64,6 +64,10 @@ def _options(model: dict) -> list[str]:
                 out.append(f"  - *Blocked:* {b['blocked']}")
             out.append(f"  - *Why:* {b['rationale']}")
             out.append(f"  - *Evidence:* {evidence_refs(b['evidence'])}")
+            for r in b["items"]:
+                for alt in r.get("alternatives", []):
+                    out.append(f"  - *Or* {alternative_text(alt)}: {alt['rationale']} Evidence: "
+                               f"{evidence_refs(alt['evidence'])}")
             for r in b["items"]:
                 for a in r.get("arguments", []):
                     out.append(f"  - *{a['stance'].upper()}* {words(r['intervention'])} ({a['rule']}): "

@@ -1,7 +1,7 @@
 """The consult as Markdown (for notes, tickets and tumour-board preparation)."""
 from __future__ import annotations
 
-from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, answers_with_changes, details_text, evidence_text,
+from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, answers_with_changes, details_text, evidence_text,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
 TOP_QUESTIONS = 5
@@ -35,6 +35,8 @@ def render(result: dict, trace: bool = False, all_: bool = False) -> str:
             out.append(f"- **{r['intervention']}** ({r['rule']}): {r['rationale']}")
             if r.get("blocked"):
                 out.append(f"  - *Blocked:* {r['blocked']}")
+            for alt in r.get("alternatives", []):
+                out.append(f"  - *Or* {alternative_text(alt)}: {alt['rationale']}")
             for arg in r.get("arguments", []):
                 out.append(f"  - *{arg['stance']}* ({arg['rule']}): {arg['rationale']}")
         out.append("")

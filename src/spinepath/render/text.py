@@ -8,7 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from . import (PHASE_TITLES, STRENGTH_WORDS, answers_with_changes, details_text,
+from . import (PHASE_TITLES, alternative_text, STRENGTH_WORDS, answers_with_changes, details_text,
                evidence_by_level,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
@@ -59,6 +59,8 @@ def render(result: dict, console: Console, trace: bool = False, patient=None, al
             _entry(console, r, rule)
             if r.get("blocked"):
                 _say(console, "Blocked: ", r["blocked"], style="red")
+            for alt in r.get("alternatives", []):
+                _say(console, "Or: ", alternative_text(alt))
             _arguments(console, r.get("arguments", []), all_)
             # One rule often gives several entries (e.g. GEN-05): say its reason once, after the last.
             nxt = recs[i + 1] if i + 1 < len(recs) else None
