@@ -93,6 +93,8 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
     by_strength: dict[str, set] = {"recommended": set(), "consider": set(), "avoid": set()}
     for r in result["recommendations"]:
         by_strength[r["strength"]].add(r["intervention"])
+        for alt in r.get("alternatives", []):  # merged into one entry, still advised at that strength
+            by_strength[alt["strength"]].add(r["intervention"])
     for strength in ("recommended", "consider", "avoid"):
         for code in expect.get(strength, []):
             if code not in by_strength[strength]:
