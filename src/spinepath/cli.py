@@ -217,11 +217,13 @@ def rules_test(directory: Optional[Path] = typer.Argument(None, help="Rules dire
 @rules_app.command("mutate")
 def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
                  rule: Optional[str] = typer.Option(None, "--rule", help="Mutate only this rule."),
-                 fail_under: float = typer.Option(0.0, "--fail-under", help="Exit 1 when the score (percent) is lower.")):
+                 fail_under: float = typer.Option(0.0, "--fail-under", help="Exit 1 when the score (percent) is lower."),
+                 suggest: bool = typer.Option(False, "--suggest", help="Also print boundary scenarios (YAML, per "
+                                              "scenarios file) that would kill the survivors, for review.")):
     """Mutate every condition and report the mutants no scenario notices (mutation score)."""
     from .consult import load_knowledge
     from .diagnostics import did_you_mean
-    from .mutate import run
+    from .mutate import run, suggest as suggested, suggestions_yaml
     kb = load_knowledge(directory)
     if rule is not None and kb.ruleset.rule(rule) is None:
         ids = [r.id for r in kb.ruleset.rules]
@@ -229,6 +231,9 @@ def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules di
     report = run(kb, rule)
     for m in report.survivors:
         print(f"{m.rule.file}:{m.at.pos[0]}:{m.at.pos[1]}: {m.rule.id}: survived: {m.what}")
+    if suggest:
+        for file, text in suggestions_yaml(suggested(kb, rule, report)).items():
+            print(f"# append under 'scenarios:' in {file}\n{text}")
     score = 100.0 * report.killed / report.total if report.total else 100.0
     print(f"mutation score: {report.killed}/{report.total} killed ({score:.1f}%)")
     if score < fail_under:

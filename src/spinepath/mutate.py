@@ -242,3 +242,135 @@ def _downstream(kb) -> dict[str, frozenset[str]]:
                         todo.append(rid)
         out[r.id] = frozenset(seen)
     return out
+
+
+# ------------------------------------------------------------------ scenarios that would kill survivors
+#
+# For a surviving mutant, the patients of the knowledge base's scenarios are varied on the field of
+# the mutated condition (each allowed value, each side of each threshold the rule uses, not known)
+# until one is found on which the rule and its mutant disagree. That patient, with the rule's
+# current verdict as its expectation, is a boundary scenario the author can review and keep.
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    rule: Rule
+    file: str  # the scenarios file beside the rule
+    name: str
+    patient: dict
+    fires: bool
+    kills: tuple[str, ...]  # the mutations it kills
+
+
+def _candidates(leaf: Cond, ftype, rule: Rule) -> list:
+    values: list = [None]
+    if ftype is None or ftype.kind == "bool":
+        values += [True, False]
+    elif ftype.kind == "enum":
+        values += list(ftype.values)
+    elif ftype.numeric:
+        for c in _leaves_of(rule.when):
+            if c.field == leaf.field and c.op in _SWAP:
+                values += [c.value - 1, c.value, c.value + 1]
+    elif ftype.kind == "list":
+        members = {c.value for c in _leaves_of(rule.when) if c.field == leaf.field and c.op == "contains"}
+        values += [[m] for m in sorted(members, key=str)] + [[]]
+        if ftype.item_kind == "enum":
+            values.append(list(ftype.values))
+    return values
+
+
+def _leaves_of(c: Cond):
+    return (leaf for _, leaf in _leaves(c))
+
+
+def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> list[Suggestion]:
+    from .partial import evaluate_rules
+    from .patient import Patient
+    from .presumptions import get_path, set_path
+    from pydantic import ValidationError
+    rs = kb.ruleset
+    rules = kb.index.rules
+    report = report or run(kb, rule_id)
+    patients = []
+    for path in rs.scenario_files:
+        for _, _, doc, _ in load_scenarios(path):
+            if isinstance(doc.data, dict):
+                patients.append(doc.data)
+    out: list[Suggestion] = []
+    killed: set[int] = set()
+    downstream = _downstream(kb)
+    for i, m in enumerate(report.survivors):
+        if i in killed or m.at.field.startswith("derived."):
+            continue  # a derived value cannot be set in a patient file directly
+        rule = m.rule
+        found = None
+        for data in patients:
+            for value in _candidates(m.at, rs.fields.get(m.at.field), rule):
+                if get_path(data, m.at.field) == value:
+                    continue
+                trial = json_copy(data)
+                _set_or_drop(trial, m.at.field, value, set_path)
+                try:
+                    patient = Patient.model_validate(trial)
+                except ValidationError:
+                    continue
+                inputs = prepare(patient)
+                base = evaluate_rules(kb, inputs)
+                only = frozenset({rule.id, *downstream[rule.id]})
+                mutated = _outcomes(kb, inputs, {rule.id: dataclasses.replace(rule, when=m.when)}, only, base)
+                if (base[rule.id].value is True) != (mutated[rule.id].value is True):
+                    found = (trial, base[rule.id].value is True, value)
+                    break
+            if found:
+                break
+        if not found:
+            continue
+        trial, fires, value = found
+        kills = [m.what]
+        # The same patient may kill other survivors of this rule.
+        for j, other in enumerate(report.survivors):
+            if j != i and j not in killed and other.rule.id == rule.id:
+                inputs = prepare(Patient.model_validate(trial))
+                base = evaluate_rules(kb, inputs)
+                mut = _outcomes(kb, inputs, {rule.id: dataclasses.replace(rule, when=other.when)},
+                                frozenset({rule.id, *downstream[rule.id]}), base)
+                if (base[rule.id].value is True) != (mut[rule.id].value is True):
+                    killed.add(j)
+                    kills.append(other.what)
+        killed.add(i)
+        shown = "not known" if value is None else value
+        name = f"{rule.id} boundary: {m.at.field} = {shown} - {'fires' if fires else 'does not fire'}"
+        trial["id"] = f"mut-{rule.id.lower()}-{len(out) + 1}"
+        out.append(Suggestion(rule, _beside(rule), name, trial, fires, tuple(kills)))
+    return out
+
+
+def json_copy(data):
+    import json
+    return json.loads(json.dumps(data))
+
+
+def _set_or_drop(data: dict, dotted: str, value, set_path) -> None:
+    if value is not None:
+        set_path(data, dotted, value)
+        return
+    parts = dotted.split(".")
+    cur = data
+    for part in parts[:-1]:
+        cur = cur.get(part)
+        if not isinstance(cur, dict):
+            return
+    cur.pop(parts[-1], None)
+
+
+def suggestions_yaml(items: list[Suggestion]) -> dict[str, str]:
+    """Scenario YAML per scenarios file, ready to append under its `scenarios:` list."""
+    import yaml
+    files: dict[str, list[str]] = {}
+    for s in items:
+        expect = {"fired": [s.rule.id]} if s.fires else {"not_fired": [s.rule.id]}
+        entry = {"name": s.name, "patient": s.patient, "expect": expect}
+        text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
+        files.setdefault(s.file, []).append("  " + text.replace("\n", "\n  ").rstrip() + "\n")
+    return {f: "".join(chunks) for f, chunks in files.items()}
