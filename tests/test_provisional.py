@@ -425,3 +425,13 @@ def test_merged_rules_keep_what_they_advise_differently():
     assert en_bloc["strength"] == "recommended" and "REC-02b" in en_bloc["also_by"]
     alt = next(a for a in en_bloc["alternatives"] if a["rule"] == "REC-02b")
     assert alt["strength"] == "consider" and alt["details"]["setting"] == "salvage" and alt["evidence"]
+
+
+def test_a_short_integer_scale_is_asked_value_by_value():
+    """An osteoblastoma without its Enneking stage: the stage decides the pathway through derived
+    values (no rule compares it with a threshold), so every stage is tried."""
+    result = run({"id": "ob", "age": 19, "lesion": {"levels": ["T10"]}, "diagnosis": {"histology": "osteoblastoma"},
+                  "presentation": {"neurology": {"deficit": "myelopathy", "progression": "progressive"}}})
+    stage = next(q for q in result["questions"] if q["field"] == "diagnosis.benign_stage")
+    assert [a["answer"] for a in stage["answers"]] == [1, 2, 3]
+    assert result["questions"][0]["field"] == "diagnosis.benign_stage"

@@ -80,3 +80,26 @@ def derived_fields() -> dict[str, FieldType]:
 
 def all_fields() -> dict[str, FieldType]:
     return {**patient_fields(), **derived_fields()}
+
+
+def int_range(path: str) -> tuple[int, int] | None:
+    """The bounds (ge, le) the patient model puts on an integer field, e.g. diagnosis.grade -> (1, 3)."""
+    model = pm.Patient
+    parts = path.split(".")
+    for part in parts[:-1]:
+        field = model.model_fields.get(part)
+        model = unwrap(field.annotation) if field is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+    field = model.model_fields.get(parts[-1])
+    if field is None:
+        return None
+    union = get_origin(field.annotation) in (Union, types.UnionType)
+    args = [a for a in get_args(field.annotation) if a is not type(None)] if union else [field.annotation]
+    lo = hi = None
+    for arg in args:
+        for meta in getattr(arg, "__metadata__", ()):
+            for m in getattr(meta, "metadata", [meta]):
+                lo = getattr(m, "ge", lo)
+                hi = getattr(m, "le", hi)
+    return (lo, hi) if isinstance(lo, int) and isinstance(hi, int) else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .derive import SPECS
+from .fields import int_range
 from .interventions import PHASES, STRENGTHS
 from .partial import Entry, capped_rules, capping, entries, evaluate_rules, fired, prepare
 from .patient import SUBTYPES, Patient
@@ -22,6 +23,9 @@ from .presumptions import Presumption
 TREATMENT_PHASES = frozenset({"urgent", "neoadjuvant", "local_control", "adjuvant", "systemic"})
 # Values the file always has: never asked.
 _ALWAYS_KNOWN = {"age", "lesion.levels"}
+# An integer scale this short is asked value by value (grade 1-3, Enneking S1-S3, ECOG 0-5, Tomita
+# 1-7): its values can decide derived values, which no threshold in a rule shows.
+SMALL_SCALE = 6
 # Inputs a clinician cannot give as one value: their derived values are asked instead.
 _NOT_ASKABLE = {"history.treatments"}
 
@@ -109,7 +113,11 @@ def candidates(kb, patient: Patient, flat: dict, derived) -> list[Candidate]:
         elif ftype.kind == "enum":
             answers = tuple(Answer(v, _words(v)) for v in ftype.values)
         elif ftype.numeric:
-            answers = numeric_answers(_thresholds(kb, name), ftype.kind == "int")
+            bounds = int_range(name) if ftype.kind == "int" else None
+            if bounds and bounds[1] - bounds[0] <= SMALL_SCALE:  # a grade, a stage, ECOG: every value
+                answers = tuple(Answer(v, str(v)) for v in range(bounds[0], bounds[1] + 1))
+            else:
+                answers = numeric_answers(_thresholds(kb, name), ftype.kind == "int")
         elif ftype.kind == "list":
             tested = sorted({leaf.value for rid in reach[name] for leaf in _leaves(kb.index.rules[rid].when)
                              if leaf.field == name and leaf.op == "contains"}, key=str)
