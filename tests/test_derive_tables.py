@@ -223,11 +223,12 @@ def test_neuro_emergency(deficit, progression, grade, expected):
     (["mri_whole_spine", "ct_local", "ct_chest", "bone_scan"], []),
     (["ct_local"], ["mri_whole_spine", "ct_chest", "whole_body"]),
     ([], ["mri_whole_spine", "ct_local", "ct_chest", "whole_body"]),
-    (None, None),
+    (None, ["mri_whole_spine", "ct_local", "ct_chest", "whole_body"]),  # GEN-02: not given lacks them all
 ])
 def test_workup(done, missing):
     assert workup.workup_missing(done).value == missing
-    assert workup.workup_complete(done).value == (None if missing is None else not missing)
+    assert workup.workup_complete(done).value == (not missing)
+    assert bool(workup.workup_missing(done).flags) == (done is None)
 
 
 class _Recorder:
