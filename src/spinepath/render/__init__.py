@@ -91,6 +91,14 @@ def presumed_text(a: dict) -> str:
     return f"{a['field']} = {value}"
 
 
+def capped_text(entry: dict) -> str:
+    """Why a provisional entry is weaker than its rule says (GEN-09's cap), or ''."""
+    if not entry.get("capped_by"):
+        return ""
+    return (f"consider, not recommended, until {entry['capped_by']} is known: the acceptance is presumed "
+            "only to show the option (GEN-09)")
+
+
 def grouped_provisional(entries: list[dict]) -> list[tuple[list[dict], list[dict]]]:
     """Provisional entries sharing the same presumptions, as (presumptions, entries), in contract order."""
     groups: dict[tuple, tuple[list[dict], list[dict]]] = {}

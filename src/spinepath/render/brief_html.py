@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import STRENGTH_WORDS, alternative_text, presumed_text, words
+from . import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
 from .brief_md import evidence_refs, option_label
 
 CSS = """
@@ -185,7 +185,8 @@ def _provisional(model: dict) -> list[str]:
             out.append(f'<div class="option o-{e(s)}"><div class="core"><p><span class="badge b-{e(s)}">'
                        f'{e(STRENGTH_WORDS[s])}</span><span class="names">{e(option_label(r))}</span> '
                        f'<span class="src">rule {e(r["rule"])}</span></p><p>{e(r["rationale"])}</p>'
-                       f'<p class="src">Evidence: {e(evidence_refs(r["evidence"]))}</p></div></div>')
+                       + (f'<p class="src">Note: {e(capped_text(r))}</p>' if r.get("capped_by") else "")
+                       + f'<p class="src">Evidence: {e(evidence_refs(r["evidence"]))}</p></div></div>')
     out.append("</section>")
     return out
 

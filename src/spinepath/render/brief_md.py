@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..brief import text as say
-from . import STRENGTH_WORDS, alternative_text, presumed_text, words
+from . import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
 
 
 def _cell(text) -> str:
@@ -92,6 +92,8 @@ def _provisional(model: dict) -> list[str]:
         for r in recs:
             out.append(f"- **{STRENGTH_WORDS[r['strength']]}** {option_label(r)} ({words(r['phase'])}) — rule "
                        f"{r['rule']}: {r['rationale']} *Evidence:* {evidence_refs(r['evidence'])}")
+            if r.get("capped_by"):
+                out.append(f"  - *Note:* {capped_text(r)}")
         out.append("")
     return out
 

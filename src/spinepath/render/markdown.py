@@ -1,7 +1,7 @@
 """The consult as Markdown (for notes, tickets and tumour-board preparation)."""
 from __future__ import annotations
 
-from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, answers_with_changes, details_text, evidence_text,
+from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
 TOP_QUESTIONS = 5
@@ -81,6 +81,8 @@ def _provisional(result: dict, all_: bool) -> list[str]:
             details = f" [{details_text(r['details'])}]" if r["details"] else ""
             out.append(f"- **{STRENGTH_WORDS[r['strength']]}** {r['intervention']} "
                        f"({PHASE_TITLES[r['phase']].lower()}){_cell(details)} — {r['rule']}")
+            if r.get("capped_by"):
+                out.append(f"  - *Note:* {capped_text(r)}")
             if all_:
                 out.append(f"  - {r['rationale']} ({_cell(evidence_text(r['evidence']))})")
         out.append("")

@@ -8,7 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from . import (PHASE_TITLES, alternative_text, STRENGTH_WORDS, answers_with_changes, details_text,
+from . import (PHASE_TITLES, alternative_text, capped_text, STRENGTH_WORDS, answers_with_changes, details_text,
                evidence_by_level,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
@@ -128,6 +128,8 @@ def _provisional(result: dict, console: Console, all_: bool) -> None:
             console.print(Text(line, style="bold"))
         for r in recs:
             _entry(console, r, f"({r['rule']})", PHASE_TITLES[r["phase"]].lower())
+            if r.get("capped_by"):
+                _say(console, "Note: ", capped_text(r))
             if all_:
                 _why(console, r)
 
