@@ -263,3 +263,16 @@ def test_each_derived_value_declares_every_patient_field_it_reads():
         undeclared = {f for f in seen if not any(f == i or i.startswith(f + ".") for i in spec.inputs)}
         assert not undeclared, f"derived.{name} reads {undeclared} but declares only {spec.inputs}"
         assert spec.inputs, name
+
+
+@pytest.mark.parametrize("extents, expected", [
+    (["marginal_en_bloc"], True),
+    (["wide_en_bloc"], False),
+    (["intralesional", "marginal_en_bloc"], True),
+    ([], False),
+    ([None], None),
+])
+def test_prior_marginal_resection(extents, expected):
+    treatments = [Surgery(kind="surgery", extent=e) for e in extents]
+    assert hx.prior_marginal_resection(treatments).value is expected
+    assert hx.prior_marginal_resection(None).value is None

@@ -107,6 +107,8 @@ SPECS: dict[str, Spec] = {
         _p(p, "history.treatments")), inputs=_TX),
     "prior_surgery_outside_center": Spec("bool", (), lambda p: hx.prior_surgery_outside_center(
         _p(p, "history.treatments")), inputs=_TX),
+    "prior_marginal_resection": Spec("bool", (), lambda p: hx.prior_marginal_resection(_p(p, "history.treatments")),
+                                     inputs=_TX),
     "prior_enneking_inappropriate": Spec("bool", (), lambda p: hx.prior_enneking_inappropriate(
         _p(p, "history.treatments"), _hist(p), p.diagnosis.benign_stage),
         inputs=_TX + _HIST + ("diagnosis.benign_stage",)),

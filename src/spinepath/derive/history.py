@@ -52,6 +52,12 @@ def _inappropriate_margin(s) -> bool | None:
     return s.margin in ("R1", "R2")
 
 
+def prior_marginal_resection(treatments) -> Derived:
+    """An en bloc resection whose Enneking margin was marginal (microscopic residual): CH-02, CS-02 and
+    SCS-02 give adjuvant radiotherapy for it as for R1, whatever the R status."""
+    return _any(_surgeries(treatments), lambda s: None if s.extent is None else s.extent == "marginal_en_bloc")
+
+
 def prior_enneking_inappropriate(treatments, histology: str, benign_stage: int | None) -> Derived:
     """GEN-06: margin below what the tumour needs (malignant, GCT unless S2, benign S3)."""
     if histology == "unknown":
