@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spinepath.consult import consult, consult_knowledge, load_knowledge
+from spinepath.consult import consult, load_knowledge
 from spinepath.diagnostics import InputError
 from spinepath.patient import load_patient, parse_patient
 from spinepath.questions import numeric_answers

@@ -10,8 +10,7 @@ from typing import Any
 
 from .derive.base import get
 from .patient import Patient
-from .render import (DERIVED_LABELS, PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional,
-                     words)
+from .render import PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional, words
 
 # Label of every patient field the case summary shows (the questions come from the consult).
 FIELDS: dict[str, str] = {

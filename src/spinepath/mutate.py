@@ -15,14 +15,19 @@ fields. Expectations on the provisional pathway and the questions are not part o
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import yaml
+from pydantic import ValidationError
+
 from .derive import CONTRACT_KEYS
 from .diagnostics import InputError
-from .partial import Inputs, entries, fired, make_lookup, prepare, settle
-from .patient import from_document
+from .partial import Inputs, entries, evaluate_rules, fired, make_lookup, prepare, settle
+from .patient import Patient, from_document
+from .presumptions import get_path, set_path
 from .ruleset import Cond, Rule, display_path
 from .scenarios import load_scenarios
 from .threevalued import Outcome, evaluate
@@ -285,12 +290,7 @@ def _leaves_of(c: Cond):
 
 
 def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> list[Suggestion]:
-    from .partial import evaluate_rules
-    from .patient import Patient
-    from .presumptions import get_path, set_path
-    from pydantic import ValidationError
     rs = kb.ruleset
-    rules = kb.index.rules
     report = report or run(kb, rule_id)
     patients = []
     for path in rs.scenario_files:
@@ -309,8 +309,8 @@ def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> lis
             for value in _candidates(m.at, rs.fields.get(m.at.field), rule):
                 if get_path(data, m.at.field) == value:
                     continue
-                trial = json_copy(data)
-                _set_or_drop(trial, m.at.field, value, set_path)
+                trial = json.loads(json.dumps(data))
+                _set_or_drop(trial, m.at.field, value)
                 try:
                     patient = Patient.model_validate(trial)
                 except ValidationError:
@@ -346,12 +346,7 @@ def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> lis
     return out
 
 
-def json_copy(data):
-    import json
-    return json.loads(json.dumps(data))
-
-
-def _set_or_drop(data: dict, dotted: str, value, set_path) -> None:
+def _set_or_drop(data: dict, dotted: str, value) -> None:
     if value is not None:
         set_path(data, dotted, value)
         return
@@ -366,7 +361,6 @@ def _set_or_drop(data: dict, dotted: str, value, set_path) -> None:
 
 def suggestions_yaml(items: list[Suggestion]) -> dict[str, str]:
     """Scenario YAML per scenarios file, ready to append under its `scenarios:` list."""
-    import yaml
     files: dict[str, list[str]] = {}
     for s in items:
         expect = {"fired": [s.rule.id]} if s.fires else {"not_fired": [s.rule.id]}
