@@ -12,13 +12,13 @@ from .derive import CONTRACT_KEYS, SPECS
 from .derive.base import Derived
 from .engine import Engine, InternalError, build_fact
 from .interventions import PHASES, STRENGTHS
-from .partial import Index, Inputs, build_index, make_lookup, prepare, settle
+from .partial import Index, Inputs, build_index, evaluate_rules, make_lookup, prepare
 from .patient import Patient
 from .presumptions import Presumption
 from .provisional import provisional_entries
 from .questions import rank_questions
-from .ruleset import Rule, Ruleset
-from .threevalued import Outcome, evaluate
+from .ruleset import Rule, Ruleset, evidence_entries
+from .threevalued import Outcome
 
 FORMAT = "spinepath.consult/1"
 SEVERITY_ORDER = ("critical", "warning", "info")
@@ -82,17 +82,8 @@ def evaluate_patient(patient: Patient, kb: Knowledge, presumptions: tuple[Presum
     derived = inputs.derived
     rs = kb.ruleset
     rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]] = {}
-    outcomes: dict[str, Outcome] = {}
-
-    lookup = make_lookup(inputs.flat, derived, rule_facts)
-
-    # Three-valued evaluation, stratum by stratum so derived facts are settled before they are read:
-    # a fact is fixed right after the last rule that can derive it has been evaluated.
+    outcomes = evaluate_rules(kb, inputs, explaining=True, rule_facts=rule_facts)
     order = kb.compiled.order
-    for rule, settled in kb.plan:
-        outcomes[rule.id] = evaluate(rule.when, lookup)
-        for fact in settled:
-            settle(fact, rs.derived_facts[fact], outcomes, rule_facts)
 
     # The engine's run; derived facts for later strata come from its own firings.
     base = build_fact(inputs.data, {k: d.value for k, d in derived.items()}, kb.list_fields)
@@ -120,13 +111,7 @@ def evaluate_patient(patient: Patient, kb: Knowledge, presumptions: tuple[Presum
 # ------------------------------------------------------------------------- explain
 
 def _evidence(rule: Rule, rs: Ruleset) -> list[dict]:
-    out = []
-    for e in rule.evidence:
-        entry = {"ref": rs.references[e.ref]["short"], "level": e.level, "ref_id": e.ref}
-        if e.note:
-            entry["note"] = e.note
-        out.append(entry)
-    return out
+    return evidence_entries(rule.evidence, rs.references)
 
 
 def _details(action, ev: Evaluation) -> dict:

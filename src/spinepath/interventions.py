@@ -6,6 +6,8 @@ from dataclasses import dataclass
 PHASES = ("diagnosis", "urgent", "neoadjuvant", "local_control", "adjuvant", "systemic", "surveillance",
           "supportive")
 STRENGTHS = ("recommended", "consider", "avoid")
+# Phases that treat the tumour or the patient's cord; a question that changes one of them ranks first.
+TREATMENT_PHASES = ("urgent", "neoadjuvant", "local_control", "adjuvant", "systemic")
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ from pydantic import ValidationError
 
 from .derive import CONTRACT_KEYS
 from .diagnostics import InputError
-from .partial import Inputs, entries, evaluate_rules, fired, make_lookup, prepare, settle
+from .partial import Inputs, entries, evaluate_rules, fired, prepare
 from .patient import Patient, from_document
 from .presumptions import get_path, set_path
 from .ruleset import Cond, Rule, display_path
 from .scenarios import load_scenarios
-from .threevalued import Outcome, evaluate
+from .threevalued import Outcome
 
 _SWAP = {"lt": "lte", "lte": "lt", "gt": "gte", "gte": "gt"}
 _SHOWN = {"equals": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "in", "contains": "contains",
@@ -135,17 +135,7 @@ class _Case:
 def _outcomes(kb, inputs: Inputs, replace: dict[str, Rule] | None = None, only: frozenset | None = None,
               base: dict | None = None) -> dict[str, Outcome]:
     """The explaining evaluation (missing fields included), with some rules replaced."""
-    outcomes = dict(base) if base else {}
-    rule_facts: dict = {}
-    lookup = make_lookup(inputs.flat, inputs.derived, rule_facts)
-    deriving = kb.ruleset.derived_facts
-    for rule, settled in kb.plan:
-        if only is None or rule.id in only:
-            rule = (replace or {}).get(rule.id, rule)
-            outcomes[rule.id] = evaluate(rule.when, lookup)
-        for fact in settled:
-            settle(fact, deriving[fact], outcomes, rule_facts)
-    return outcomes
+    return evaluate_rules(kb, inputs, only, base, explaining=True, replace=replace)
 
 
 def _observed(kb, case: _Case, outcomes: dict[str, Outcome], rules: dict[str, Rule]) -> dict:
@@ -274,29 +264,45 @@ def _candidates(leaf: Cond, ftype, rule: Rule) -> list:
     elif ftype.kind == "enum":
         values += list(ftype.values)
     elif ftype.numeric:
-        for c in _leaves_of(rule.when):
+        for c in rule.when.leaves():
             if c.field == leaf.field and c.op in _SWAP:
                 values += [c.value - 1, c.value, c.value + 1]
     elif ftype.kind == "list":
-        members = {c.value for c in _leaves_of(rule.when) if c.field == leaf.field and c.op == "contains"}
+        members = {c.value for c in rule.when.leaves() if c.field == leaf.field and c.op == "contains"}
         values += [[m] for m in sorted(members, key=str)] + [[]]
         if ftype.item_kind == "enum":
             values.append(list(ftype.values))
     return values
 
 
-def _leaves_of(c: Cond):
-    return (leaf for _, leaf in _leaves(c))
+def _tells_apart(kb, inputs: Inputs, m: Mutant, only: frozenset[str]) -> bool:
+    """Do the rule and this mutant of it disagree on whether the rule fires for these inputs?"""
+    base = evaluate_rules(kb, inputs)
+    mutated = evaluate_rules(kb, inputs, only, base, replace={m.rule.id: dataclasses.replace(m.rule, when=m.when)})
+    return (base[m.rule.id].value is True) != (mutated[m.rule.id].value is True)
+
+
+def _boundary_patient(kb, m: Mutant, patients: list[dict], only: frozenset[str]):
+    """The first scenario patient, varied on the mutated condition's field, that tells the mutant apart."""
+    for data in patients:
+        for value in _candidates(m.at, kb.ruleset.fields.get(m.at.field), m.rule):
+            if get_path(data, m.at.field) == value:
+                continue
+            trial = json.loads(json.dumps(data))
+            _set_or_drop(trial, m.at.field, value)
+            try:
+                inputs = prepare(Patient.model_validate(trial))
+            except ValidationError:
+                continue
+            if _tells_apart(kb, inputs, m, only):
+                return trial, inputs, value
+    return None
 
 
 def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> list[Suggestion]:
-    rs = kb.ruleset
     report = report or run(kb, rule_id)
-    patients = []
-    for path in rs.scenario_files:
-        for _, _, doc, _ in load_scenarios(path):
-            if isinstance(doc.data, dict):
-                patients.append(doc.data)
+    patients = [doc.data for path in kb.ruleset.scenario_files for _, _, doc, _ in load_scenarios(path)
+                if isinstance(doc.data, dict)]
     out: list[Suggestion] = []
     killed: set[int] = set()
     downstream = _downstream(kb)
@@ -304,40 +310,17 @@ def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> lis
         if i in killed or m.at.field.startswith("derived."):
             continue  # a derived value cannot be set in a patient file directly
         rule = m.rule
-        found = None
-        for data in patients:
-            for value in _candidates(m.at, rs.fields.get(m.at.field), rule):
-                if get_path(data, m.at.field) == value:
-                    continue
-                trial = json.loads(json.dumps(data))
-                _set_or_drop(trial, m.at.field, value)
-                try:
-                    patient = Patient.model_validate(trial)
-                except ValidationError:
-                    continue
-                inputs = prepare(patient)
-                base = evaluate_rules(kb, inputs)
-                only = frozenset({rule.id, *downstream[rule.id]})
-                mutated = _outcomes(kb, inputs, {rule.id: dataclasses.replace(rule, when=m.when)}, only, base)
-                if (base[rule.id].value is True) != (mutated[rule.id].value is True):
-                    found = (trial, base[rule.id].value is True, value)
-                    break
-            if found:
-                break
-        if not found:
+        only = frozenset({rule.id, *downstream[rule.id]})
+        found = _boundary_patient(kb, m, patients, only)
+        if found is None:
             continue
-        trial, fires, value = found
+        trial, inputs, value = found
+        fires = evaluate_rules(kb, inputs)[rule.id].value is True
         kills = [m.what]
-        # The same patient may kill other survivors of this rule.
-        for j, other in enumerate(report.survivors):
-            if j != i and j not in killed and other.rule.id == rule.id:
-                inputs = prepare(Patient.model_validate(trial))
-                base = evaluate_rules(kb, inputs)
-                mut = _outcomes(kb, inputs, {rule.id: dataclasses.replace(rule, when=other.when)},
-                                frozenset({rule.id, *downstream[rule.id]}), base)
-                if (base[rule.id].value is True) != (mut[rule.id].value is True):
-                    killed.add(j)
-                    kills.append(other.what)
+        for j, other in enumerate(report.survivors):  # the same patient may kill other survivors of the rule
+            if j != i and j not in killed and other.rule.id == rule.id and _tells_apart(kb, inputs, other, only):
+                killed.add(j)
+                kills.append(other.what)
         killed.add(i)
         shown = "not known" if value is None else value
         name = f"{rule.id} boundary: {m.at.field} = {shown} - {'fires' if fires else 'does not fire'}"

@@ -76,8 +76,8 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     for name, value in (answers or {}).items():
         set_path(data, name, value)
     facts = flatten(data)  # what forbids a presumption is read from the facts (and answers) alone
-    presumptions = tuple(p for p in presumptions if p.unless is None or evaluate(p.unless, _facts(facts)).value
-                         is not True)
+    facts_only = make_lookup(facts, {}, {})
+    presumptions = tuple(p for p in presumptions if p.unless is None or truth(p.unless, facts_only) is not True)
     applied: list[Presumption] = []
     for p in presumptions:
         if not p.derived and get_path(data, p.field) is None:
@@ -96,13 +96,6 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
             applied.append(p)
     order = {p.field: i for i, p in enumerate(presumptions)}
     return Inputs(model, data, flatten(data), derived, tuple(sorted(applied, key=lambda p: order[p.field])))
-
-
-def _facts(flat: dict):
-    def lookup(name: str):
-        value = flat.get(name)
-        return value, (name,) if value is None else ()
-    return lookup
 
 
 @dataclass
@@ -172,19 +165,24 @@ def build_index(rs: Ruleset) -> Index:
 
 
 def evaluate_rules(kb, inputs: Inputs, only: frozenset[str] | None = None,
-                   base: dict[str, Outcome] | None = None) -> dict[str, Outcome]:
-    """Outcomes of the rules in `only` (all when None), in plan order; the others are taken from `base`.
-    Only the values: no explanation lines and no missing fields (`truth`, not `evaluate`).
+                   base: dict[str, Outcome] | None = None, *, explaining: bool = False,
+                   replace: dict[str, Rule] | None = None, rule_facts: dict | None = None) -> dict[str, Outcome]:
+    """Outcomes of the rules in `only` (all when None), stratum by stratum, so that a rule-derived fact
+    is settled right after the last rule that can derive it; the others are taken from `base`.
+    Only the values (`truth`) unless `explaining` (`evaluate`: the lines and missing fields too).
+    `replace` evaluates other conditions for some rules (mutation testing); `rule_facts` receives the
+    settled facts.
 
     `only` must be closed downstream (a rule reading a fact derived inside it is inside it) or, with no
     base, upstream (every rule deriving a fact it reads is inside it)."""
     outcomes: dict[str, Outcome] = dict(base) if base else {}
-    rule_facts: dict = {}
+    rule_facts = {} if rule_facts is None else rule_facts
     lookup = make_lookup(inputs.flat, inputs.derived, rule_facts)
     deriving = kb.ruleset.derived_facts
     for rule, settled in kb.plan:
         if only is None or rule.id in only:
-            outcomes[rule.id] = Outcome(truth(rule.when, lookup))
+            when = (replace or {}).get(rule.id, rule).when
+            outcomes[rule.id] = evaluate(when, lookup) if explaining else Outcome(truth(when, lookup))
         for fact in settled:
             if all(r in outcomes for r in deriving[fact]):
                 settle(fact, deriving[fact], outcomes, rule_facts)

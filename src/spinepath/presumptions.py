@@ -124,7 +124,7 @@ def _load_presumptions(path: Path, rs: Ruleset) -> list[Presumption]:
             unless = None
             if "unless" in raw:
                 unless = parse_cond(c, raw["unless"], p + ("unless",), rs.fields)
-                for leaf in _leaves(unless) if unless else ():
+                for leaf in unless.leaves() if unless else ():
                     if leaf.field.startswith("derived."):
                         c.error(p + ("unless",), "unknown-field", f"unless reads {leaf.field}: only patient facts "
                                 "can forbid a presumption (derived values may themselves be presumed)", True)
@@ -205,19 +205,12 @@ def _threshold_checks(presumptions: list[Presumption], rs: Ruleset) -> list[Diag
             continue
         n = pr.shown["below"]
         for rule in rs.rules:
-            for leaf in _leaves(rule.when):
+            for leaf in rule.when.leaves():
                 if leaf.field == pr.field and leaf.op in ("equals", "lt", "lte", "gt", "gte") and leaf.value < n:
                     out.append(Diagnostic(pr.file, *pr.pos, "bad-value",
                                           f"{pr.field} is presumed below {n}, but {rule.id} compares it with "
                                           f"{leaf.value}: the presumption must not hide a difference a rule makes"))
     return out
-
-
-def _leaves(c):
-    if c.field:
-        yield c
-    for ch in c.children:
-        yield from _leaves(ch)
 
 
 def _load_questions(path: Path, rs: Ruleset) -> dict[str, str]:

@@ -11,6 +11,7 @@ import json
 from .partial import capped_rules, capping, evaluate_rules, prepare
 from .patient import Patient
 from .presumptions import Presumption
+from .ruleset import evidence_entries
 
 
 def entry_key(rec: dict) -> tuple:
@@ -19,8 +20,7 @@ def entry_key(rec: dict) -> tuple:
 
 def assumption(p: Presumption, references: dict) -> dict:
     out = {"field": p.field, "presumed": p.shown, "label": p.label, "question": p.question, "reason": p.reason,
-           "evidence": [{"ref": references[e.ref]["short"], "level": e.level, "ref_id": e.ref,
-                         **({"note": e.note} if e.note else {})} for e in p.evidence]}
+           "evidence": evidence_entries(p.evidence, references)}
     if p.settled_by:
         out["settled_by"] = p.settled_by
     return out

@@ -15,12 +15,11 @@ from typing import Any
 
 from .derive import SPECS
 from .fields import int_range
-from .interventions import PHASES, STRENGTHS
+from .interventions import PHASES, STRENGTHS, TREATMENT_PHASES
 from .partial import Entry, capped_rules, capping, entries, evaluate_rules, fired, prepare
 from .patient import SUBTYPES, Patient
 from .presumptions import Presumption
 
-TREATMENT_PHASES = frozenset({"urgent", "neoadjuvant", "local_control", "adjuvant", "systemic"})
 # Values the file always has: never asked.
 _ALWAYS_KNOWN = {"age", "lesion.levels"}
 # An integer scale this short is asked value by value (grade 1-3, Enneking S1-S3, ECOG 0-5, Tomita
@@ -55,17 +54,10 @@ def _words(v) -> str:
 def _thresholds(kb, name: str) -> list[tuple[str, float]]:
     out = set()
     for rid in kb.index.reach.get(name, ()):
-        for leaf in _leaves(kb.index.rules[rid].when):
+        for leaf in kb.index.rules[rid].when.leaves():
             if leaf.field == name and leaf.op in ("lt", "lte", "gt", "gte"):
                 out.add((leaf.op, leaf.value))
     return sorted(out, key=lambda x: (x[1], x[0]))
-
-
-def _leaves(c):
-    if c.field:
-        yield c
-    for ch in c.children:
-        yield from _leaves(ch)
 
 
 def _fmt(x) -> str:
@@ -119,7 +111,7 @@ def candidates(kb, patient: Patient, flat: dict, derived) -> list[Candidate]:
             else:
                 answers = numeric_answers(_thresholds(kb, name), ftype.kind == "int")
         elif ftype.kind == "list":
-            tested = sorted({leaf.value for rid in reach[name] for leaf in _leaves(kb.index.rules[rid].when)
+            tested = sorted({leaf.value for rid in reach[name] for leaf in kb.index.rules[rid].when.leaves()
                              if leaf.field == name and leaf.op == "contains"}, key=str)
             answers = tuple(Answer([m], f"{_words(m)} only") for m in tested)
             if ftype.item_kind == "enum":

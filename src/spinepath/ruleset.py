@@ -35,6 +35,13 @@ class Cond:
     field: str = ""
     value: Any = None
 
+    def leaves(self):
+        """The leaf conditions (those that read a field), depth first."""
+        if self.field:
+            yield self
+        for ch in self.children:
+            yield from ch.leaves()
+
 
 @dataclass(frozen=True)
 class Action:
@@ -54,6 +61,13 @@ class Evidence:
     ref: str
     level: str
     note: str | None = None
+
+
+def evidence_entries(evidence, references: dict) -> list[dict]:
+    """Evidence as a consult shows it: the reference's short name, the level, the ref id, any note."""
+    return [{"ref": references[e.ref]["short"], "level": e.level, "ref_id": e.ref,
+             **({"note": e.note} if e.note else {})}
+            for e in evidence]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from ..interventions import CONTRACT, TREATMENT_PHASES
+
 STRENGTH_WORDS = {"recommended": "RECOMMENDED", "consider": "CONSIDER", "avoid": "AVOID"}
 PHASE_TITLES = {"diagnosis": "Diagnosis", "urgent": "Urgent", "neoadjuvant": "Neoadjuvant",
                 "local_control": "Local control", "adjuvant": "Adjuvant", "systemic": "Systemic",
@@ -108,9 +110,8 @@ def grouped_provisional(entries: list[dict]) -> list[tuple[list[dict], list[dict
     return list(groups.values())
 
 
-# Codes given in more than one phase: their effects name the phase.
-_TWO_PHASES = {"selective_arterial_embolization", "denosumab"}
-TREATMENT_PHASES = ("urgent", "neoadjuvant", "local_control", "adjuvant", "systemic")
+# Codes the catalogue allows in more than one phase: their effects name the phase.
+_TWO_PHASES = {code for code, iv in CONTRACT.items() if len(iv.phases) > 1}
 
 
 def _weight(change: dict) -> tuple:
