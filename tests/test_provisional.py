@@ -77,10 +77,10 @@ def test_assumes_lists_only_what_the_rule_needs():
     for entry in result["provisional"]:
         assert entry["assumes"], entry["rule"]
         assert len({a["field"] for a in entry["assumes"]}) == len(entry["assumes"])
-    # The definitive-radiotherapy alternative does not rest on fitness for surgery.
-    for entry in result["provisional"]:
-        if entry["intervention"] == "surveillance_imaging":
-            assert "performance.fit_for_major_surgery" not in [a["field"] for a in entry["assumes"]]
+    # Surveillance follows the proposed treatment (FU-02), so it rests on what that treatment rests
+    # on and on nothing more.
+    by_code = {e["intervention"]: {a["field"] for a in e["assumes"]} for e in result["provisional"]}
+    assert by_code["surveillance_imaging"] <= by_code["en_bloc_resection"]
 
 
 def test_a_provisional_entry_never_repeats_a_firm_one():
