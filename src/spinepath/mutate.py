@@ -23,7 +23,7 @@ from typing import Iterator
 import yaml
 from pydantic import ValidationError
 
-from .derive import CONTRACT_KEYS
+from .derive import CONTRACT_KEYS, SPECS
 from .diagnostics import InputError
 from .partial import Inputs, entries, evaluate_rules, fired, prepare
 from .patient import Patient, from_document
@@ -282,20 +282,60 @@ def _tells_apart(kb, inputs: Inputs, m: Mutant, only: frozenset[str]) -> bool:
     return (base[m.rule.id].value is True) != (mutated[m.rule.id].value is True)
 
 
+# Sample histories for the derived values read from history.treatments (prior surgery, its margin,
+# prior radiotherapy, denosumab): one of each kind a rule distinguishes.
+_SAMPLE_TREATMENTS: tuple[list, ...] = (
+    [],
+    [{"kind": "surgery", "extent": "intralesional"}],
+    [{"kind": "surgery", "extent": "wide_en_bloc", "margin": "R0"}],
+    [{"kind": "surgery", "extent": "marginal_en_bloc", "margin": "R0"}],
+    [{"kind": "surgery", "extent": "decompression"}],
+    [{"kind": "radiotherapy", "dose_gy": 50, "fractions": 25}],
+    [{"kind": "denosumab"}],
+    [{"kind": "surgery", "extent": "intralesional"}, {"kind": "radiotherapy", "dose_gy": 50, "fractions": 25}],
+    [{"kind": "surgery", "extent": "marginal_en_bloc", "margin": "R0"},
+     {"kind": "radiotherapy", "dose_gy": 50, "fractions": 25}],
+)
+# Junctional and multiregional levels, which no single level gives (derived.region).
+_SAMPLE_LEVELS: tuple[list, ...] = (["C7", "T1"], ["T12", "L1"], ["L5", "S1"], ["T6", "L3"])
+
+
+def _variations(kb, m: Mutant) -> list[tuple[str, object]]:
+    """(field, value) pairs to try: the mutated field itself, or for a value derived from the patient
+    (derive/SPECS) the patient fields it is computed from."""
+    if not m.at.field.startswith("derived."):
+        return [(m.at.field, v) for v in _candidates(m.at, kb.ruleset.fields.get(m.at.field), m.rule)]
+    spec = SPECS.get(m.at.field.removeprefix("derived."))
+    out: list[tuple[str, object]] = []
+    for name in spec.inputs if spec else ():
+        ftype = kb.ruleset.fields.get(name)
+        if name == "history.treatments":
+            out += [(name, list(t)) for t in _SAMPLE_TREATMENTS] + [(name, None)]
+        elif ftype is not None and ftype.kind == "list" and ftype.item_kind == "enum":
+            out += [(name, [v]) for v in ftype.values] + [(name, None)]
+            if name == "lesion.levels":
+                out += [(name, list(levels)) for levels in _SAMPLE_LEVELS]
+        elif ftype is not None:
+            out += [(name, v) for v in _candidates(Cond("equals", (0, 0), field=name), ftype, m.rule)]
+    return out
+
+
 def _boundary_patient(kb, m: Mutant, patients: list[dict], only: frozenset[str]):
-    """The first scenario patient, varied on the mutated condition's field, that tells the mutant apart."""
+    """The first scenario patient, varied on the mutated condition's field (or on the inputs of the
+    derived value it reads), that tells the mutant apart."""
+    variations = _variations(kb, m)
     for data in patients:
-        for value in _candidates(m.at, kb.ruleset.fields.get(m.at.field), m.rule):
-            if get_path(data, m.at.field) == value:
+        for field, value in variations:
+            if get_path(data, field) == value:
                 continue
             trial = json.loads(json.dumps(data))
-            _set_or_drop(trial, m.at.field, value)
+            _set_or_drop(trial, field, value)
             try:
                 inputs = prepare(Patient.model_validate(trial))
             except ValidationError:
                 continue
             if _tells_apart(kb, inputs, m, only):
-                return trial, inputs, value
+                return trial, inputs, (field, value)
     return None
 
 
@@ -307,14 +347,14 @@ def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> lis
     killed: set[int] = set()
     downstream = _downstream(kb)
     for i, m in enumerate(report.survivors):
-        if i in killed or m.at.field.startswith("derived."):
-            continue  # a derived value cannot be set in a patient file directly
+        if i in killed:
+            continue
         rule = m.rule
         only = frozenset({rule.id, *downstream[rule.id]})
         found = _boundary_patient(kb, m, patients, only)
         if found is None:
             continue
-        trial, inputs, value = found
+        trial, inputs, (field, value) = found
         fires = evaluate_rules(kb, inputs)[rule.id].value is True
         kills = [m.what]
         for j, other in enumerate(report.survivors):  # the same patient may kill other survivors of the rule
@@ -323,7 +363,10 @@ def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> lis
                 kills.append(other.what)
         killed.add(i)
         shown = "not known" if value is None else value
-        name = f"{rule.id} boundary: {m.at.field} = {shown} - {'fires' if fires else 'does not fire'}"
+        varied = field if field == m.at.field else f"{field} (for {m.at.field})"
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            shown = ", ".join(" ".join(str(v) for v in t.values()) for t in value)
+        name = f"{rule.id} boundary: {varied} = {shown} - {'fires' if fires else 'does not fire'}"
         trial["id"] = f"mut-{rule.id.lower()}-{len(out) + 1}"
         out.append(Suggestion(rule, _beside(rule), name, trial, fires, tuple(kills)))
     return out
