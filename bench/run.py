@@ -123,9 +123,9 @@ def batch_run(exe: str, folder: Path, jobs: int, out: Path) -> tuple[float, floa
 
 
 def ruleset_load(runs: int) -> dict:
-    from spinepath.compile import compile_ruleset, load_and_compile
-    from spinepath.engine import Engine
-    from spinepath.ruleset import default_rules_dir, load_ruleset
+    from spinepath.evaluate.compile import compile_ruleset, load_and_compile
+    from spinepath.evaluate.engine import Engine
+    from spinepath.load.rule_files import default_rules_dir, load_ruleset
     times: dict[str, list[float]] = {"load and check the YAML rules": [], "compile to durable-rules JSON": [],
                                      "build the durable-rules Host": [], "load + compile from the cache": []}
     load_and_compile(None)  # writes the cache entry if there is none
@@ -147,9 +147,9 @@ def ruleset_load(runs: int) -> dict:
 
 MEMORY_SCRIPT = r"""
 import json, sys, time
-from spinepath import synth
-from spinepath.consult import consult
-from spinepath.patient import parse_patient
+from spinepath.cohort import synth
+from spinepath.explain.consult import consult
+from spinepath.load.patient import parse_patient
 
 def rss_kib():
     with open("/proc/self/status") as fh:
@@ -173,10 +173,10 @@ def memory(total: int) -> dict:
 
 def pass_costs(files: list[Path]) -> dict:
     """Per patient, in this process: the firm pass, the provisional pass with its `assumes`, the questions."""
-    from spinepath.consult import evaluate_patient, explain, load_knowledge
-    from spinepath.patient import load_patient
-    from spinepath.provisional import provisional_entries
-    from spinepath.questions import rank_questions
+    from spinepath.explain.consult import evaluate_patient, explain, load_knowledge
+    from spinepath.load.patient import load_patient
+    from spinepath.explain.provisional import provisional_entries
+    from spinepath.explain.questions import rank_questions
     kb = load_knowledge()
     times: dict[str, list[float]] = {"firm pass (engine + explain)": [], "provisional pass + assumes": [],
                                      "ranked questions": []}

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from conftest import ROOT, patient_text, run_cli
-from spinepath import batch, synth
+from spinepath.cohort import batch, synth
 
 SEED = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
 BAD = ("nested/bad-schema.yaml", "nested/bad-yaml.yaml", "zz-empty.yaml")
@@ -132,15 +132,15 @@ def test_a_bad_command_line_exits_2(args, message):
 
 
 def test_an_internal_error_on_one_file_is_reported_and_the_others_go_on(folder, monkeypatch):
-    import spinepath.consult
+    import spinepath.explain.consult
 
-    real = spinepath.consult.consult
+    real = spinepath.explain.consult.consult
 
     def flaky(patient, rules_dir=None):
         if patient.id == "synth-5-3":
             raise RuntimeError("boom")
         return real(patient, rules_dir)
-    monkeypatch.setattr(spinepath.consult, "consult", flaky)
+    monkeypatch.setattr(spinepath.explain.consult, "consult", flaky)
     paths = [str(p) for p in sorted((folder / "synthetic").glob("synth-0000[1-4].yaml"))]
     out, errors = io.StringIO(), []
     with batch.Results(paths, "jsonl", 1, None) as results:
@@ -156,7 +156,7 @@ def test_job_count_zero_means_every_cpu():
 
 
 # ---------------------------------------------------------------- the rules cache every run starts from
-# (spinepath.compile.load_and_compile: a JSON copy of the checked, compiled rules in the user's cache)
+# (spinepath.evaluate.compile.load_and_compile: a JSON copy of the checked, compiled rules in the user's cache)
 
 FIXTURE = ROOT / "tests" / "fixtures" / "rules_min"
 
@@ -171,15 +171,16 @@ def cache(tmp_path, monkeypatch):
 
 
 def _fresh(rules):
-    from spinepath.compile import compile_ruleset
-    from spinepath.presumptions import attach
-    from spinepath.ruleset import load_ruleset
-    rs = attach(load_ruleset(str(rules)))
+    from spinepath.evaluate.compile import compile_ruleset
+    from spinepath.evaluate.presumptions import attach
+    from spinepath.derive.vocabulary import all_fields
+    from spinepath.load.rule_files import load_ruleset
+    rs = attach(load_ruleset(all_fields(), str(rules)))
     return rs, compile_ruleset(rs)
 
 
 def test_the_cache_gives_back_exactly_what_loading_gives(cache, monkeypatch, tmp_path):
-    from spinepath.compile import load_and_compile
+    from spinepath.evaluate.compile import load_and_compile
     folder, rules = cache
     first = load_and_compile(str(rules))
     entries = list(folder.glob("knowledge-*.json"))
@@ -188,7 +189,7 @@ def test_the_cache_gives_back_exactly_what_loading_gives(cache, monkeypatch, tmp
 
     def not_again(*_):
         raise AssertionError("the rules were loaded again instead of read from the cache")
-    monkeypatch.setattr("spinepath.compile.load_ruleset", not_again)
+    monkeypatch.setattr("spinepath.evaluate.compile.load_ruleset", not_again)
     assert load_and_compile(str(rules)) == first == _fresh(rules)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -197,7 +198,7 @@ def test_the_cache_gives_back_exactly_what_loading_gives(cache, monkeypatch, tmp
 
 
 def test_a_changed_rule_file_is_never_served_from_the_cache(cache):
-    from spinepath.compile import load_and_compile
+    from spinepath.evaluate.compile import load_and_compile
     _, rules = cache
     before = load_and_compile(str(rules))
     rule_file = next(rules.glob("*.rules.yaml"))
@@ -207,7 +208,7 @@ def test_a_changed_rule_file_is_never_served_from_the_cache(cache):
 
 
 def test_a_damaged_or_shared_cache_is_ignored(cache):
-    from spinepath.compile import load_and_compile
+    from spinepath.evaluate.compile import load_and_compile
     folder, rules = cache
     load_and_compile(str(rules))
     entry = next(folder.glob("knowledge-*.json"))
@@ -220,7 +221,7 @@ def test_a_damaged_or_shared_cache_is_ignored(cache):
 
 
 def test_spinepath_no_cache_turns_it_off(cache, monkeypatch):
-    from spinepath.compile import load_and_compile
+    from spinepath.evaluate.compile import load_and_compile
     folder, rules = cache
     monkeypatch.setenv("SPINEPATH_NO_CACHE", "1")
     assert load_and_compile(str(rules)) == _fresh(rules)

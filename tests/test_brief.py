@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, patient_text, run_cli
-from spinepath.brief import CASE_SECTIONS, FIELDS, build
-from spinepath.consult import consult
-from spinepath.fields import patient_fields
-from spinepath.patient import parse_patient
-from spinepath.render import brief_html, brief_md
+from spinepath.board.brief import CASE_SECTIONS, FIELDS, build
+from spinepath.explain.consult import consult
+from spinepath.load.fields import patient_fields
+from spinepath.load.patient import parse_patient
+from spinepath.board import brief_html, brief_md
 
 SEED = ROOT / "examples" / "seeds" / "osteosarcoma-acute-compression-before-histology.yaml"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, run_cli
-from spinepath.cases import META_SUFFIX, examples_root, header_description
+from spinepath.teach.cases import META_SUFFIX, examples_root, header_description
 
 
 def test_cases_json_lists_every_bundled_case_from_any_directory(tmp_path):

@@ -74,15 +74,16 @@ def test_an_engine_failure_is_an_internal_error_with_exit_1(write, monkeypatch, 
 
     import pytest
 
-    from spinepath import cli, consult
-    from spinepath.engine import InternalError
+    from spinepath import commands
+    from spinepath.evaluate.engine import InternalError
+    from spinepath.explain import consult
 
     def broken(*a, **k):
         raise InternalError("a rule action failed inside the engine: boom")
     monkeypatch.setattr(consult, "consult", broken)
     monkeypatch.setattr(sys, "argv", ["spinepath", "consult", str(write("p.yaml", EMERGENCY))])
     with pytest.raises(SystemExit) as exc:
-        cli.main()
+        commands.main()
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert "internal error" in err and "boom" in err and "Traceback" not in err

@@ -6,7 +6,7 @@ import pytest
 from spinepath.derive import en_bloc_feasible as eb
 from spinepath.derive import enneking_stage as en
 from spinepath.derive import escc, histology_groups as hg, history as hx, neurology, region, sins, tomita, workup
-from spinepath.patient import Sins, Surgery, Radiotherapy
+from spinepath.load.patient import Sins, Surgery, Radiotherapy
 
 
 @pytest.mark.parametrize("levels, expected", [
@@ -248,7 +248,7 @@ class _Recorder:
 
 
 def _full_patients():
-    from spinepath.patient import parse_patient
+    from spinepath.load.patient import parse_patient
     from conftest import EXAMPLES
     return [parse_patient(p.read_text(), str(p)) for p in EXAMPLES]
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from spinepath.consult import consult, evaluate_patient, explain, load_knowledge
-from spinepath.engine import InternalError
-from spinepath.patient import parse_patient
+from spinepath.explain.consult import consult, evaluate_patient, explain, load_knowledge
+from spinepath.evaluate.engine import InternalError
+from spinepath.load.patient import parse_patient
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rules_min"
 

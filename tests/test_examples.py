@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from conftest import EXAMPLES, SHARED, run_cli
-from spinepath.consult import evaluate_patient, load_knowledge
-from spinepath.patient import load_patient
+from spinepath.explain.consult import evaluate_patient, load_knowledge
+from spinepath.load.patient import load_patient
 
 pytestmark = pytest.mark.skipif(not EXAMPLES, reason="no examples")
 

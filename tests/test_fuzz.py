@@ -5,9 +5,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spinepath.consult import consult
-from spinepath.diagnostics import InputError
-from spinepath.patient import Patient, parse_patient
+from spinepath.explain.consult import consult
+from spinepath.load.diagnostics import InputError
+from spinepath.load.patient import Patient, parse_patient
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 200), st.floats(allow_nan=False, allow_infinity=False),
                     st.text(max_size=12), st.sampled_from(["chordoma", "unknown", "R0", "2", "1c", "C5", "A", "rapid",

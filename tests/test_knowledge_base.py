@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_cli
-from spinepath.consult import load_knowledge
-from spinepath.lint import lint
-from spinepath.scenarios import load_scenarios, run_all, run_scenario
+from spinepath.explain.consult import load_knowledge
+from spinepath.kb.lint import lint
+from spinepath.kb.scenarios import load_scenarios, run_all, run_scenario
 
 KB = load_knowledge()
 CASES = [(path, sc) for path in KB.ruleset.scenario_files for sc in load_scenarios(path)]
@@ -40,7 +40,7 @@ def test_knowledge_base_doc_maps_every_decision_point():
     import re
 
     from conftest import ROOT, SHARED
-    from spinepath.kbmap import decision_point_map, markdown_table
+    from spinepath.kb.decision_points import decision_point_map, markdown_table
     doc = (ROOT / "docs" / "knowledge-base.md").read_text()
     table = doc.split("<!-- map:start -->\n")[1].split("<!-- map:end -->")[0]
     assert table == markdown_table(decision_point_map(KB)), "regenerate with: spinepath rules map"

@@ -14,9 +14,9 @@ import pytest
 
 SCRIPT = r"""
 import json
-from spinepath import synth
-from spinepath.consult import evaluate_patient, load_knowledge
-from spinepath.patient import parse_patient
+from spinepath.cohort import synth
+from spinepath.explain.consult import evaluate_patient, load_knowledge
+from spinepath.load.patient import parse_patient
 
 def rss_kib():
     with open("/proc/self/status") as fh:

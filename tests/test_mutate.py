@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from spinepath.consult import load_knowledge
-from spinepath.mutate import mutants, run, suggest
+from spinepath.explain.consult import load_knowledge
+from spinepath.kb.mutate import mutants, run, suggest
 
 from conftest import ROOT, run_cli
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spinepath.consult import consult, load_knowledge
-from spinepath.diagnostics import InputError
-from spinepath.patient import load_patient, parse_patient
-from spinepath.questions import numeric_answers
+from spinepath.explain.consult import consult, load_knowledge
+from spinepath.load.diagnostics import InputError
+from spinepath.load.patient import load_patient, parse_patient
+from spinepath.explain.questions import numeric_answers
 
 from conftest import EXAMPLES, ROOT, run_cli
 
@@ -153,7 +153,7 @@ def test_a_derived_value_the_data_leave_open_is_not_presumed():
 
 
 def test_unsafe_presumptions_are_not_made():
-    from spinepath.partial import prepare
+    from spinepath.evaluate.partial import prepare
     kb = load_knowledge()
     cases = [({"performance": {"ecog": 3}}, "performance.fit_for_major_surgery"),
              ({"presentation": {"neurology": {"deficit": "motor_deficit", "progression": "progressive"}}},
@@ -179,7 +179,7 @@ def test_questions_rank_treatment_before_diagnosis_and_every_one_changes_somethi
 
 
 def test_every_patient_field_has_a_plain_question():
-    from spinepath.presumptions import patient_paths
+    from spinepath.load.fields import patient_paths
     kb = load_knowledge()
     for f in patient_paths():
         text = kb.ruleset.questions.get(f)
@@ -286,7 +286,7 @@ def _kb_with(tmp_path: Path, text: str) -> Path:
 
 
 def _errors(tmp_path, text) -> str:
-    from spinepath.compile import load_and_compile
+    from spinepath.evaluate.compile import load_and_compile
     with pytest.raises(InputError) as exc:
         load_and_compile(str(_kb_with(tmp_path, text)))
     return str(exc.value)
@@ -324,8 +324,8 @@ def test_a_range_presumption_may_not_hide_a_rule_threshold(tmp_path):
 
 
 def test_lint_refuses_a_presumption_that_lets_a_resection_through_before_histology(tmp_path):
-    from spinepath.consult import load_knowledge as load
-    from spinepath.lint import presumption_findings
+    from spinepath.explain.consult import load_knowledge as load
+    from spinepath.kb.lint import presumption_findings
     root = _kb_with(tmp_path, (RULES / "presumptions.yaml").read_text())
     (root / "general" / "bad.rules.yaml").write_text("""rules:
   - id: BAD-01
@@ -349,14 +349,14 @@ def test_bundled_presumptions_apply_only_to_unknown_fields():
     assert kb.ruleset.presumptions
     doc = sparse(**{"staging.metastases": "multiple"})
     patient = parse_patient(yaml.safe_dump(doc), "<t>")
-    from spinepath.partial import prepare
+    from spinepath.evaluate.partial import prepare
     applied = [p.field for p in prepare(patient, kb.ruleset.presumptions).applied]
     assert "staging.metastases" not in applied and "performance.fit_for_major_surgery" in applied
 
 
 def test_scenarios_can_assert_provisional_entries_and_questions():
-    from spinepath.scenarios import run_scenario
-    from spinepath.yamlsafe import load_text
+    from spinepath.kb.scenarios import run_scenario
+    from spinepath.load.yamlsafe import load_text
     kb = load_knowledge()
     doc = load_text("<s>", yaml.safe_dump(CHORDOMA))
     ok = run_scenario(kb, "<s>", "s", 1, doc, {"provisional": ["en_bloc_resection"], "assumes": ["staging.metastases"],
@@ -382,8 +382,8 @@ def test_firm_recommendations_are_unchanged_for_every_example():
 
 
 def test_the_fast_evaluator_agrees_with_the_explaining_one():
-    from spinepath.consult import evaluate_patient
-    from spinepath.threevalued import evaluate, truth
+    from spinepath.explain.consult import evaluate_patient
+    from spinepath.evaluate.threevalued import evaluate, truth
     kb = load_knowledge()
     for path in EXAMPLES:
         for presumptions in ((), kb.ruleset.presumptions):
@@ -411,8 +411,8 @@ def test_no_example_gets_the_same_intervention_twice_in_a_phase():
 
 
 def test_no_synthetic_patient_gets_the_same_intervention_twice_in_a_phase():
-    from spinepath import synth
-    from spinepath.consult import evaluate_patient, explain
+    from spinepath.cohort import synth
+    from spinepath.explain.consult import evaluate_patient, explain
     kb = load_knowledge()
     for i in range(1000):  # the firm pass: the provisional one is checked on the examples above
         name = f"synth-{i}.yaml"

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from spinepath.compile import compile_ruleset
-from spinepath.diagnostics import InputError
-from spinepath.ruleset import load_ruleset
+from spinepath.evaluate.compile import compile_ruleset
+from spinepath.load.diagnostics import InputError
+from spinepath.derive.vocabulary import all_fields
+from spinepath.load.rule_files import load_ruleset
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rules_min"
 
@@ -28,7 +29,7 @@ def load_with(tmp_path, text: str, name="x.rules.yaml"):
     root = tmp_path / "rules"
     shutil.copytree(FIXTURE, root)
     (root / name).write_text(text)
-    rs = load_ruleset(root)
+    rs = load_ruleset(all_fields(), root)
     compile_ruleset(rs)
     return rs
 

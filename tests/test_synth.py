@@ -6,9 +6,9 @@ import re
 import pytest
 
 from conftest import run_cli
-from spinepath import synth
-from spinepath.consult import consult
-from spinepath.patient import LEVELS, Histology, parse_patient
+from spinepath.cohort import synth
+from spinepath.explain.consult import consult
+from spinepath.load.patient import LEVELS, Histology, parse_patient
 
 COUNT = 12 * 22  # every scenario 22 times
 

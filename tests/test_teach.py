@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT, patient_text, run_cli
-from spinepath.cases import DIFFICULTIES, teaching_cases
-from spinepath.cli import app
-from spinepath.consult import consult, load_knowledge
-from spinepath.teach import build_options, parse_answers, resolve
+from spinepath.teach.cases import DIFFICULTIES, teaching_cases
+from spinepath.commands.app import app
+from spinepath.explain.consult import consult, load_knowledge
+from spinepath.teach.session import build_options, parse_answers, resolve
 
 TEACHING = teaching_cases(ROOT / "examples" / "teaching")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -2,8 +2,8 @@
 import json
 from pathlib import Path
 
-from spinepath.consult import consult
-from spinepath.patient import load_patient
+from spinepath.explain.consult import consult
+from spinepath.load.patient import load_patient
 
 ROOT = Path(__file__).resolve().parents[2]
 paths = sorted(p for p in (ROOT / "examples").rglob("*.yaml") if not p.name.endswith(".expect.yaml"))

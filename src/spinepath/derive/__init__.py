@@ -2,6 +2,7 @@
 
 Each value comes from one small pure function (a module per concept). `derive_all` returns them
 in a fixed order; a value that cannot be computed is None and names the patient fields it lacked.
+May import load only; vocabulary.py gives the rule vocabulary (patient fields and derived values).
 """
 from __future__ import annotations
 

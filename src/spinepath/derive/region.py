@@ -1,7 +1,7 @@
 """Region and level geometry from `lesion.levels` (STAGING §2.3, §9)."""
 from __future__ import annotations
 
-from ..patient import LEVELS
+from ..load.patient import LEVELS
 from .base import Derived
 
 _REGION_OF = {lvl: ("sacral" if lvl == "Co" else "cervical" if lvl[0] == "C" else "thoracic" if lvl[0] == "T"

@@ -1,9 +1,13 @@
-"""Step 5: rendering. Renderers format the consult result; they never compute clinical facts."""
+"""Step 5 of the pipeline, render: the consult result as text, Markdown or JSON.
+
+Renderers format the result dictionary; they never compute clinical facts. May import load (the
+intervention vocabulary) and nothing else from spinepath.
+"""
 from __future__ import annotations
 
 import json
 
-from ..interventions import CONTRACT, TREATMENT_PHASES
+from ..load.interventions import CONTRACT, TREATMENT_PHASES
 
 STRENGTH_WORDS = {"recommended": "RECOMMENDED", "consider": "CONSIDER", "avoid": "AVOID"}
 PHASE_TITLES = {"diagnosis": "Diagnosis", "urgent": "Urgent", "neoadjuvant": "Neoadjuvant",

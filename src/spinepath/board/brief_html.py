@@ -1,0 +1,221 @@
+"""The tumour-board brief (spinepath.board.brief.build) as one self-contained HTML page.
+
+Inline CSS only: no external font, script, image or stylesheet, so the file opens offline and
+leaks nothing. Large high-contrast type on screen (projected at the board), A4 layout in print.
+Strength is always a word as well as a colour. Every text is escaped: a patient file is data and
+can never add markup.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
+from .brief_md import evidence_refs, option_label
+
+CSS = """
+@page { size: A4; margin: 10mm 11mm 11mm 11mm; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif; color: #111; background: #fff;
+       font-size: 20px; line-height: 1.4; max-width: 1200px; margin: 0 auto; padding: 24px 32px; }
+h1 { font-size: 1.55em; margin: 0; }
+h2 { font-size: 1.2em; border-bottom: 3px solid #111; margin: 1em 0 .4em; padding-bottom: .1em; break-after: avoid; }
+h3 { font-size: 1.02em; margin: .7em 0 .25em; break-after: avoid; }
+p { margin: .25em 0; }
+.meta { color: #333; }
+.mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: .75em; overflow-wrap: anywhere; }
+.badge { display: inline-block; min-width: 8.2em; text-align: center; font-weight: 700; letter-spacing: .04em;
+         padding: .05em .4em; border-radius: .2em; margin-right: .4em; }
+.b-recommended { background: #1b5e20; color: #fff; }
+.b-consider { background: #f9a825; color: #000; }
+.b-avoid { background: #b71c1c; color: #fff; }
+.b-critical { background: #b71c1c; color: #fff; }
+.b-warning { background: #f9a825; color: #000; }
+.b-info { background: #0d47a1; color: #fff; }
+.alerts { list-style: none; padding: 0; margin: 0; }
+.alerts li { margin: .3em 0; padding: .25em .5em; border-left: 8px solid #888; break-inside: avoid; }
+.alerts li.a-critical { border-color: #b71c1c; background: #fdecea; }
+.alerts li.a-warning { border-color: #f9a825; background: #fff8e1; }
+.alerts li.a-info { border-color: #0d47a1; background: #e8eef8; }
+.src { color: #444; font-size: .85em; }
+.facts { column-count: 2; column-gap: 1.6em; }
+.facts h3 { margin-top: .3em; }
+.facts > div { break-inside: avoid; }
+.facts > div:first-child h3 { margin-top: 0; }
+dl { margin: 0; }
+dl div { break-inside: avoid; }
+dt { display: inline; font-weight: 700; }
+dt::after { content: ": "; }
+dd { display: inline; margin: 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; border-bottom: 1px solid #999; padding: .2em .4em; }
+th { border-bottom: 2px solid #111; }
+tr { break-inside: avoid; }
+.staging td:nth-child(1) { width: 24%; }
+.staging td:nth-child(2) { width: 17%; font-weight: 700; }
+.notes { white-space: pre-wrap; }
+.option { border-left: 8px solid #888; background: #f7f7f7; padding: .3em .6em; margin: .35em 0; }
+.core, .args li { break-inside: avoid; page-break-inside: avoid; }
+.o-recommended { border-color: #1b5e20; }
+.o-consider { border-color: #f9a825; }
+.o-avoid { border-color: #b71c1c; }
+.names { font-weight: 700; }
+.blocked { color: #b71c1c; font-weight: 700; }
+.args { margin: .2em 0 0 1.2em; padding: 0; }
+.stance { font-weight: 700; }
+.questions li { margin: .2em 0; break-inside: avoid; }
+.holds { font-weight: bold; margin: .4em 0 .2em; }
+.refs { font-size: .8em; list-style: none; padding: 0; }
+.refs li { margin: .1em 0; padding-left: 2.2em; text-indent: -2.2em; }
+.statement { font-weight: 700; border: 3px solid #111; padding: .3em .6em; margin: .6em 0; }
+@media print {
+  body { font-size: 8pt; line-height: 1.2; max-width: none; padding: 0; }
+  h1 { font-size: 1.45em; }
+  h2 { border-bottom-width: 2px; margin: .7em 0 .3em; }
+  h3 { margin: .5em 0 .15em; }
+  .facts { column-count: 3; }
+  .option, .alerts li { border-left-width: 5px; margin: .25em 0; padding: .15em .5em; }
+  .refs { column-count: 2; column-gap: 1.5em; font-size: .78em; line-height: 1.15; }
+  .statement { border-width: 2px; padding: .1em .5em; margin: .3em 0; }
+  .staging td:nth-child(3), .questions .src { font-size: .92em; }
+  .refs li { break-inside: avoid; }
+}
+"""
+
+
+def e(text) -> str:
+    return escape(str(text), quote=True)
+
+
+def _alerts(alerts: list[dict]) -> list[str]:
+    if not alerts:
+        return []
+    out = ['<section><h2>Alerts</h2><ul class="alerts">']
+    for a in alerts:
+        sev = a["severity"]
+        out.append(f'<li class="a-{e(sev)}"><span class="badge b-{e(sev)}">{e(sev.upper())}</span>{e(a["message"])} '
+                   f'<span class="src">({e(a["code"])}, rule {e(a["rule"])})</span></li>')
+    out.append("</ul></section>")
+    return out
+
+
+def _facts(title: str, rows: list[tuple[str, str]]) -> str:
+    items = "".join(f"<div><dt>{e(label)}</dt><dd>{e(value)}</dd></div>" for label, value in rows)
+    return f"<div><h3>{e(title)}</h3><dl>{items}</dl></div>"
+
+
+def _timeline(rows) -> str:
+    if rows is None:
+        return "<p>Not given.</p>"
+    if not rows:
+        return "<p>None.</p>"
+    body = "".join(f"<tr><td>{e(d)}</td><td>{e(k)}</td><td>{e(x)}</td></tr>" for d, k, x in rows)
+    return f"<table><tr><th>Date</th><th>Treatment</th><th>Details</th></tr>{body}</table>"
+
+
+def _case(model: dict) -> list[str]:
+    out = ['<section><h2>The case</h2><div class="facts">']
+    out += [_facts(title, rows) for title, rows in model["case"]]
+    out.append("</div><h3>Treatment so far</h3>" + _timeline(model["timeline"]))
+    if model["notes"]:
+        out.append(f'<h3>Notes</h3><p class="notes">{e(" ".join(model["notes"].split()))}</p>')
+    out.append("</section>")
+    return out
+
+
+def _staging(model: dict) -> list[str]:
+    out = ['<section><h2>Derived staging</h2><table class="staging">',
+           "<tr><th>Value</th><th>Result</th><th>How it was derived</th></tr>"]
+    out += [f"<tr><td>{e(r['label'])}</td><td>{e(r['value'])}</td><td>{e(r['how'])}</td></tr>" for r in model["staging"]]
+    out.append("</table>")
+    out += [f"<p>{e(f['message'])}</p>" for f in model["other_flags"]]
+    out.append("</section>")
+    return out
+
+
+def _argument(a: dict, intervention: str) -> str:
+    return (f'<li><span class="stance">{e(a["stance"].upper())}</span> {e(words(intervention))} ({e(a["rule"])}): '
+            f'{e(a["rationale"])} <span class="src">Evidence: {e(evidence_refs(a["evidence"]))}</span></li>')
+
+
+def _block(b: dict) -> str:
+    s = b["strength"]
+    names = "; ".join(option_label(r) for r in b["items"])
+    parts = [f'<div class="option o-{e(s)}"><div class="core"><p><span class="badge b-{e(s)}">{e(STRENGTH_WORDS[s])}'
+             f'</span><span class="names">{e(names)}</span> <span class="src">rule {e(b["rule"])}</span></p>']
+    if b["blocked"]:
+        parts.append(f'<p class="blocked">Blocked: {e(b["blocked"])}</p>')
+    parts.append(f"<p>{e(b['rationale'])}</p>")
+    parts.append(f'<p class="src">Evidence: {e(evidence_refs(b["evidence"]))}</p>')
+    for r in b["items"]:
+        for alt in r.get("alternatives", []):
+            parts.append(f'<p><em>Or</em> {e(alternative_text(alt))}: {e(alt["rationale"])} '
+                         f'<span class="src">Evidence: {e(evidence_refs(alt["evidence"]))}</span></p>')
+    parts.append("</div>")
+    args = [_argument(a, r["intervention"]) for r in b["items"] for a in r.get("arguments", [])]
+    if args:
+        parts.append(f'<ul class="args">{"".join(args)}</ul>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _options(model: dict) -> list[str]:
+    out = ["<section><h2>Options by phase</h2>"]
+    if not model["options"]:
+        out.append("<p>No rule made a recommendation for this patient; see the open questions.</p>")
+    for phase, blocks in model["options"]:
+        out.append(f"<h3>{e(phase)}</h3>")
+        out += [_block(b) for b in blocks]
+    if model["loose_arguments"]:
+        out.append("<h3>Arguments on options that no rule recommends</h3>")
+        out.append('<ul class="args">' + "".join(_argument(a, a["intervention"]) for a in model["loose_arguments"])
+                   + "</ul>")
+    out.append("</section>")
+    return out
+
+
+def _provisional(model: dict) -> list[str]:
+    if not model["provisional"]:
+        return []
+    out = ['<section class="provisional"><h2>Provisional options: hold if the presumptions are right</h2>']
+    for assumes, recs in model["provisional"]:
+        out.append(f'<p class="holds">Holds if {e("; ".join(presumed_text(a) for a in assumes))}:</p>')
+        for r in recs:
+            s = r["strength"]
+            out.append(f'<div class="option o-{e(s)}"><div class="core"><p><span class="badge b-{e(s)}">'
+                       f'{e(STRENGTH_WORDS[s])}</span><span class="names">{e(option_label(r))}</span> '
+                       f'<span class="src">rule {e(r["rule"])}</span></p><p>{e(r["rationale"])}</p>'
+                       + (f'<p class="src">Note: {e(capped_text(r))}</p>' if r.get("capped_by") else "")
+                       + f'<p class="src">Evidence: {e(evidence_refs(r["evidence"]))}</p></div></div>')
+    out.append("</section>")
+    return out
+
+
+def _questions(model: dict) -> list[str]:
+    if not model["questions"]:
+        return []
+    items = "".join(f'<li>{e(q["question"])} <span class="src">({e(q["context"])})</span></li>'
+                    for q in model["questions"])
+    return [f'<section class="questions"><h2>Open questions for the board</h2><ol>{items}</ol></section>']
+
+
+def _references(model: dict) -> list[str]:
+    if not model["references"]:
+        return []
+    items = "".join(f"<li>[{e(r['ref_id'])}] {e(r['citation'])}</li>" for r in model["references"])
+    return [f'<section><h2>References</h2><ul class="refs">{items}</ul></section>']
+
+
+def render(model: dict) -> str:
+    rs = model["ruleset"]
+    ruleset = f"ruleset {rs['name']} {rs['version']}"
+    head = [f"<header><h1>Tumour board brief: {e(model['patient_id'])}</h1>",
+            f'<p class="meta">Board date {e(model["date"])} · {e(ruleset)} '
+            f'<span class="mono">sha256 {e(rs["sha256"])}</span></p>',
+            f'<p class="statement">{e(model["statement"])}</p></header>']
+    body = (head + _alerts(model["alerts"]) + _case(model) + _options(model) + _provisional(model)
+            + _questions(model) + _staging(model) + _references(model))
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>Tumour board brief: {e(model['patient_id'])}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")

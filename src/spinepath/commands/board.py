@@ -1,0 +1,56 @@
+"""The tumour-board command: spinepath brief (Markdown or HTML for print)."""
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .app import RulesOpt, app, fail, usage_error
+from ..load.diagnostics import Diagnostic
+
+BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+
+
+def _board_date(text: Optional[str]) -> str:
+    if text is None:
+        return datetime.date.today().isoformat()
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        usage_error(f"--date: expected a date as YYYY-MM-DD; got {text!r}")
+
+
+@app.command()
+def brief(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+          output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
+                                                help="Write to OUT.md (Markdown) or OUT.html (self-contained, "
+                                                     "A4 print layout). Default: Markdown on standard output."),
+          date: Optional[str] = typer.Option(None, "--date", show_default=False,
+                                             help="Board date shown in the brief, YYYY-MM-DD (default: today)."),
+          rules: Optional[Path] = RulesOpt):
+    """The tumour-board handout: case, staging and how it was derived, options, alerts, open questions."""
+    from ..board.brief import build
+    from ..explain.consult import consult as run
+    from ..load.patient import load_patient
+    kind = "markdown" if output is None else BRIEF_FORMATS.get(output.suffix.lower())
+    if kind is None:
+        usage_error(f"--output {output}: expected a file name ending in .md or .html")
+    day = _board_date(date)
+    patient = load_patient(file)
+    model = build(run(patient, rules), patient, day)
+    if kind == "html":
+        from ..board.brief_html import render
+    else:
+        from ..board.brief_md import render
+    text = render(model)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail([Diagnostic(str(output), 0, 0, "io", f"cannot write the brief: {exc.strerror}")])
+    print(f"wrote {output}", file=sys.stderr)

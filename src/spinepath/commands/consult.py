@@ -1,0 +1,137 @@
+"""Consulting one patient: consult, whatif, explain, validate, and the JSON Schema of the patient file."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..load.diagnostics import Diagnostic, InputError
+from .app import Format, RulesOpt, action_text, app, fail, json_text, schema_app, stdout_console
+
+
+@app.command()
+def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+            format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+            rules: Optional[Path] = RulesOpt,
+            trace: bool = typer.Option(False, "--trace", help="Show the rules in firing order with the facts they matched."),
+            all_: bool = typer.Option(False, "--all", help="Show every question, the full missing-data table and the "
+                                      "reasons of provisional entries.")):
+    """Consult the knowledge base for one patient file."""
+    from ..explain.consult import consult as run
+    from ..load.patient import load_patient
+    patient = load_patient(file)
+    result = run(patient, rules)
+    if format is Format.json:
+        sys.stdout.write(json_text(result))
+    elif format is Format.markdown:
+        from ..render.markdown import render
+        sys.stdout.write(render(result, trace=trace, all_=all_))
+    else:
+        from ..render.text import render
+        render(result, stdout_console(), trace=trace, patient=patient, all_=all_)
+
+
+
+
+@app.command()
+def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+           set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. staging.metastases=none; lists as "
+                                          "staging.workup_done=ct_chest,mri_whole_spine. Repeat for several fields."),
+           format: Format = typer.Option(Format.text, "--format", "-f", help="Output format (text or json)."),
+           rules: Optional[Path] = RulesOpt):
+    """Consult the file with some fields set, and show what changes."""
+    from ..explain.consult import consult_knowledge, load_knowledge
+    from ..load.patient import load_patient
+    from ..explain.whatif import apply, diff
+    patient = load_patient(file)
+    kb = load_knowledge(rules)
+    changed, chosen = apply(patient, set_, kb.ruleset.fields)
+    result = diff(consult_knowledge(patient, kb), consult_knowledge(changed, kb), chosen)
+    if format is Format.json:
+        sys.stdout.write(json_text(result))
+    elif format is Format.markdown:
+        fail([Diagnostic("--format", 0, 0, "usage", "whatif prints text or json")])
+    else:
+        from ..render.whatif_text import render
+        render(result, stdout_console())
+
+
+@app.command()
+def validate(files: list[Path] = typer.Argument(..., help="Patient YAML files to check.")):
+    """Check patient files without consulting (exit 2 if any is invalid)."""
+    from ..load.patient import load_patient
+    bad: list[Diagnostic] = []
+    for f in files:
+        try:
+            load_patient(f)
+            print(f"{f}: ok")
+        except InputError as exc:
+            bad.extend(exc.diagnostics)
+    if bad:
+        fail(bad)
+
+
+@app.command()
+def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
+            rule_id: str = typer.Argument(..., help="Rule id, e.g. GEN-03."),
+            rules: Optional[Path] = RulesOpt):
+    """Show, condition by condition, why a rule fired or did not."""
+    from ..explain.consult import evaluate_patient, load_knowledge
+    from ..load.diagnostics import did_you_mean
+    from ..load.patient import load_patient
+    from ..evaluate.threevalued import evaluate
+    patient = load_patient(file)
+    kb = load_knowledge(rules)
+    rule = kb.ruleset.rule(rule_id)
+    if rule is None:
+        ids = [r.id for r in kb.ruleset.rules]
+        fail([Diagnostic("<command line>", 0, 0, "unknown-rule", f"no rule {rule_id!r}{did_you_mean(rule_id, ids)}")])
+    ev = evaluate_patient(patient, kb)
+    outcome = ev.outcomes[rule.id]
+    mark = {True: "TRUE   ", False: "FALSE  ", None: "UNKNOWN"}
+    out = stdout_console()
+    out.print(f"{rule.id} — {rule.title}", style="bold", markup=False)
+    out.print(f"defined at {rule.file}:{rule.pos[0]}", style="dim", markup=False)
+    for depth, text, value in evaluate(rule.when, ev.lookup()).lines:
+        out.print(f"  {mark[value]} {'  ' * depth}{text}", markup=False)
+    verdict = {True: "FIRED", False: "did not fire: a condition is false",
+               None: "did not fire: blocked only by unknown data"}[outcome.value]
+    if outcome.value is True and any(t for t in ev.fired if rule.id in (kb.ruleset.rule(t).supersedes)):
+        verdict += " (but superseded by a more specific rule)"
+    out.print(f"\nResult: {verdict}", style="bold", markup=False)
+    if outcome.value is None:
+        out.print("Data that would decide it: " + ", ".join(outcome.missing), markup=False)
+        out.print(_under_presumptions(patient, kb, rule.id), markup=False)
+    out.print("Actions: " + "; ".join(action_text(a) for a in rule.then), markup=False)
+    out.print("Evidence: " + "; ".join(f"{kb.ruleset.references[e.ref]['short']} ({e.level})" for e in rule.evidence),
+              markup=False)
+
+
+def _under_presumptions(patient, kb, rule_id: str) -> str:
+    """What `explain` says of a rule blocked by unknowns: does it hold under the presumptions?"""
+    from ..explain.consult import evaluate_patient
+    from ..explain.provisional import assumption, rests_on
+    from ..render import presumed_text
+    presumptions = kb.ruleset.presumptions
+    ev = evaluate_patient(patient, kb, presumptions)
+    value = ev.outcomes[rule_id].value
+    if value is True:
+        needed = rests_on(kb, patient, ev.inputs.applied, rule_id)
+        lines = [f"  - {presumed_text(assumption(p, kb.ruleset.references))} ({p.field}): {p.question}" for p in needed]
+        return "Under the presumptions it holds (provisional), assuming:\n" + "\n".join(lines)
+    if value is False:
+        return "Under the presumptions it does not hold: a presumed value makes a condition false."
+    return ("Under the presumptions it is still blocked: " + ", ".join(ev.outcomes[rule_id].missing)
+            + " must be known.")
+
+
+
+
+@schema_app.command("patient")
+def schema_patient():
+    """JSON Schema (draft 7) of the patient file, for editors (yaml-language-server)."""
+    from ..load.patient import json_schema
+    sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")

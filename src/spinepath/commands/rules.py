@@ -1,0 +1,109 @@
+"""The knowledge-base commands: spinepath rules lint, test, mutate, list, map."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..load.diagnostics import Diagnostic
+from .app import Format, action_text, fail, rules_app, stdout_console
+
+
+@rules_app.command("lint")
+def rules_lint(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
+               strict: bool = typer.Option(True, help="Also report rules that no scenario fires.")):
+    """Check ids, references, codes, fields, and conditions that can never be true."""
+    from ..explain.consult import load_knowledge
+    from ..kb.lint import lint, presumption_findings, wording_findings
+    from ..kb.scenarios import run_all
+    kb = load_knowledge(directory)
+    covered = run_all(kb)[1] if strict else None
+    findings = sorted(lint(kb.ruleset, covered) + presumption_findings(kb) + wording_findings(kb.ruleset))
+    for d in findings:
+        print(str(d))
+    print(f"{len(kb.ruleset.rules)} rules checked, {len(findings)} finding(s)")
+    if findings:
+        raise typer.Exit(1)
+
+
+@rules_app.command("test")
+def rules_test(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed).")):
+    """Run every scenario beside the rules and report rule coverage."""
+    from ..explain.consult import load_knowledge
+    from ..kb.scenarios import run_all
+    kb = load_knowledge(directory)
+    results, covered = run_all(kb)
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"{r.file}:{r.line}: FAIL {r.name}")
+        for f in r.failures:
+            print(f"    {f}")
+    ids = [r.id for r in kb.ruleset.rules]
+    never = [i for i in ids if i not in covered]
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    print(f"rule coverage: {len(ids) - len(never)}/{len(ids)} rules fired by some scenario"
+          + (f"; never fired: {', '.join(never)}" if never else ""))
+    if failed or never:
+        raise typer.Exit(1)
+
+
+@rules_app.command("mutate")
+def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
+                 rule: Optional[str] = typer.Option(None, "--rule", help="Mutate only this rule."),
+                 fail_under: float = typer.Option(0.0, "--fail-under", help="Exit 1 when the score (percent) is lower."),
+                 suggest: bool = typer.Option(False, "--suggest", help="Also print boundary scenarios (YAML, per "
+                                              "scenarios file) that would kill the survivors, for review.")):
+    """Mutate every condition and report the mutants no scenario notices (mutation score)."""
+    from ..explain.consult import load_knowledge
+    from ..load.diagnostics import did_you_mean
+    from ..kb.mutate import run, suggest as suggested, suggestions_yaml
+    kb = load_knowledge(directory)
+    if rule is not None and kb.ruleset.rule(rule) is None:
+        ids = [r.id for r in kb.ruleset.rules]
+        fail([Diagnostic("--rule", 0, 0, "unknown-rule", f"no rule {rule!r}{did_you_mean(rule, ids)}")])
+    report = run(kb, rule)
+    for m in report.survivors:
+        print(f"{m.rule.file}:{m.at.pos[0]}:{m.at.pos[1]}: {m.rule.id}: survived: {m.what}")
+    if suggest:
+        for file, text in suggestions_yaml(suggested(kb, rule, report)).items():
+            print(f"# append under 'scenarios:' in {file}\n{text}")
+    score = 100.0 * report.killed / report.total if report.total else 100.0
+    print(f"mutation score: {report.killed}/{report.total} killed ({score:.1f}%)")
+    if score < fail_under:
+        raise typer.Exit(1)
+
+
+@rules_app.command("list")
+def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
+               format: Format = typer.Option(Format.text, "--format", "-f")):
+    """List the rules with their decision points and evidence."""
+    from ..explain.consult import load_knowledge
+    kb = load_knowledge(directory)
+    rs = kb.ruleset
+    rows = [{"id": r.id, "title": r.title, "pathway": list(r.pathway), "file": r.file,
+             "actions": [action_text(a) for a in r.then],
+             "evidence": [{"ref": rs.references[e.ref]["short"], "ref_id": e.ref, "level": e.level} for e in r.evidence]}
+            for r in rs.rules]
+    if format is Format.json:
+        sys.stdout.write(json.dumps({"ruleset": {"name": rs.name, "version": rs.version, "sha256": rs.sha256},
+                                     "rules": rows}, indent=2, ensure_ascii=False) + "\n")
+        return
+    from rich.table import Table
+    t = Table(title=f"{rs.name} {rs.version}: {len(rows)} rules", title_justify="left")
+    for col in ("id", "title", "does", "evidence"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["id"], r["title"], "; ".join(r["actions"]),
+                  "; ".join(f"{e['ref']} ({e['level']})" for e in r["evidence"]))
+    stdout_console().print(t)
+
+
+@rules_app.command("map")
+def rules_map(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed).")):
+    """Print the map from PATHWAYS.md decision points to rules and scenario files (Markdown)."""
+    from ..explain.consult import load_knowledge
+    from ..kb.decision_points import decision_point_map, markdown_table
+    sys.stdout.write(markdown_table(decision_point_map(load_knowledge(directory))))

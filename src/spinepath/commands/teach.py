@@ -1,0 +1,95 @@
+"""Teaching: spinepath teach (a case scenario, step by step) and spinepath cases (the list)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .app import RulesOpt, app, stdout_console, usage_error
+
+
+@app.command()
+def teach(case: Optional[str] = typer.Argument(None, show_default=False,
+                                               help="Teaching case id or title ('spinepath cases'), or a patient file."),
+          answers: Optional[str] = typer.Option(None, "--answers", show_default=False,
+                                                help="Your choice without prompting, e.g. 2,5,7 (for scripts)."),
+          as_json: bool = typer.Option(False, "--json", help="Print the score as JSON on standard output."),
+          rules: Optional[Path] = RulesOpt):
+    """Work through a case as a resident: choose interventions, get scored against the rules, read why."""
+    from ..teach import session as t
+    from ..explain.consult import consult as run, load_knowledge
+    interactive = sys.stdin.isatty()
+    # With --json the score alone goes to standard output; a person still sees the case on stderr.
+    console = stdout_console() if not as_json else _stderr_console()
+    try:
+        chosen = _teaching_case(t, case, interactive, console)
+        result = run(chosen.patient, rules)
+        options = t.build_options(chosen.id, result, load_knowledge(rules).ruleset)
+        if answers is not None:
+            numbers = _answers_option(t, answers, len(options))
+        elif not interactive:
+            usage_error("no terminal to ask in: give your choice with --answers, e.g. --answers 1,3")
+        if answers is None or not as_json:
+            t.show_case(console, chosen)
+            t.show_options(console, options)
+        if answers is None:
+            numbers = t.ask_answers(console, len(options))
+    except EOFError:
+        usage_error("no answer given (end of input)")
+    except KeyboardInterrupt:
+        print("\naborted", file=sys.stderr)
+        raise typer.Exit(130)
+    scored = t.score(chosen, options, numbers, result)
+    if as_json:
+        sys.stdout.write(t.to_json(scored))
+    else:
+        t.show_reveal(console, chosen, scored, result)
+
+
+def _stderr_console():
+    from rich.console import Console
+    return Console(stderr=True, highlight=False, soft_wrap=False)
+
+
+def _teaching_case(t, case: Optional[str], interactive: bool, console):
+    if case is not None:
+        return t.resolve(case)
+    from ..teach.cases import teaching_cases
+    cases = teaching_cases()
+    if not interactive:
+        usage_error("no CASE given: name a teaching case, e.g. 'spinepath teach " + cases[0].id
+               + " --answers 1,2', or a patient file; 'spinepath cases' lists them all")
+    return t.from_case(t.pick_case(console, cases))
+
+
+def _answers_option(t, text: str, count: int) -> list[int]:
+    try:
+        return t.parse_answers(text, count)
+    except ValueError as exc:
+        usage_error(f"--answers {text!r}: {exc}")
+
+
+@app.command()
+def cases(as_json: bool = typer.Option(False, "--json", help="Print the list as JSON.")):
+    """List the bundled example and teaching cases with what each one is about."""
+    from ..teach.cases import all_cases
+    found = all_cases()
+    if as_json:
+        sys.stdout.write(json.dumps({"cases": [c.as_dict() for c in found]}, indent=2, ensure_ascii=False) + "\n")
+        return
+    from rich.table import Table
+    from rich.text import Text
+    from ..teach.cases import examples_root
+    out = stdout_console()
+    for group in dict.fromkeys(c.group for c in found):
+        t = Table(title=Text(f"{group} ({examples_root() / group})"), title_justify="left")
+        t.add_column("id", no_wrap=True)
+        t.add_column("what it is about")
+        for c in (c for c in found if c.group == group):
+            about = f"{c.meta.title} ({c.meta.difficulty}). Objective: {c.description}" if c.meta else c.description
+            t.add_row(Text(c.id), Text(about))
+        out.print(t)
+    out.print("Consult one: spinepath consult PATH · practise one: spinepath teach ID", markup=False)

@@ -1,0 +1,109 @@
+"""Three-valued (true / false / unknown) evaluation of rule conditions (Kleene logic).
+
+This is the explanation side: it says *why* a rule fired or not, and which absent data would
+decide a rule that is blocked only by unknowns. A test checks that it agrees with durable-rules
+on whether every rule fires.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..load.rule_files import Cond
+
+Tri = bool | None
+
+
+@dataclass
+class Outcome:
+    value: Tri
+    missing: list[str] = field(default_factory=list)  # patient fields that would decide it
+    matched: dict[str, Any] = field(default_factory=dict)  # known values the condition read
+    lines: list[tuple[int, str, Tri]] = field(default_factory=list)  # (depth, text, value) for `explain`
+
+
+Lookup = Callable[[str], tuple[Any, tuple[str, ...]]]  # field -> (value or None, fields it lacked)
+
+
+def describe(c: Cond) -> str:
+    if c.op in ("all", "any"):
+        return f"{c.op} of:"
+    if c.op == "not":
+        return "not:"
+    if c.op in ("exists", "missing"):
+        return f"{c.field} is {'known' if c.op == 'exists' else 'not known'}"
+    sym = {"equals": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "in", "contains": "contains"}[c.op]
+    value = "[" + ", ".join(map(str, c.value)) + "]" if c.op == "in" else c.value
+    if isinstance(value, bool):
+        value = str(value).lower()
+    return f"{c.field} {sym} {value}"
+
+
+def _compare(op: str, actual: Any, expected: Any) -> bool:
+    if op == "equals":
+        return actual == expected
+    if op == "in":
+        return actual in expected
+    if op == "contains":
+        return expected in actual
+    return {"lt": actual < expected, "lte": actual <= expected,
+            "gt": actual > expected, "gte": actual >= expected}[op]
+
+
+def evaluate(c: Cond, lookup: Lookup, depth: int = 0) -> Outcome:
+    if c.op in ("all", "any", "not"):
+        subs = [evaluate(ch, lookup, depth + 1) for ch in c.children]
+        values = [s.value for s in subs]
+        if c.op == "not":
+            value = None if values[0] is None else not values[0]
+        elif c.op == "all":
+            value = False if False in values else None if None in values else True
+        else:
+            value = True if True in values else None if None in values else False
+        missing: list[str] = []
+        if value is None:
+            for s in subs:
+                if s.value is None:
+                    missing.extend(m for m in s.missing if m not in missing)
+        matched: dict = {}
+        for s in subs:
+            matched.update(s.matched)
+        lines = [(depth, describe(c), value)] + [ln for s in subs for ln in s.lines]
+        return Outcome(value, missing, matched, lines)
+    actual, lacked = lookup(c.field)
+    if c.op == "exists":
+        value: Tri = actual is not None
+    elif c.op == "missing":
+        value = actual is None
+    elif actual is None:
+        value = None
+    else:
+        value = _compare(c.op, actual, c.value)
+    shown = "not known" if actual is None else actual
+    text = f"{describe(c)}    (value: {shown})"
+    matched = {c.field: actual} if actual is not None else {}
+    return Outcome(value, list(lacked) if value is None else [], matched, [(depth, text, value)])
+
+
+def truth(c: Cond, lookup: Lookup) -> Tri:
+    """The value `evaluate` gives, without the explanation: what the questions and what-if need, fast."""
+    op = c.op
+    if op in ("all", "any"):
+        decisive = op == "any"  # the child value that decides the group at once
+        out: Tri = not decisive
+        for ch in c.children:
+            v = truth(ch, lookup)
+            if v is decisive:
+                return decisive
+            if v is None:
+                out = None
+        return out
+    if op == "not":
+        v = truth(c.children[0], lookup)
+        return None if v is None else not v
+    actual = lookup(c.field)[0]
+    if op == "exists":
+        return actual is not None
+    if op == "missing":
+        return actual is None
+    return None if actual is None else _compare(op, actual, c.value)

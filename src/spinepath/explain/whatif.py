@@ -1,0 +1,161 @@
+"""What-if: the consult of a file with some fields set, compared with the file's own consult.
+
+`--set FIELD=VALUE` is checked as the patient file is: an unknown field or a value the field does not
+allow is refused with a did-you-mean (exit 2), placed as `--set:N:COL` (the N-th --set, the column in
+it). The changed patient is validated by the same model as a file, so no what-if can reach a state
+that a file could not.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..load.diagnostics import Diagnostic, InputError, did_you_mean
+from ..load.fields import FieldType
+from ..load.interventions import PHASES, STRENGTHS
+from ..load.patient import SUBTYPES, Patient
+from ..load.fields import patient_paths, set_path
+
+FORMAT = "spinepath.whatif/1"
+_TRUE = {"true": True, "yes": True, "false": False, "no": False}
+# Fields a single --set cannot express (a list of treatments) or that no consult reads.
+_NOT_SETTABLE = {"history.treatments": "the treatment history is a list of treatments: edit the file",
+                 "id": "the id names the file's patient", "format": "the format is fixed", "notes": "notes are free "
+                 "text that no rule reads", "staging.metastasis_sites": "metastasis sites are free text that no "
+                 "rule reads"}
+
+
+def _where(n: int, col: int) -> tuple[str, int, int]:
+    return ("--set", n, col)
+
+
+def parse_set(expr: str, n: int, fields: dict[str, FieldType]) -> tuple[str, Any]:
+    """`FIELD=VALUE` -> (field, typed value); n is the 1-based position of the --set."""
+    if "=" not in expr:
+        raise InputError([Diagnostic(*_where(n, 1), "usage", f"expected FIELD=VALUE, e.g. staging.metastases=none; "
+                                     f"got {expr!r}")])
+    name, raw = (s.strip() for s in expr.split("=", 1))
+    if name in _NOT_SETTABLE:
+        raise InputError([Diagnostic(*_where(n, 1), "unknown-field", f"{name} cannot be set here: "
+                                     f"{_NOT_SETTABLE[name]}")])
+    settable = {f: t for f, t in fields.items() if not f.startswith("derived.")}
+    for path in patient_paths():  # fields no rule reads are still the patient's
+        if path not in settable and path not in _NOT_SETTABLE:
+            settable[path] = FieldType("text")
+    if name not in settable:
+        hint = " (derived values are computed: set the patient fields they come from)" if name.startswith(
+            "derived.") else did_you_mean(name, settable)
+        raise InputError([Diagnostic(*_where(n, 1), "unknown-field", f"unknown field {name!r}{hint}")])
+    col = len(expr.split("=", 1)[0]) + 2
+    ftype = settable[name]
+    if ftype.kind == "list":
+        items = [s.strip() for s in raw.split(",") if s.strip()]
+        return name, [_scalar(name, item, FieldType(ftype.item_kind, ftype.values), n, col) for item in items]
+    return name, _scalar(name, raw, ftype, n, col)
+
+
+def _scalar(name: str, raw: str, ftype: FieldType, n: int, col: int) -> Any:
+    def bad(expected: str, hint: str = ""):
+        return InputError([Diagnostic(*_where(n, col), "bad-value", f"{name}: expected {expected}; got {raw!r}{hint}")])
+    kind = ftype.kind
+    if kind == "bool":
+        if raw.lower() not in _TRUE:
+            raise bad("true or false")
+        return _TRUE[raw.lower()]
+    if kind in ("int", "number"):
+        try:
+            value = float(raw) if kind == "number" else int(raw)
+        except ValueError:
+            raise bad("an integer" if kind == "int" else "a number") from None
+        return value
+    if kind == "enum":
+        if raw not in ftype.values:
+            raise bad("one of " + ", ".join(map(str, ftype.values)), did_you_mean(raw, ftype.values))
+        return raw
+    if not raw:
+        raise bad("a value")
+    return raw
+
+
+def apply(patient: Patient, sets: list[str], fields: dict[str, FieldType]) -> tuple[Patient, dict[str, Any]]:
+    data = copy.deepcopy(patient.model_dump(mode="json", exclude_none=True))
+    chosen: dict[str, Any] = {}
+    for n, expr in enumerate(sets, 1):
+        name, value = parse_set(expr, n, fields)
+        if name == "diagnosis.subtype":
+            histology = chosen.get("diagnosis.histology", patient.diagnosis.histology)
+            allowed = SUBTYPES.get(histology, ())
+            if value not in allowed:
+                raise InputError([Diagnostic(*_where(n, len(name) + 2), "bad-value",
+                                             f"subtype {value!r} is not a subtype of {histology}: expected one of "
+                                             f"{', '.join(allowed) or 'none'}{did_you_mean(value, allowed)}")])
+        set_path(data, name, value)
+        chosen[name] = value
+    try:
+        return Patient.model_validate(data), chosen
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        n = next((i for i, e in enumerate(sets, 1) if e.split("=", 1)[0].strip() == loc), 1)
+        raise InputError([Diagnostic(*_where(n, len(loc) + 2), "bad-value", f"{loc}: {first['msg']}")]) from None
+
+
+def _key(r: dict) -> tuple:
+    return (r["intervention"], r["phase"])
+
+
+def _entry(r: dict) -> dict:
+    return {"intervention": r["intervention"], "phase": r["phase"], "strength": r["strength"], "rule": r["rule"],
+            **({"details": r["details"]} if r.get("details") else {})}
+
+
+def _list_diff(before: list[dict], after: list[dict]) -> dict:
+    def sig(r):
+        return (r["intervention"], r["phase"], r["strength"], repr(sorted(r.get("details", {}).items())))
+    b = {sig(r): r for r in before}
+    a = {sig(r): r for r in after}
+    added = [a[k] for k in a if k not in b]
+    removed = [b[k] for k in b if k not in a]
+    changed = []
+    for r in list(added):
+        old = next((x for x in removed if _key(x) == _key(r)), None)
+        if old is not None and old["strength"] != r["strength"]:
+            added.remove(r)
+            removed.remove(old)
+            changed.append({**_entry(r), "from": old["strength"]})
+
+    def order(r):
+        return (PHASES.index(r["phase"]), STRENGTHS.index(r["strength"]), r["intervention"], r["rule"])
+    return {"added": [_entry(r) for r in sorted(added, key=order)],
+            "removed": [_entry(r) for r in sorted(removed, key=order)],
+            "changed": sorted(changed, key=order)}
+
+
+def diff(before: dict, after: dict, chosen: dict[str, Any]) -> dict:
+    def alert_sig(a):
+        return (a["code"], a["rule"], a["message"])
+    ab = {alert_sig(a): a for a in before["alerts"]}
+    aa = {alert_sig(a): a for a in after["alerts"]}
+    derived = []
+    for key in after["derived"]:
+        if key == "flags":
+            continue
+        if before["derived"].get(key) != after["derived"].get(key):
+            derived.append({"field": f"derived.{key}", "before": before["derived"].get(key),
+                            "after": after["derived"].get(key)})
+    return {
+        "format": FORMAT,
+        "patient_id": before["patient_id"],
+        "set": chosen,
+        "recommendations": _list_diff(before["recommendations"], after["recommendations"]),
+        "provisional": _list_diff(before.get("provisional", []), after.get("provisional", [])),
+        "alerts": {"added": [aa[k] for k in aa if k not in ab], "removed": [ab[k] for k in ab if k not in aa]},
+        "derived": derived,
+    }
+
+
+def unchanged(d: dict) -> bool:
+    return not (any(d[k][x] for k in ("recommendations", "provisional") for x in ("added", "removed", "changed"))
+                or d["alerts"]["added"] or d["alerts"]["removed"] or d["derived"])

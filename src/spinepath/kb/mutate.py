@@ -1,0 +1,396 @@
+"""`spinepath rules mutate`: would the scenarios notice if a condition were written wrong?
+
+For every leaf condition of a rule it makes mutants: `equals` turned to each other allowed value, a
+threshold moved across its boundary (one unit each way), `<` and `<=` (`>` and `>=`) swapped, the
+condition dropped, the condition negated, an `in` list without each of its members. Each mutant
+replaces the rule and is run on the scenarios beside the rule (its `.scenarios.yaml` file) and beside
+the rules that read the facts it derives, through forward chaining. A mutant is killed when one of
+those scenarios fails. What survives is reported at the condition's FILE:LINE:COL.
+
+The scenarios are checked with the three-valued evaluation of the rules (durable-rules is held to the
+same answers by the run-time agreement check of every consult), on what a scenario can expect of the
+firm pathway: fired and not-fired rules, entries by strength, absent entries, alert codes and missing
+fields. Expectations on the provisional pathway and the questions are not part of the mutation run.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+from pydantic import ValidationError
+
+from ..derive import CONTRACT_KEYS, SPECS
+from ..load.diagnostics import InputError
+from ..evaluate.partial import Inputs, entries, evaluate_rules, fired, prepare
+from ..load.patient import Patient, from_document
+from ..load.fields import get_path, set_path
+from ..load.rule_files import Cond, Rule, display_path
+from .scenarios import load_scenarios
+from ..evaluate.threevalued import Outcome
+
+_SWAP = {"lt": "lte", "lte": "lt", "gt": "gte", "gte": "gt"}
+_SHOWN = {"equals": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "in", "contains": "contains",
+          "exists": "is known", "missing": "is not known"}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    rule: Rule
+    when: Cond
+    at: Cond  # the condition it changes (for its position)
+    what: str
+
+
+@dataclass
+class Report:
+    total: int
+    survivors: list[Mutant]
+
+    @property
+    def killed(self) -> int:
+        return self.total - len(self.survivors)
+
+
+def _leaf_text(c: Cond) -> str:
+    if c.op in ("exists", "missing"):
+        return f"{c.field} {_SHOWN[c.op]}"
+    value = "[" + ", ".join(map(str, c.value)) + "]" if c.op == "in" else c.value
+    return f"{c.field} {_SHOWN[c.op]} {value}"
+
+
+def _leaves(c: Cond, path: tuple = ()) -> Iterator[tuple[tuple, Cond]]:
+    if c.field:
+        yield path, c
+    for i, ch in enumerate(c.children):
+        yield from _leaves(ch, path + (i,))
+
+
+def _replace(root: Cond, path: tuple, new: Cond | None) -> Cond:
+    """The tree with the node at `path` replaced (None: removed from its group)."""
+    if not path:
+        return new if new is not None else Cond("all", root.pos, ())  # a dropped `when` always holds
+    i, rest = path[0], path[1:]
+    children = list(root.children)
+    if rest or new is not None:
+        children[i] = _replace(children[i], rest, new)
+    elif root.op == "not":  # dropping what a `not` negates drops the `not`
+        return Cond("all", root.pos, ())
+    else:
+        del children[i]
+    return dataclasses.replace(root, children=tuple(children))
+
+
+def _node(root: Cond, path: tuple) -> Cond:
+    for i in path:
+        root = root.children[i]
+    return root
+
+
+def mutants(rule: Rule, fields: dict) -> list[Mutant]:
+    out: list[Mutant] = []
+
+    def add(path, new, what, at):
+        out.append(Mutant(rule, _replace(rule.when, path, new), at, what))
+
+    for path, leaf in _leaves(rule.when):
+        shown = _leaf_text(leaf)
+        # A leaf under `not` is dropped or negated as the `not` it is part of.
+        unit = path[:-1] if path and _node(rule.when, path[:-1]).op == "not" else path
+        add(unit, None, f"dropped: {shown}", leaf)
+        add(path, Cond("not", leaf.pos, (leaf,)), f"negated: {shown}", leaf)
+        ftype = fields.get(leaf.field)
+        if leaf.op == "equals":
+            values = ftype.values if ftype is not None and ftype.kind == "enum" else (
+                (True, False) if ftype is None or ftype.kind == "bool" else ())
+            for v in values:
+                if v != leaf.value:
+                    add(path, dataclasses.replace(leaf, value=v), f"{shown} -> {leaf.field} = {v}", leaf)
+        elif leaf.op == "in" and len(leaf.value) > 1:
+            for v in leaf.value:
+                rest = tuple(x for x in leaf.value if x != v)
+                add(path, dataclasses.replace(leaf, value=rest), f"{shown} without {v}", leaf)
+        elif leaf.op in _SWAP:
+            swapped = dataclasses.replace(leaf, op=_SWAP[leaf.op])
+            add(path, swapped, f"{shown} -> {_leaf_text(swapped)}", leaf)
+            for delta in (-1, 1):
+                moved = dataclasses.replace(leaf, value=leaf.value + delta)
+                add(path, moved, f"{shown} -> {_leaf_text(moved)}", leaf)
+    return out
+
+
+@dataclass
+class _Case:
+    file: str
+    name: str
+    inputs: Inputs
+    histology_unknown: bool
+    outcomes: dict[str, Outcome]
+    expect: dict
+
+
+def _outcomes(kb, inputs: Inputs, replace: dict[str, Rule] | None = None, only: frozenset | None = None,
+              base: dict | None = None) -> dict[str, Outcome]:
+    """The explaining evaluation (missing fields included), with some rules replaced."""
+    return evaluate_rules(kb, inputs, only, base, explaining=True, replace=replace)
+
+
+def _observed(kb, case: _Case, outcomes: dict[str, Outcome], rules: dict[str, Rule]) -> dict:
+    ids = fired(outcomes)
+    superseded = {o for rid in ids for o in rules[rid].supersedes if o in ids}
+    alerts = set()
+    for rid in ids - superseded:
+        for a in rules[rid].then:
+            if a.kind == "alert":
+                alerts.add(a.code)
+            elif (a.kind == "recommend" and case.histology_unknown and a.strength != "avoid"
+                  and kb.ruleset.interventions[a.code].enters_tumor):
+                alerts.add("resection_before_histology_blocked")
+    missing = {f for o in outcomes.values() if o.value is None for f in o.missing}
+    for key in CONTRACT_KEYS:
+        d = case.inputs.derived[key]
+        if d.value is None:
+            missing.update(d.lacked)
+    return {"fired": ids, "entries": entries(kb, ids, case.histology_unknown), "alerts": alerts, "missing": missing}
+
+
+def _passes(expect: dict, seen: dict) -> bool:
+    by = {s: {c for c, _, st in seen["entries"] if st == s} for s in ("recommended", "consider", "avoid")}
+    present = {c for c, _, _ in seen["entries"]}
+    return (all(r in seen["fired"] for r in expect.get("fired", []))
+            and not any(r in seen["fired"] for r in expect.get("not_fired", []))
+            and all(c in by[s] for s in by for c in expect.get(s, []))
+            and not any(c in present for c in expect.get("absent", []))
+            and all(a in seen["alerts"] for a in expect.get("alerts", []))
+            and all(f in seen["missing"] for f in expect.get("missing", [])))
+
+
+def _cases(kb, files: list[Path]) -> dict[str, list[_Case]]:
+    """The scenarios of each file, evaluated once; those the firm checks here cannot pass are left out."""
+    out: dict[str, list[_Case]] = {}
+    rules = kb.index.rules
+    for path in files:
+        cases = []
+        for name, _, doc, expect in load_scenarios(path):
+            try:
+                patient = from_document(doc)
+            except InputError:
+                continue
+            inputs = prepare(patient)
+            case = _Case(doc.file, name, inputs, patient.diagnosis.histology == "unknown",
+                         _outcomes(kb, inputs), expect)
+            if _passes(expect, _observed(kb, case, case.outcomes, rules)):
+                cases.append(case)
+        out[display_path(path)] = cases
+    return out
+
+
+def _beside(rule: Rule) -> str:
+    return rule.file.removesuffix(".rules.yaml") + ".scenarios.yaml"
+
+
+def run(kb, rule_id: str | None = None) -> Report:
+    rs = kb.ruleset
+    rules = kb.index.rules
+    cases = _cases(kb, rs.scenario_files)
+    downstream = _downstream(kb)
+    total, survivors = 0, []
+    chosen = [rules[rule_id]] if rule_id else rs.rules
+    for rule in chosen:
+        files = sorted({_beside(r) for r in (rule, *(rules[d] for d in downstream[rule.id]))})
+        relevant = [c for f in files for c in cases.get(f, [])]
+        only = frozenset({rule.id, *downstream[rule.id]})
+        for m in mutants(rule, rs.fields):
+            total += 1
+            mutated = {rule.id: dataclasses.replace(rule, when=m.when)}
+            killed = False
+            for case in relevant:
+                outcomes = _outcomes(kb, case.inputs, mutated, only, case.outcomes)
+                if not _passes(case.expect, _observed(kb, case, outcomes, rules)):
+                    killed = True
+                    break
+            if not killed:
+                survivors.append(m)
+    return Report(total, survivors)
+
+
+def _downstream(kb) -> dict[str, frozenset[str]]:
+    """Rule id -> the rules reading a fact it derives, transitively."""
+    rs = kb.ruleset
+    readers: dict[str, set[str]] = {}
+    for r in rs.rules:
+        for f in r.fields():
+            if f.startswith("derived.") and f.removeprefix("derived.") in rs.derived_facts:
+                readers.setdefault(f.removeprefix("derived."), set()).add(r.id)
+    out = {}
+    for r in rs.rules:
+        seen: set[str] = set()
+        todo = [r.id]
+        while todo:
+            for fact in kb.index.rules[todo.pop()].derives():
+                for rid in readers.get(fact, ()):
+                    if rid not in seen:
+                        seen.add(rid)
+                        todo.append(rid)
+        out[r.id] = frozenset(seen)
+    return out
+
+
+# ------------------------------------------------------------------ scenarios that would kill survivors
+#
+# For a surviving mutant, the patients of the knowledge base's scenarios are varied on the field of
+# the mutated condition (each allowed value, each side of each threshold the rule uses, not known)
+# until one is found on which the rule and its mutant disagree. That patient, with the rule's
+# current verdict as its expectation, is a boundary scenario the author can review and keep.
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    rule: Rule
+    file: str  # the scenarios file beside the rule
+    name: str
+    patient: dict
+    fires: bool
+    kills: tuple[str, ...]  # the mutations it kills
+
+
+def _candidates(leaf: Cond, ftype, rule: Rule) -> list:
+    values: list = [None]
+    if ftype is None or ftype.kind == "bool":
+        values += [True, False]
+    elif ftype.kind == "enum":
+        values += list(ftype.values)
+    elif ftype.numeric:
+        for c in rule.when.leaves():
+            if c.field == leaf.field and c.op in _SWAP:
+                values += [c.value - 1, c.value, c.value + 1]
+    elif ftype.kind == "list":
+        members = {c.value for c in rule.when.leaves() if c.field == leaf.field and c.op == "contains"}
+        values += [[m] for m in sorted(members, key=str)] + [[]]
+        if ftype.item_kind == "enum":
+            values.append(list(ftype.values))
+    return values
+
+
+def _tells_apart(kb, inputs: Inputs, m: Mutant, only: frozenset[str]) -> bool:
+    """Do the rule and this mutant of it disagree on whether the rule fires for these inputs?"""
+    base = evaluate_rules(kb, inputs)
+    mutated = evaluate_rules(kb, inputs, only, base, replace={m.rule.id: dataclasses.replace(m.rule, when=m.when)})
+    return (base[m.rule.id].value is True) != (mutated[m.rule.id].value is True)
+
+
+# Sample histories for the derived values read from history.treatments (prior surgery, its margin,
+# prior radiotherapy, denosumab): one of each kind a rule distinguishes.
+_SAMPLE_TREATMENTS: tuple[list, ...] = (
+    [],
+    [{"kind": "surgery", "extent": "intralesional"}],
+    [{"kind": "surgery", "extent": "wide_en_bloc", "margin": "R0"}],
+    [{"kind": "surgery", "extent": "marginal_en_bloc", "margin": "R0"}],
+    [{"kind": "surgery", "extent": "decompression"}],
+    [{"kind": "radiotherapy", "dose_gy": 50, "fractions": 25}],
+    [{"kind": "denosumab"}],
+    [{"kind": "surgery", "extent": "intralesional"}, {"kind": "radiotherapy", "dose_gy": 50, "fractions": 25}],
+    [{"kind": "surgery", "extent": "marginal_en_bloc", "margin": "R0"},
+     {"kind": "radiotherapy", "dose_gy": 50, "fractions": 25}],
+)
+# Junctional and multiregional levels, which no single level gives (derived.region).
+_SAMPLE_LEVELS: tuple[list, ...] = (["C7", "T1"], ["T12", "L1"], ["L5", "S1"], ["T6", "L3"])
+
+
+def _variations(kb, m: Mutant) -> list[tuple[str, object]]:
+    """(field, value) pairs to try: the mutated field itself, or for a value derived from the patient
+    (derive/SPECS) the patient fields it is computed from."""
+    if not m.at.field.startswith("derived."):
+        return [(m.at.field, v) for v in _candidates(m.at, kb.ruleset.fields.get(m.at.field), m.rule)]
+    spec = SPECS.get(m.at.field.removeprefix("derived."))
+    out: list[tuple[str, object]] = []
+    for name in spec.inputs if spec else ():
+        ftype = kb.ruleset.fields.get(name)
+        if name == "history.treatments":
+            out += [(name, list(t)) for t in _SAMPLE_TREATMENTS] + [(name, None)]
+        elif ftype is not None and ftype.kind == "list" and ftype.item_kind == "enum":
+            out += [(name, [v]) for v in ftype.values] + [(name, None)]
+            if name == "lesion.levels":
+                out += [(name, list(levels)) for levels in _SAMPLE_LEVELS]
+        elif ftype is not None:
+            out += [(name, v) for v in _candidates(Cond("equals", (0, 0), field=name), ftype, m.rule)]
+    return out
+
+
+def _boundary_patient(kb, m: Mutant, patients: list[dict], only: frozenset[str]):
+    """The first scenario patient, varied on the mutated condition's field (or on the inputs of the
+    derived value it reads), that tells the mutant apart."""
+    variations = _variations(kb, m)
+    for data in patients:
+        for field, value in variations:
+            if get_path(data, field) == value:
+                continue
+            trial = json.loads(json.dumps(data))
+            _set_or_drop(trial, field, value)
+            try:
+                inputs = prepare(Patient.model_validate(trial))
+            except ValidationError:
+                continue
+            if _tells_apart(kb, inputs, m, only):
+                return trial, inputs, (field, value)
+    return None
+
+
+def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> list[Suggestion]:
+    report = report or run(kb, rule_id)
+    patients = [doc.data for path in kb.ruleset.scenario_files for _, _, doc, _ in load_scenarios(path)
+                if isinstance(doc.data, dict)]
+    out: list[Suggestion] = []
+    killed: set[int] = set()
+    downstream = _downstream(kb)
+    for i, m in enumerate(report.survivors):
+        if i in killed:
+            continue
+        rule = m.rule
+        only = frozenset({rule.id, *downstream[rule.id]})
+        found = _boundary_patient(kb, m, patients, only)
+        if found is None:
+            continue
+        trial, inputs, (field, value) = found
+        fires = evaluate_rules(kb, inputs)[rule.id].value is True
+        kills = [m.what]
+        for j, other in enumerate(report.survivors):  # the same patient may kill other survivors of the rule
+            if j != i and j not in killed and other.rule.id == rule.id and _tells_apart(kb, inputs, other, only):
+                killed.add(j)
+                kills.append(other.what)
+        killed.add(i)
+        shown = "not known" if value is None else value
+        varied = field if field == m.at.field else f"{field} (for {m.at.field})"
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            shown = ", ".join(" ".join(str(v) for v in t.values()) for t in value)
+        name = f"{rule.id} boundary: {varied} = {shown} - {'fires' if fires else 'does not fire'}"
+        trial["id"] = f"mut-{rule.id.lower()}-{len(out) + 1}"
+        out.append(Suggestion(rule, _beside(rule), name, trial, fires, tuple(kills)))
+    return out
+
+
+def _set_or_drop(data: dict, dotted: str, value) -> None:
+    if value is not None:
+        set_path(data, dotted, value)
+        return
+    parts = dotted.split(".")
+    cur = data
+    for part in parts[:-1]:
+        cur = cur.get(part)
+        if not isinstance(cur, dict):
+            return
+    cur.pop(parts[-1], None)
+
+
+def suggestions_yaml(items: list[Suggestion]) -> dict[str, str]:
+    """Scenario YAML per scenarios file, ready to append under its `scenarios:` list."""
+    files: dict[str, list[str]] = {}
+    for s in items:
+        expect = {"fired": [s.rule.id]} if s.fires else {"not_fired": [s.rule.id]}
+        entry = {"name": s.name, "patient": s.patient, "expect": expect}
+        text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
+        files.setdefault(s.file, []).append("  " + text.replace("\n", "\n  ").rstrip() + "\n")
+    return {f: "".join(chunks) for f, chunks in files.items()}

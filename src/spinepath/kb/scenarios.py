@@ -1,0 +1,157 @@
+"""Scenario tests of the knowledge base (`*.scenarios.yaml`): one runner for pytest and the CLI."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..explain.consult import Knowledge, consult_knowledge, evaluate_patient, explain
+from ..load.diagnostics import Diagnostic, InputError, did_you_mean
+from ..load.patient import from_document
+from ..load.yamlsafe import Document, load_path
+
+PROVISIONAL_KEYS = ("provisional", "provisional_absent", "assumes", "questions", "first_question")
+EXPECT_KEYS = ("fired", "not_fired", "recommended", "consider", "avoid", "absent", "alerts", "missing",
+               *PROVISIONAL_KEYS)
+
+
+@dataclass
+class ScenarioResult:
+    file: str
+    line: int
+    name: str
+    failures: list[str] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _sub(doc: Document, path: tuple, data) -> Document:
+    """A view of part of a document, keeping the file's positions."""
+    n = len(path)
+    values = {p[n:]: v for p, v in doc.values.items() if p[:n] == path}
+    keys = {p[n:]: v for p, v in doc.keys.items() if p[:n] == path and len(p) > n}
+    return Document(doc.file, data, values, keys)
+
+
+def load_scenarios(path: Path) -> list[tuple[str, int, Document, dict]]:
+    doc = load_path(path)
+    data = doc.data
+    if not isinstance(data, dict) or set(data) != {"scenarios"} or not isinstance(data["scenarios"], list):
+        raise InputError([Diagnostic(doc.file, 1, 1, "schema", "a scenarios file is a mapping with one key, "
+                                     "'scenarios', holding a list")])
+    out = []
+    diags = []
+    for i, sc in enumerate(data["scenarios"]):
+        p = ("scenarios", i)
+        line = doc.where(p)[0]
+        if not isinstance(sc, dict) or "patient" not in sc or "name" not in sc:
+            diags.append(Diagnostic(doc.file, *doc.value_at(p), "schema", "a scenario needs name, patient and expect"))
+            continue
+        for k in sc:
+            if k not in ("name", "patient", "expect", "notes"):
+                diags.append(Diagnostic(doc.file, *doc.where(p + (k,)), "schema",
+                                        f"unknown key {k!r} in a scenario{did_you_mean(k, ('name', 'patient', 'expect', 'notes'))}"))
+        expect = sc.get("expect") or {}
+        if not isinstance(expect, dict):
+            diags.append(Diagnostic(doc.file, *doc.value_at(p + ("expect",)), "schema", "expect: expected a mapping"))
+            continue
+        for k, v in expect.items():
+            if k not in EXPECT_KEYS:
+                diags.append(Diagnostic(doc.file, *doc.where(p + ("expect", k)), "schema",
+                                        f"unknown key {k!r} in expect{did_you_mean(k, EXPECT_KEYS)}"))
+            elif not isinstance(v, list):
+                diags.append(Diagnostic(doc.file, *doc.value_at(p + ("expect", k)), "schema", f"expect.{k}: expected a list"))
+        out.append((str(sc["name"]), line, _sub(doc, p + ("patient",), sc["patient"]), expect))
+    if diags:
+        raise InputError(diags)
+    return out
+
+
+def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Document, expect: dict) -> ScenarioResult:
+    res = ScenarioResult(file, line, name)
+    try:
+        patient = from_document(patient_doc)
+    except InputError as exc:
+        res.failures.extend(f"patient is invalid: {d}" for d in exc.diagnostics)
+        return res
+    ev = evaluate_patient(patient, kb)
+    # The provisional pass and the questions cost five times the firm one: only when expected.
+    if any(k in expect for k in PROVISIONAL_KEYS):
+        result = consult_knowledge(patient, kb, ev)
+    else:
+        result = explain(ev)
+        result["provisional"], result["questions"] = [], []
+    res.fired = list(ev.fired)
+    known_ids = {r.id for r in kb.ruleset.rules}
+    for rid in expect.get("fired", []) + expect.get("not_fired", []):
+        if rid not in known_ids:
+            res.failures.append(f"expect names rule {rid}, which does not exist{did_you_mean(rid, known_ids)}")
+    for rid in expect.get("fired", []):
+        if rid in known_ids and rid not in ev.fired:
+            o = ev.outcomes[rid]
+            why = "unknown, missing " + ", ".join(o.missing) if o.value is None else "false"
+            res.failures.append(f"{rid} should fire but did not ({why})")
+    for rid in expect.get("not_fired", []):
+        if rid in ev.fired:
+            res.failures.append(f"{rid} should not fire but did")
+    by_strength: dict[str, set] = {"recommended": set(), "consider": set(), "avoid": set()}
+    for r in result["recommendations"]:
+        by_strength[r["strength"]].add(r["intervention"])
+        for alt in r.get("alternatives", []):  # merged into one entry, still advised at that strength
+            by_strength[alt["strength"]].add(r["intervention"])
+    for strength in ("recommended", "consider", "avoid"):
+        for code in expect.get(strength, []):
+            if code not in by_strength[strength]:
+                got = [s for s, codes in by_strength.items() if code in codes]
+                res.failures.append(f"{code} should be {strength}; got {', '.join(got) or 'nothing'}")
+    present = set().union(*by_strength.values())
+    for code in expect.get("absent", []):
+        if code in present:
+            res.failures.append(f"{code} should not appear but does")
+    alert_codes = {a["code"] for a in result["alerts"]}
+    for code in expect.get("alerts", []):
+        if code not in alert_codes:
+            res.failures.append(f"alert {code} should be raised; got {', '.join(sorted(alert_codes)) or 'none'}")
+    missing = {m["field"] for m in result["missing"]}
+    for f in expect.get("missing", []):
+        if f not in missing:
+            res.failures.append(f"{f} should be listed as missing")
+    _expect_provisional(res, result, expect)
+    return res
+
+
+def _expect_provisional(res: ScenarioResult, result: dict, expect: dict) -> None:
+    """`provisional: [code]` must be provisional entries, `provisional_absent: [code]` must not be;
+    `assumes: [field]` must be presumed by some provisional entry; `questions: [field]` must be asked,
+    `first_question: [field]` first."""
+    provisional = {r["intervention"] for r in result["provisional"]}
+    for code in expect.get("provisional", []):
+        if code not in provisional:
+            res.failures.append(f"{code} should be provisional; got {', '.join(sorted(provisional)) or 'nothing'}")
+    for code in expect.get("provisional_absent", []):
+        if code in provisional:
+            res.failures.append(f"{code} should not be provisional but is")
+    assumed = {a["field"] for r in result["provisional"] for a in r["assumes"]}
+    for f in expect.get("assumes", []):
+        if f not in assumed:
+            res.failures.append(f"{f} should be presumed by a provisional entry; got {', '.join(sorted(assumed)) or 'none'}")
+    asked = [q["field"] for q in result["questions"]]
+    for f in expect.get("questions", []):
+        if f not in asked:
+            res.failures.append(f"{f} should be asked; the questions are {', '.join(asked) or 'none'}")
+    for f in expect.get("first_question", [])[:1]:
+        if not asked or asked[0] != f:
+            res.failures.append(f"{f} should be the first question; got {asked[0] if asked else 'none'}")
+
+
+def run_all(kb: Knowledge, files: list[Path] | None = None) -> tuple[list[ScenarioResult], set[str]]:
+    """Run every scenario; return the results and the ids of rules that some scenario fired."""
+    files = files if files is not None else kb.ruleset.scenario_files
+    results = []
+    for path in files:
+        for name, line, pdoc, expect in load_scenarios(path):
+            results.append(run_scenario(kb, pdoc.file, name, line, pdoc, expect))
+    covered = {rid for r in results for rid in r.fired}
+    return results, covered

@@ -1,0 +1,472 @@
+"""Reading the YAML knowledge base (docs/rule-language.md) into rules, conditions and actions.
+
+Everything a rule file can contain is plain data, read here with a position for each item and judged
+by rule_checks.py against the vocabulary the caller gives (the load step knows the patient fields;
+the derived values come from the derive step, above it). The compiler never sees an unchecked rule,
+and no rule file can name Python code.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Diagnostic, InputError, did_you_mean
+from .fields import FieldType
+from .interventions import CONTRACT, PHASES, STRENGTHS, Intervention
+from .rule_checks import Checker, check_value, cross_checks, kind_of
+from .yamlsafe import Document, load_path
+
+RULE_KEYS = ("id", "title", "pathway", "when", "then", "rationale", "evidence", "supersedes", "notes")
+LEAF_OPS = ("equals", "in", "lt", "lte", "gt", "gte", "contains", "exists", "missing")
+GROUP_OPS = ("all", "any", "not")
+SEVERITIES = ("critical", "warning", "info")
+_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Za-z0-9]+)+$")
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_RULES_FILE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Cond:
+    op: str  # all / any / not / a leaf operator
+    pos: tuple[int, int]
+    children: tuple["Cond", ...] = ()
+    field: str = ""
+    value: Any = None
+
+    def leaves(self):
+        """The leaf conditions (those that read a field), depth first."""
+        if self.field:
+            yield self
+        for ch in self.children:
+            yield from ch.leaves()
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # recommend / alert / derive / argue
+    code: str
+    pos: tuple[int, int]
+    phase: str | None = None
+    strength: str | None = None
+    details: tuple = ()  # ((key, literal or ("from", field)), ...)
+    severity: str | None = None
+    message: str | None = None
+    stance: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    ref: str
+    level: str
+    note: str | None = None
+
+
+def evidence_entries(evidence, references: dict) -> list[dict]:
+    """Evidence as a consult shows it: the reference's short name, the level, the ref id, any note."""
+    return [{"ref": references[e.ref]["short"], "level": e.level, "ref_id": e.ref,
+             **({"note": e.note} if e.note else {})}
+            for e in evidence]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    when: Cond
+    then: tuple[Action, ...]
+    rationale: str
+    evidence: tuple[Evidence, ...]
+    file: str
+    pos: tuple[int, int]
+    pathway: tuple[str, ...] = ()
+    supersedes: tuple[str, ...] = ()
+
+    def fields(self) -> list[str]:
+        out: list[str] = []
+
+        def walk(c: Cond):
+            if c.field and c.field not in out:
+                out.append(c.field)
+            for ch in c.children:
+                walk(ch)
+        walk(self.when)
+        return out
+
+    def derives(self) -> list[str]:
+        return [a.code for a in self.then if a.kind == "derive"]
+
+
+@dataclass
+class Ruleset:
+    name: str
+    version: str
+    sha256: str
+    root: Path
+    rules: list[Rule]
+    references: dict[str, dict]
+    interventions: dict[str, Intervention]
+    fields: dict[str, FieldType]
+    derived_facts: dict[str, list[str]] = field(default_factory=dict)  # fact -> ids of rules deriving it
+    scenario_files: list[Path] = field(default_factory=list)
+    presumptions: tuple = ()  # presumptions.Presumption, in file order (attached by presumptions.attach)
+    questions: dict[str, str] = field(default_factory=dict)  # field -> the question a clinician is asked
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def default_rules_dir() -> Path:
+    """The knowledge base installed with the package (independent of the current directory)."""
+    return Path(str(resources.files("spinepath") / "rules"))
+
+
+def load_yaml(path: Path) -> Document:
+    doc = load_path(path, MAX_RULES_FILE_BYTES)
+    doc.file = display_path(path)
+    return doc
+
+
+def display_path(path: Path) -> str:
+    try:  # abspath, not resolve: keep the path the user gave (the package links to rules/)
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_ruleset(fields: dict[str, FieldType], root: str | Path | None = None) -> Ruleset:
+    """Load and check every file of a rules directory against the rule vocabulary `fields` (patient
+    fields and derived values: derive.vocabulary.all_fields); raise InputError with all problems found."""
+    root = Path(root) if root is not None else default_rules_dir()
+    if not root.is_dir():
+        raise InputError([Diagnostic(str(root), 0, 0, "io", "rules directory not found")])
+    files = sorted((p for p in root.rglob("*.yaml") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
+    digest = hashlib.sha256()
+    for p in files:
+        digest.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    diags: list[Diagnostic] = []
+
+    def guarded(fn, *a):
+        try:
+            return fn(*a)
+        except InputError as exc:
+            diags.extend(exc.diagnostics)
+            return None
+
+    meta = guarded(_load_meta, root / "ruleset.yaml", root)
+    references = guarded(_load_references, root / "references.yaml", root) or {}
+    interventions = dict(CONTRACT)
+    extra = guarded(_load_interventions, root / "interventions.yaml", root) if (root / "interventions.yaml").exists() else None
+    interventions.update(extra or {})
+    rule_files = [p for p in files if p.name.endswith(".rules.yaml")]
+    raw_rules: list[tuple[Rule, Document]] = []
+    for path in rule_files:
+        loaded = guarded(_load_rules_file, path, root, fields, references, interventions)
+        if loaded:
+            raw_rules.extend(loaded)
+    rules = [r for r, _ in raw_rules]
+    diags.extend(cross_checks(raw_rules, fields))
+    if diags:
+        raise InputError(diags)
+    derived_facts: dict[str, list[str]] = {}
+    for r in rules:
+        for fact in r.derives():
+            derived_facts.setdefault(fact, []).append(r.id)
+    name, version = meta
+    return Ruleset(name, version, digest.hexdigest(), root, rules, references, interventions,
+                   fields, derived_facts, [p for p in files if p.name.endswith(".scenarios.yaml")])
+
+
+def _load_meta(path: Path, root: Path) -> tuple[str, str]:
+    if not path.exists():
+        raise InputError([Diagnostic(display_path(path), 0, 0, "io", "missing: every rules directory needs ruleset.yaml "
+                                     "with name and version")])
+    doc = load_yaml(path)
+    c = Checker(doc)
+    if c.mapping(doc.data, (), ("name", "version"), ("name", "version"), "ruleset.yaml"):
+        name = c.text(doc.data.get("name"), ("name",), "name")
+        version = c.text(str(doc.data.get("version", "")), ("version",), "version")
+    if c.diags:
+        raise InputError(c.diags)
+    return name, version
+
+
+def _load_references(path: Path, root: Path) -> dict[str, dict]:
+    if not path.exists():
+        raise InputError([Diagnostic(display_path(path), 0, 0, "io", "missing: the bibliography of the rules")])
+    doc = load_yaml(path)
+    c = Checker(doc)
+    out = {}
+    if c.mapping(doc.data, (), ("references",), ("references",), "references.yaml"):
+        refs = doc.data["references"]
+        if c.mapping(refs, ("references",), tuple(refs) if isinstance(refs, dict) else (), (), "references"):
+            for key, entry in refs.items():
+                p = ("references", key)
+                if c.mapping(entry, p, ("short", "citation", "supports", "verification", "url"), ("short", "citation"),
+                             f"reference {key}"):
+                    out[str(key)] = entry
+    if c.diags:
+        raise InputError(c.diags)
+    return out
+
+
+def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
+    doc = load_yaml(path)
+    c = Checker(doc)
+    out = {}
+    if c.mapping(doc.data, (), ("interventions",), ("interventions",), "interventions.yaml"):
+        entries = doc.data["interventions"] or {}
+        if c.mapping(entries, ("interventions",), tuple(entries) if isinstance(entries, dict) else (), (), "interventions"):
+            for code, e in entries.items():
+                p = ("interventions", code)
+                if code in CONTRACT:
+                    c.error(p, "duplicate-id", f"{code} is already an intervention of OUTPUT.md")
+                    continue
+                if not _CODE.match(str(code)):
+                    c.error(p, "schema", f"intervention code {code!r}: expected lower_snake_case")
+                if c.mapping(e, p, ("phases", "details", "meaning", "enters_tumor"), ("phases", "meaning", "enters_tumor"),
+                             f"intervention {code}"):
+                    phases = e.get("phases")
+                    if not isinstance(phases, list) or not phases or any(ph not in PHASES for ph in phases):
+                        c.error(p + ("phases",), "bad-phase", f"phases: expected a list of {', '.join(PHASES)}", True)
+                        continue
+                    details = e.get("details") or []
+                    if not isinstance(details, list) or not all(isinstance(d, str) for d in details):
+                        c.error(p + ("details",), "schema", "details: expected a list of key names", True)
+                        continue
+                    if not isinstance(e.get("enters_tumor"), bool):
+                        c.error(p + ("enters_tumor",), "schema", "enters_tumor: expected true or false (true: never "
+                                "before a tissue diagnosis)", True)
+                        continue
+                    out[code] = Intervention(code, tuple(phases), tuple(details), str(e.get("meaning", "")),
+                                             e["enters_tumor"])
+    if c.diags:
+        raise InputError(c.diags)
+    return out
+
+
+def _load_rules_file(path, root, fields, references, interventions) -> list[tuple[Rule, Document]]:
+    doc = load_yaml(path)
+    c = Checker(doc)
+    out = []
+    if c.mapping(doc.data, (), ("rules",), ("rules",), "a rules file"):
+        rules = doc.data["rules"]
+        if not isinstance(rules, list):
+            c.error(("rules",), "schema", "rules: expected a list of rules", True)
+        else:
+            for i, raw in enumerate(rules):
+                rule = _parse_rule(c, raw, ("rules", i), fields, references, interventions)
+                if rule is not None:
+                    out.append((rule, doc))
+    if c.diags:
+        raise InputError(c.diags)
+    return out
+
+
+def _parse_rule(c: Checker, raw, path, fields, references, interventions) -> Rule | None:
+    if not c.mapping(raw, path, RULE_KEYS, ("id", "title", "when", "then", "rationale", "evidence"), "a rule"):
+        return None
+    before = len(c.diags)
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        c.error(path + ("id",), "schema", f"rule id {rid!r}: expected letters and digits with dashes, e.g. CH-02a", True)
+    title = c.text(raw.get("title"), path + ("title",), "title")
+    rationale = c.text(raw.get("rationale"), path + ("rationale",), "rationale")
+    when = parse_cond(c, raw.get("when"), path + ("when",), fields) if "when" in raw else None
+    then = _parse_actions(c, raw.get("then"), path + ("then",), fields, interventions) if "then" in raw else ()
+    evidence = parse_evidence(c, raw.get("evidence"), path + ("evidence",), references) if "evidence" in raw else ()
+    pathway = _id_list(c, raw.get("pathway"), path + ("pathway",), "pathway")
+    supersedes = _id_list(c, raw.get("supersedes"), path + ("supersedes",), "supersedes")
+    if len(c.diags) > before or when is None:
+        return None
+    return Rule(rid, title, when, tuple(then), rationale, tuple(evidence), c.doc.file, c.doc.where(path),
+                pathway, supersedes)
+
+
+def _id_list(c, value, path, what) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        c.error(path, "schema", f"{what}: expected a list of ids", True)
+        return ()
+    return tuple(value)
+
+
+def parse_cond(c: Checker, raw, path, fields) -> Cond | None:
+    pos = c.doc.value_at(path)
+    if not isinstance(raw, dict) or not raw:
+        c.error(path, "schema", f"condition: expected a mapping such as {{field: F, equals: V}} or {{all: [...]}}; "
+                f"got {kind_of(raw)}", True)
+        return None
+    ops = [k for k in raw if k in LEAF_OPS or k in GROUP_OPS]
+    unknown = [k for k in raw if k not in LEAF_OPS and k not in GROUP_OPS and k != "field"]
+    for k in unknown:
+        c.error(path + (k,), "schema", f"unknown key {k!r} in a condition{did_you_mean(k, LEAF_OPS + GROUP_OPS + ('field',))}")
+    if unknown:
+        return None
+    if len(ops) != 1:
+        c.error(path, "schema", "a condition needs exactly one operator "
+                f"({', '.join(GROUP_OPS + LEAF_OPS)}); got {', '.join(ops) or 'none'}", True)
+        return None
+    op = ops[0]
+    if op in GROUP_OPS:
+        if "field" in raw:
+            c.error(path + ("field",), "schema", f"'{op}' takes conditions, not a field")
+            return None
+        if op == "not":
+            child = parse_cond(c, raw["not"], path + ("not",), fields)
+            return None if child is None else Cond("not", pos, (child,))
+        items = raw[op]
+        if not isinstance(items, list) or not items:
+            c.error(path + (op,), "schema", f"'{op}': expected a non-empty list of conditions", True)
+            return None
+        children = [parse_cond(c, item, path + (op, i), fields) for i, item in enumerate(items)]
+        if any(ch is None for ch in children):
+            return None
+        return Cond(op, pos, tuple(children))
+    name = raw.get("field")
+    if not isinstance(name, str):
+        c.error(path, "schema", f"'{op}' needs a field: {{field: diagnosis.histology, {op}: ...}}", True)
+        return None
+    value = raw[op]
+    if name.startswith("derived.") and name not in fields:
+        ftype = FieldType("bool")  # a fact derived by a rule; checked against the derive actions later
+        if not re.match(r"^derived\.[a-z][a-z0-9_]*$", name):
+            c.error(path + ("field",), "unknown-field", f"unknown field {name!r}", True)
+            return None
+    elif name not in fields:
+        c.error(path + ("field",), "unknown-field",
+                f"unknown field {name!r}{did_you_mean(name, fields)}", True)
+        return None
+    else:
+        ftype = fields[name]
+    if not check_value(c, op, value, ftype, name, path + (op,)):
+        return None
+    if op == "in":
+        value = tuple(value)
+    return Cond(op, pos, (), name, value)
+
+
+def _parse_actions(c, raw, path, fields, interventions) -> list[Action]:
+    if not isinstance(raw, list) or not raw:
+        c.error(path, "schema", "then: expected a non-empty list of actions (recommend, alert, derive, argue)", True)
+        return []
+    out = []
+    kinds = ("recommend", "alert", "derive", "argue")
+    for i, a in enumerate(raw):
+        p = path + (i,)
+        if not isinstance(a, dict):
+            c.error(p, "schema", f"an action: expected a mapping; got {kind_of(a)}", True)
+            continue
+        present = [k for k in kinds if k in a]
+        if len(present) != 1:
+            c.error(p, "schema", f"an action needs exactly one of {', '.join(kinds)}; got {', '.join(present) or 'none'}"
+                    f"{did_you_mean(next(iter(a), ''), kinds) if not present else ''}", True)
+            continue
+        kind = present[0]
+        allowed = {"recommend": ("recommend", "phase", "strength", "details"),
+                   "alert": ("alert", "severity", "message"),
+                   "derive": ("derive",),
+                   "argue": ("argue", "stance", "phase")}[kind]
+        required = {"recommend": ("strength",), "alert": ("severity", "message"), "derive": (),
+                    "argue": ("stance",)}[kind]
+        if not c.mapping(a, p, allowed, required, f"a {kind} action"):
+            continue
+        code = a[kind]
+        pos = c.doc.value_at(p + (kind,))
+        if not isinstance(code, str) or not _CODE.match(code):
+            c.error(p + (kind,), "schema", f"{kind}: expected a lower_snake_case code; got {kind_of(code)}", True)
+            continue
+        if kind == "derive":
+            if f"derived.{code}" in fields:
+                c.error(p + (kind,), "duplicate-id", f"derived.{code} is computed by spinepath; a rule cannot derive it", True)
+                continue
+            out.append(Action("derive", code, pos))
+            continue
+        if kind == "alert":
+            sev = a.get("severity")
+            if sev not in SEVERITIES:
+                c.error(p + ("severity",), "bad-value", f"severity: expected one of {', '.join(SEVERITIES)}; got {sev!r}", True)
+                continue
+            msg = c.text(a.get("message"), p + ("message",), "message")
+            if msg:
+                out.append(Action("alert", code, pos, severity=sev, message=msg))
+            continue
+        iv = interventions.get(code)
+        if iv is None:
+            c.error(p + (kind,), "unknown-intervention",
+                    f"unknown intervention {code!r}{did_you_mean(code, interventions)}; add new codes to rules/interventions.yaml", True)
+            continue
+        phase = a.get("phase")
+        if phase is None:
+            if len(iv.phases) > 1:
+                c.error(p, "bad-phase", f"{code} can be {' or '.join(iv.phases)}: say which with 'phase'", True)
+                continue
+            phase = iv.phases[0]
+        elif phase not in iv.phases:
+            c.error(p + ("phase",), "bad-phase", f"{code} takes phase {' or '.join(iv.phases)}; got {phase!r}", True)
+            continue
+        if kind == "argue":
+            stance = a.get("stance")
+            if stance not in ("for", "against"):
+                c.error(p + ("stance",), "bad-value", f"stance: expected for or against; got {stance!r}", True)
+                continue
+            out.append(Action("argue", code, pos, phase=phase, stance=stance))
+            continue
+        strength = a.get("strength")
+        if strength not in STRENGTHS:
+            c.error(p + ("strength",), "bad-value", f"strength: expected one of {', '.join(STRENGTHS)}; got {strength!r}"
+                    f"{did_you_mean(strength, STRENGTHS) if isinstance(strength, str) else ''}", True)
+            continue
+        details = a.get("details") or {}
+        if not isinstance(details, dict):
+            c.error(p + ("details",), "schema", "details: expected a mapping", True)
+            continue
+        parsed = []
+        for key, val in details.items():
+            if key not in iv.details:
+                allowed_keys = ", ".join(iv.details) or "none"
+                c.error(p + ("details", key), "bad-details",
+                        f"{code} takes no details key {key!r} (allowed: {allowed_keys}){did_you_mean(key, iv.details)}")
+                continue
+            if isinstance(val, dict):
+                src = val.get("from")
+                if set(val) != {"from"} or not isinstance(src, str) or src not in fields:
+                    c.error(p + ("details", key), "bad-details",
+                            "a details value is a literal or {from: derived.FIELD}", True)
+                    continue
+                parsed.append((key, ("from", src)))
+            elif isinstance(val, (str, int, float, bool)) or (isinstance(val, list) and all(isinstance(x, (str, int, float)) for x in val)):
+                parsed.append((key, tuple(val) if isinstance(val, list) else val))
+            else:
+                c.error(p + ("details", key), "bad-details", "a details value is text, a number, true/false or a list", True)
+        out.append(Action("recommend", code, pos, phase=phase, strength=strength, details=tuple(parsed)))
+    return out
+
+
+def parse_evidence(c, raw, path, references) -> list[Evidence]:
+    if not isinstance(raw, list) or not raw:
+        c.error(path, "schema", "evidence: expected a non-empty list of {ref, level}: every rule carries its evidence", True)
+        return []
+    out = []
+    for i, e in enumerate(raw):
+        p = path + (i,)
+        if not c.mapping(e, p, ("ref", "level", "note"), ("ref", "level"), "an evidence entry"):
+            continue
+        ref = str(e["ref"]) if isinstance(e.get("ref"), (str, int)) else None
+        if ref is None or ref not in references:
+            c.error(p + ("ref",), "unknown-reference",
+                    f"evidence ref {e.get('ref')!r} is not in rules/references.yaml{did_you_mean(ref or '', references)}", True)
+            continue
+        level = c.text(e.get("level") if isinstance(e.get("level"), str) else None, p + ("level",), "level")
+        if level:
+            out.append(Evidence(ref, level, e.get("note") if isinstance(e.get("note"), str) else None))
+    return out
+
+
