@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, example_consult
 
 DIGESTS = json.loads((ROOT / "tests" / "golden" / "consult_digests.json").read_text(encoding="utf-8"))
 
@@ -17,14 +17,13 @@ DIGESTS = json.loads((ROOT / "tests" / "golden" / "consult_digests.json").read_t
 def _outputs(path) -> dict[str, bytes]:
     from rich.console import Console
 
-    from spinepath.explain.consult import consult
     from spinepath.load.patient import load_patient
     from spinepath.render import to_json
     from spinepath.render.markdown import render as markdown
     from spinepath.render.text import render as text
 
     patient = load_patient(path)
-    result = consult(patient)
+    result = example_consult(path)
     buf = io.StringIO()
     text(result, Console(file=buf, width=80, highlight=False, soft_wrap=False), patient=patient)
     return {"json": to_json(result).encode(), "text": buf.getvalue().encode(),

@@ -13,7 +13,7 @@ from spinepath.load.diagnostics import InputError
 from spinepath.load.patient import load_patient, parse_patient
 from spinepath.explain.questions import numeric_answers
 
-from conftest import EXAMPLES, ROOT, run_cli
+from conftest import EXAMPLES, ROOT, example_consult, run_cli, text_at_80
 
 RULES = ROOT / "rules"
 SEEDS = ROOT / "examples" / "seeds"
@@ -85,7 +85,7 @@ def test_assumes_lists_only_what_the_rule_needs():
 
 def test_a_provisional_entry_never_repeats_a_firm_one():
     for path in EXAMPLES:
-        result = consult(load_patient(path))
+        result = example_consult(path)
         firm = {(r["intervention"], r["phase"], r["strength"], json.dumps(r["details"], sort_keys=True))
                 for r in result["recommendations"]}
         for r in result["provisional"]:
@@ -109,7 +109,7 @@ def test_histology_unknown_gets_no_resection_firm_or_provisional():
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if "histology: unknown" in p.read_text()],
                          ids=lambda p: p.stem)
 def test_examples_with_histology_unknown_get_no_resection_firm_or_provisional(path):
-    _no_procedure_through_the_tumour(consult(load_patient(path)))
+    _no_procedure_through_the_tumour(example_consult(path))
 
 
 # ---------------------------------------------------------------------------- a known value wins
@@ -249,11 +249,10 @@ def test_whatif_lists_take_comma_separated_values():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}-{p.stem}")
 def test_text_consult_fits_in_120_lines_at_80_columns(path):
-    r = run_cli("consult", str(path), env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"})
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.splitlines()
+    out = text_at_80(example_consult(path), load_patient(path))  # the command's bytes: test_consult_bytes
+    lines = out.splitlines()
     assert len(lines) <= 120, f"{len(lines)} lines"
-    assert "…" not in r.stdout  # field names are never cut
+    assert "…" not in out  # field names are never cut
 
 
 def test_text_consult_reads_top_down():
@@ -378,7 +377,7 @@ def test_firm_recommendations_are_unchanged_for_every_example():
     golden = json.loads(GOLDEN.read_text())
     assert set(golden) == {p.relative_to(ROOT).as_posix() for p in EXAMPLES}
     for name, recs in golden.items():
-        assert consult(load_patient(ROOT / name))["recommendations"] == recs, name
+        assert example_consult(ROOT / name)["recommendations"] == recs, name
 
 
 def test_the_fast_evaluator_agrees_with_the_explaining_one():
@@ -407,7 +406,7 @@ def _no_decision_twice(result: dict, where: str):
 
 def test_no_example_gets_the_same_intervention_twice_in_a_phase():
     for path in EXAMPLES:
-        _no_decision_twice(consult(load_patient(path)), path.name)
+        _no_decision_twice(example_consult(path), path.name)
 
 
 def test_no_synthetic_patient_gets_the_same_intervention_twice_in_a_phase():

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli
 from spinepath.cohort import synth
-from spinepath.explain.consult import consult
+from spinepath.explain.consult import consult, evaluate_patient, explain, load_knowledge
 from spinepath.load.patient import LEVELS, Histology, parse_patient
 
 COUNT = 12 * 22  # every scenario 22 times
@@ -15,12 +15,16 @@ COUNT = 12 * 22  # every scenario 22 times
 
 @pytest.fixture(scope="module")
 def generated():
-    """(text, scenario, document, consult result) for COUNT patients of seed 2024."""
+    """(text, scenario, document, result) for COUNT patients of seed 2024. The result is the firm pass
+    (rules, derived values, the explanation); every twelfth patient gets the whole consult, provisional
+    pathway and questions included, which costs five times more."""
+    kb = load_knowledge()
     out = []
     for i in range(1, COUNT + 1):
         text = synth.patient_text(2024, i)
         scenario, doc = synth.patient_doc(2024, i)
-        out.append((text, scenario, doc, consult(parse_patient(text, f"synth-{i}.yaml"))))
+        patient = parse_patient(text, f"synth-{i}.yaml")
+        out.append((text, scenario, doc, consult(patient) if i % 12 == 0 else explain(evaluate_patient(patient, kb))))
     return out
 
 

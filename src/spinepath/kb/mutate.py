@@ -133,9 +133,10 @@ class _Case:
 
 
 def _outcomes(kb, inputs: Inputs, replace: dict[str, Rule] | None = None, only: frozenset | None = None,
-              base: dict | None = None) -> dict[str, Outcome]:
-    """The explaining evaluation (missing fields included), with some rules replaced."""
-    return evaluate_rules(kb, inputs, only, base, explaining=True, replace=replace)
+              base: dict | None = None, explaining: bool = True) -> dict[str, Outcome]:
+    """The evaluation with some rules replaced; explaining (the missing fields too) when the scenario
+    expects missing fields, else the values alone, five times faster."""
+    return evaluate_rules(kb, inputs, only, base, explaining=explaining, replace=replace)
 
 
 def _observed(kb, case: _Case, outcomes: dict[str, Outcome], rules: dict[str, Rule]) -> dict:
@@ -181,7 +182,7 @@ def _cases(kb, files: list[Path]) -> dict[str, list[_Case]]:
                 continue
             inputs = prepare(patient)
             case = _Case(doc.file, name, inputs, patient.diagnosis.histology == "unknown",
-                         _outcomes(kb, inputs), expect)
+                         _outcomes(kb, inputs, explaining="missing" in expect), expect)
             if _passes(expect, _observed(kb, case, case.outcomes, rules)):
                 cases.append(case)
         out[display_path(path)] = cases
@@ -208,7 +209,7 @@ def run(kb, rule_id: str | None = None) -> Report:
             mutated = {rule.id: dataclasses.replace(rule, when=m.when)}
             killed = False
             for case in relevant:
-                outcomes = _outcomes(kb, case.inputs, mutated, only, case.outcomes)
+                outcomes = _outcomes(kb, case.inputs, mutated, only, case.outcomes, "missing" in case.expect)
                 if not _passes(case.expect, _observed(kb, case, outcomes, rules)):
                     killed = True
                     break

@@ -146,9 +146,24 @@ def _expect_provisional(res: ScenarioResult, result: dict, expect: dict) -> None
             res.failures.append(f"{f} should be the first question; got {asked[0] if asked else 'none'}")
 
 
+# One run per knowledge base and file list in a process: `rules lint`, `rules test` and the map all
+# need the same results, and a Knowledge is immutable once loaded (load_knowledge caches it).
+_RUNS: dict[tuple[int, tuple[str, ...]], tuple[Knowledge, tuple[list[ScenarioResult], set[str]]]] = {}
+
+
 def run_all(kb: Knowledge, files: list[Path] | None = None) -> tuple[list[ScenarioResult], set[str]]:
     """Run every scenario; return the results and the ids of rules that some scenario fired."""
     files = files if files is not None else kb.ruleset.scenario_files
+    key = (id(kb), tuple(str(f) for f in files))
+    cached = _RUNS.get(key)
+    if cached is not None and cached[0] is kb:
+        return list(cached[1][0]), set(cached[1][1])
+    results, covered = _run(kb, files)
+    _RUNS[key] = (kb, (results, covered))
+    return list(results), set(covered)
+
+
+def _run(kb: Knowledge, files) -> tuple[list[ScenarioResult], set[str]]:
     results = []
     for path in files:
         for name, line, pdoc, expect in load_scenarios(path):
