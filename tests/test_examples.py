@@ -27,6 +27,9 @@ def results() -> dict:
 
 
 def test_every_consult_meets_the_contract(results, tmp_path):
+    tool = SHARED / "tools" / "check_contract.py"
+    if not tool.exists():
+        pytest.skip(f"{tool} is not beside this checkout")
     files = []
     for i, (path, result) in enumerate(results.items()):
         out = tmp_path / f"{i:02d}-{path.stem}.json"
@@ -36,7 +39,7 @@ def test_every_consult_meets_the_contract(results, tmp_path):
             assert rec["rule"] and rec["evidence"], (path.name, rec)
         for alert in result["alerts"]:
             assert alert["rule"], (path.name, alert)
-    check = subprocess.run([sys.executable, str(SHARED / "tools" / "check_contract.py"), *files],
+    check = subprocess.run([sys.executable, str(tool), *files],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
 
