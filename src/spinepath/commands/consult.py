@@ -85,7 +85,7 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
     from ..evaluate.threevalued import evaluate
     patient = load_patient(file)
     kb = load_knowledge(rules)
-    rule = kb.ruleset.rule(rule_id)
+    rule = kb.ruleset.find(rule_id)
     if rule is None:
         ids = [r.id for r in kb.ruleset.rules]
         fail([Diagnostic("<command line>", 0, 0, "unknown-rule", f"no rule {rule_id!r}{did_you_mean(rule_id, ids)}")])

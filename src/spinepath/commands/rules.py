@@ -61,9 +61,12 @@ def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules di
     from ..load.diagnostics import did_you_mean
     from ..kb.mutate import run, suggest as suggested, suggestions_yaml
     kb = load_knowledge(directory)
-    if rule is not None and kb.ruleset.rule(rule) is None:
-        ids = [r.id for r in kb.ruleset.rules]
-        fail([Diagnostic("--rule", 0, 0, "unknown-rule", f"no rule {rule!r}{did_you_mean(rule, ids)}")])
+    if rule is not None:
+        found = kb.ruleset.find(rule)
+        if found is None:
+            ids = [r.id for r in kb.ruleset.rules]
+            fail([Diagnostic("--rule", 0, 0, "unknown-rule", f"no rule {rule!r}{did_you_mean(rule, ids)}")])
+        rule = found.id
     report = run(kb, rule)
     for m in report.survivors:
         print(f"{m.rule.file}:{m.at.pos[0]}:{m.at.pos[1]}: {m.rule.id}: survived: {m.what}")

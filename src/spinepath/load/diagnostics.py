@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import difflib
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +30,47 @@ class InputError(Exception):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def likely_typo(word: str, choices) -> str | None:
+    """The choice the user most likely meant to type, or None.
+
+    A suggestion must look like a slip of the keyboard, never like another meaning: the same word in
+    other capitals, or one or two edits away (one for words of five letters or fewer), so that a
+    value that merely contains what was typed is not offered ('total' is three letters from
+    'subtotal'), and never a different number ('T13' is not 'T3', 'C8' is not 'C7')."""
+    word = str(word)
+    low = word.lower()
+    choices = sorted(str(c) for c in choices)
+    for c in choices:
+        if c.lower() == low:
+            return c
+    digits = "".join(ch for ch in low if ch.isdigit())
+    best: tuple[int, str] | None = None
+    for c in choices:
+        cl = c.lower()
+        if "".join(ch for ch in cl if ch.isdigit()) != digits:
+            continue
+        d = edit_distance(low, cl)
+        if d <= (1 if len(low) <= 5 else 2) and (best is None or d < best[0]):
+            best = (d, c)
+    return best[1] if best else None
+
+
 def did_you_mean(word: str, choices) -> str:
-    """A ' (did you mean X?)' suffix when a close valid choice exists, else ''."""
-    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    """A ' (did you mean X?)' suffix when the word looks like a slip for one choice, else ''."""
+    close = likely_typo(word, choices)
+    return f" (did you mean '{close}'?)" if close else ""

@@ -20,6 +20,7 @@ FORMAT = "spinepath.patient/1"
 
 LEVELS = ([f"C{i}" for i in range(1, 8)] + [f"T{i}" for i in range(1, 13)]
           + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)] + ["Co"])
+LEVEL_RANGES = "C1–C7, T1–T12, L1–L5, S1–S5 or Co"
 
 Histology = Literal[
     "chordoma", "chondrosarcoma", "osteosarcoma", "ewing_sarcoma", "giant_cell_tumor",
@@ -308,11 +309,13 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
     name = ".".join(str(p) for p in path if not isinstance(p, int)) or "the file"
     got = err.get("input")
     if kind == "extra_forbidden":
-        model = _model_at(path)
+        model = _model_at(loc)  # loc keeps a treatment's kind, so its keys are the keys of that kind
         choices = list(getattr(model, "model_fields", {})) if model else []
         hint = did_you_mean(path[-1], choices)
+        kind_of_treatment = next((p for p in loc if p in TREATMENT_KINDS), None)
         where = ".".join(str(p) for p in path[:-1] if not isinstance(p, int))
-        valid = f"; valid keys{' under ' + where if where else ''}: {', '.join(choices)}" if choices and not hint else ""
+        owner = f" for a {kind_of_treatment} in {where}" if kind_of_treatment else (f" under {where}" if where else "")
+        valid = f"; valid keys{owner}: {', '.join(choices)}" if choices and not hint else ""
         return path, f"unknown key {path[-1]!r}{hint}{valid}", True
     if kind == "missing":
         key = loc[-1]
@@ -322,11 +325,15 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         choices = re.findall(r"'([^']*)'", expected)
+        if set(choices) == set(LEVELS):
+            expected = f"a level {LEVEL_RANGES}"
+        else:
+            expected = f"one of {expected}"
         hint = did_you_mean(got, choices) if isinstance(got, str) else ""
-        extra = ""
-        if isinstance(got, (int, float)) and not isinstance(got, bool) and str(got) in choices:
+        extra = _read_as(doc, path, got)
+        if not extra and isinstance(got, (int, float)) and not isinstance(got, bool) and str(got) in choices:
             extra = f' (write it quoted: "{got}")'
-        return path, f"{name}: expected one of {expected}; got {got!r}{hint}{extra}", False
+        return path, f"{name}: expected {expected}; got {got!r}{hint}{extra}", False
     if kind == "union_tag_invalid":
         return path, f"{name}: treatment kind must be one of {', '.join(TREATMENT_KINDS)}; got {ctx.get('tag')!r}{did_you_mean(ctx.get('tag'), TREATMENT_KINDS)}", False
     if kind == "union_tag_not_found":
@@ -336,7 +343,7 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
                   "model_type": "a mapping (key: value pairs)", "dict_type": "a mapping",
                   "model_attributes_type": "a mapping (key: value pairs)"}
     if kind in type_words:
-        return path, f"{name}: expected {type_words[kind]}; got {got!r}", False
+        return path, f"{name}: expected {type_words[kind]}; got {got!r}{_read_as(doc, path, got)}", False
     bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
     if kind in bounds:
         limit = next(iter(ctx.values())) if ctx else "?"
@@ -351,6 +358,22 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
             return original.path, original.message, False
         return path, f"{name}: {str(err['msg']).removeprefix('Value error, ')}", False
     return path, f"{name}: {err['msg']}", False
+
+
+def _read_as(doc: Document, path: tuple, got) -> str:
+    """What YAML made of an unquoted word, when that is why the value is refused (no -> false)."""
+    written = doc.plain.get(tuple(path))
+    if written is None or isinstance(got, str) or str(got) == written:
+        return ""
+    if isinstance(got, bool):
+        shown = "true" if got else "false"
+    elif got is None:
+        shown = "nothing (null)"
+    elif isinstance(got, (int, float)):
+        shown = f"the number {got!r}"
+    else:
+        shown = repr(got)
+    return f' (YAML reads the unquoted {written} as {shown}; to mean the text, write it in quotes: "{written}")'
 
 
 def validation_diagnostics(exc: ValidationError, doc: Document) -> list[Diagnostic]:

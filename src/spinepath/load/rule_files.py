@@ -119,6 +119,10 @@ class Ruleset:
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
+    def find(self, rule_id: str) -> Rule | None:
+        """A rule named on the command line: its id as written, or in other capitals (cs-05a)."""
+        return self.rule(rule_id) or next((r for r in self.rules if r.id.lower() == rule_id.lower()), None)
+
 
 def default_rules_dir() -> Path:
     """The knowledge base installed with the package (independent of the current directory)."""

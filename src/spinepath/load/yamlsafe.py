@@ -7,7 +7,7 @@ refused with a position. Every key and value keeps its line and column so that l
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,9 @@ class Document:
     data: Any
     values: dict  # path -> (line, column) of the value
     keys: dict  # path -> (line, column) of the mapping key that leads to it
+    # path -> the text of an unquoted value YAML read as something else than text (no -> false, 1e3 -> 1000.0),
+    # so that an error can say what was written
+    plain: dict = field(default_factory=dict)
 
     def where(self, path: tuple) -> tuple[int, int]:
         """Closest known position for a path: the key if it exists, else its nearest parent."""
@@ -149,6 +152,33 @@ def load_path(path: str | Path, limit: int = MAX_BYTES) -> Document:
     return load_text(str(path), _decode(str(path), read_bytes(path, limit)))
 
 
+# PyYAML's own words for the syntax errors people make, and what they mean for someone writing a file.
+_IN_WORDS = (
+    ("tab", "a tab character: YAML indents with spaces only; replace the tab with spaces"),
+    ("mapping values are not allowed",
+     "a ':' where a value was expected: put text that contains ': ' in quotes, or check the indentation of "
+     "this line against the line above"),
+    ("could not find expected ':'", "expected 'key: value' here: a colon is missing, or a line is indented "
+                                    "under a plain value"),
+    ("did not find expected key", "this line is indented differently from the keys above it"),
+    ("expected <block end>", "this line is indented differently from the lines above it"),
+    ("did not find expected ','", "a [list] or {mapping} opened on this line or above is not closed, or two of its "
+                                  "items lack a comma between them"),
+    ("found unexpected end of stream", "a quote or bracket opened earlier is never closed"),
+    ("found undefined alias", "'*' starts an alias in YAML: put text that begins with * in quotes"),
+    ("found character that cannot start any token", "this character cannot start a value: put the value in quotes"),
+)
+
+
+def in_words(problem: str, context: str | None = None) -> str:
+    """PyYAML's problem text as a person writing a patient file would say it (the original kept)."""
+    said = f"{context or ''} {problem}".lower()
+    for needle, words in _IN_WORDS:
+        if needle in said:
+            return f"{words} (YAML: {problem})"
+    return problem
+
+
 def load_text(file: str, text: str) -> Document:
     """Parse one YAML document into plain data and positions, or raise InputError."""
     loader = None
@@ -161,7 +191,7 @@ def load_text(file: str, text: str) -> Document:
             problem = exc.problem or exc.context or "invalid YAML"
             if "expected a single document" in str(exc.context or ""):
                 problem = "more than one YAML document: expected exactly one"
-            _fail(file, mark, f"YAML syntax error: {problem}")
+            _fail(file, mark, f"YAML syntax error: {in_words(problem, exc.context)}")
         except yaml.YAMLError as exc:  # reader errors (control characters) carry a position
             mark = getattr(exc, "position", None)
             if mark is not None and hasattr(exc, "character"):
@@ -213,10 +243,13 @@ def load_text(file: str, text: str) -> Document:
             return [build(item, path + (i,)) for i, item in enumerate(n.value)]
         if n.tag == _STR:  # most scalars: what SafeConstructor.construct_yaml_str returns, without its overhead
             return n.value
+        if isinstance(n, yaml.ScalarNode) and not n.style:  # plain: None, or "" from the C loader
+            plain[path] = n.value
         try:
             return constructor.construct_object(n, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             _fail(file, n.start_mark, f"bad value: {exc}")
 
+    plain: dict = {}
     data = build(node, ())
-    return Document(file, data, values, keys)
+    return Document(file, data, values, keys, plain)
