@@ -14,6 +14,7 @@ from conftest import ROOT, patient_text, run_cli
 from spinepath.board.brief import CASE_SECTIONS, FIELDS, build
 from spinepath.explain.consult import consult
 from spinepath.load.fields import patient_fields
+from spinepath.load.interventions import said
 from spinepath.load.patient import parse_patient
 from spinepath.board import brief_html, brief_md
 
@@ -79,7 +80,7 @@ def test_open_questions_are_the_ranked_questions_with_their_effects():
     first, ranked = model["questions"][0], result["questions"][0]
     assert first["question"] == ranked["text"]
     changed = next(a for a in ranked["answers"] if a["changes"])
-    assert changed["label"] in first["context"] and changed["changes"][0]["intervention"] in first["context"]
+    assert changed["label"] in first["context"] and said(changed["changes"][0]["intervention"]) in first["context"]
 
 
 def test_treatments_are_a_timeline_and_options_keep_rule_and_evidence():

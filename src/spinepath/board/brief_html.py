@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
-from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
+from ..load.interventions import said
+from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text
 from .brief_md import evidence_refs, option_label
 
 CSS = """
@@ -134,7 +135,7 @@ def _staging(model: dict) -> list[str]:
 
 
 def _argument(a: dict, intervention: str) -> str:
-    return (f'<li><span class="stance">{e(a["stance"].upper())}</span> {e(words(intervention))} ({e(a["rule"])}): '
+    return (f'<li><span class="stance">{e(a["stance"].upper())}</span> {e(said(intervention))} ({e(a["rule"])}): '
             f'{e(a["rationale"])} <span class="src">Evidence: {e(evidence_refs(a["evidence"]))}</span></li>')
 
 

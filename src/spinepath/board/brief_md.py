@@ -1,6 +1,7 @@
 """The tumour-board brief (spinepath.board.brief.build) as Markdown."""
 from __future__ import annotations
 
+from ..load.interventions import said
 from .brief import text as say
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
 
@@ -14,7 +15,7 @@ def evidence_refs(evidence: list[dict]) -> str:
 
 
 def option_label(rec: dict) -> str:
-    text = words(rec["intervention"])
+    text = said(rec["intervention"])
     if rec["details"]:
         text += " (" + "; ".join(f"{k.replace('_', ' ')}: {say(v)}" for k, v in rec["details"].items()) + ")"
     if rec.get("also_by"):
@@ -70,13 +71,13 @@ def _options(model: dict) -> list[str]:
                                f"{evidence_refs(alt['evidence'])}")
             for r in b["items"]:
                 for a in r.get("arguments", []):
-                    out.append(f"  - *{a['stance'].upper()}* {words(r['intervention'])} ({a['rule']}): "
+                    out.append(f"  - *{a['stance'].upper()}* {said(r['intervention'])} ({a['rule']}): "
                                f"{a['rationale']} Evidence: {evidence_refs(a['evidence'])}")
         out.append("")
     if model["loose_arguments"]:
         out += ["### Arguments on options that no rule recommends", ""]
         for a in model["loose_arguments"]:
-            out.append(f"- *{a['stance'].upper()}* {words(a['intervention'])} ({a['rule']}): {a['rationale']} "
+            out.append(f"- *{a['stance'].upper()}* {said(a['intervention'])} ({a['rule']}): {a['rationale']} "
                        f"Evidence: {evidence_refs(a['evidence'])}")
         out.append("")
     return out

@@ -52,3 +52,26 @@ _ENTERS_TUMOR = frozenset({"en_bloc_resection", "intralesional_curettage", "sepa
                            "vertebroplasty", "radiofrequency_ablation", "spinal_stabilization"})
 
 CONTRACT: dict[str, Intervention] = {c: Intervention(c, p, d, "", c in _ENTERS_TUMOR) for c, p, d in _CONTRACT}
+
+# How a clinician says each code (British spelling in prose; the codes keep OUTPUT.md's spelling).
+_SAID = {
+    "staging_workup": "staging work-up", "image_guided_core_biopsy": "image-guided core biopsy",
+    "refer_specialized_center": "referral to a specialised centre",
+    "multidisciplinary_tumor_board": "multidisciplinary tumour board", "myeloma_workup": "myeloma work-up",
+    "spinal_stabilization": "spinal stabilisation", "selective_arterial_embolization": "selective arterial embolisation",
+    "nsaid_trial": "NSAID trial", "survivorship_follow_up": "survivorship follow-up",
+    "percutaneous_ethanol_injection": "percutaneous ethanol injection",
+}
+_BRITISH = (("tumor", "tumour"), ("specialized", "specialised"), ("center", "centre"), ("stabilization", "stabilisation"),
+            ("embolization", "embolisation"))
+
+
+def said(code: str) -> str:
+    """An intervention, phase or strength code in words, e.g. multidisciplinary_tumor_board ->
+    'multidisciplinary tumour board'."""
+    if code in _SAID:
+        return _SAID[code]
+    text = code.replace("_", " ")
+    for us, uk in _BRITISH:
+        text = text.replace(us, uk)
+    return text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from ..load.interventions import CONTRACT, TREATMENT_PHASES
+from ..load.interventions import CONTRACT, TREATMENT_PHASES, said
 
 STRENGTH_WORDS = {"recommended": "RECOMMENDED", "consider": "CONSIDER", "avoid": "AVOID"}
 PHASE_TITLES = {"diagnosis": "Diagnosis", "urgent": "Urgent", "neoadjuvant": "Neoadjuvant",
@@ -77,14 +77,14 @@ def grouped_missing(missing: list[dict]) -> list[tuple[list[str], str, list[str]
 
 def change_text(c: dict) -> str:
     """One effect of an answer on the pathway, as the questions show it."""
-    what = f"{c['intervention']} ({c['strength']}" + (f", {c['phase']})" if c["intervention"] in _TWO_PHASES else ")")
+    what = f"{said(c['intervention'])} ({c['strength']}" + (f", {words(c['phase'])})" if c["intervention"] in _TWO_PHASES else ")")
     kind = c["change"]
     if kind == "added":
         return f"+ {what}" + ("" if c.get("firm") else " provisional")
     if kind == "removed":
         return f"− {what}"
     if kind == "strength":
-        return f"{c['intervention']}: {c['from']} → {c['strength']}"
+        return f"{said(c['intervention'])}: {c['from']} → {c['strength']}"
     return f"{what} becomes {kind}"
 
 

@@ -1,6 +1,7 @@
 """The consult as Markdown (for notes, tickets and tumour-board preparation)."""
 from __future__ import annotations
 
+from ..load.interventions import said
 from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
@@ -28,11 +29,11 @@ def render(result: dict, trace: bool = False, all_: bool = False) -> str:
                 "|---|---|---|---|---|"]
         for r in recs:
             rule = r["rule"] + (f" (also {', '.join(r['also_by'])})" if r.get("also_by") else "")
-            out.append(f"| **{STRENGTH_WORDS[r['strength']]}** | {r['intervention']} | {_cell(details_text(r['details']))} "
+            out.append(f"| **{STRENGTH_WORDS[r['strength']]}** | {said(r['intervention'])} | {_cell(details_text(r['details']))} "
                        f"| {rule} | {_cell(evidence_text(r['evidence']))} |")
         out.append("")
         for r in recs:
-            out.append(f"- **{r['intervention']}** ({r['rule']}): {r['rationale']}")
+            out.append(f"- **{said(r['intervention'])}** ({r['rule']}): {r['rationale']}")
             if r.get("blocked"):
                 out.append(f"  - *Blocked:* {r['blocked']}")
             for alt in r.get("alternatives", []):
@@ -79,7 +80,7 @@ def _provisional(result: dict, all_: bool) -> list[str]:
         out += ["**Holds if** " + "; ".join(presumed_text(a) for a in assumes) + ":", ""]
         for r in recs:
             details = f" [{details_text(r['details'])}]" if r["details"] else ""
-            out.append(f"- **{STRENGTH_WORDS[r['strength']]}** {r['intervention']} "
+            out.append(f"- **{STRENGTH_WORDS[r['strength']]}** {said(r['intervention'])} "
                        f"({PHASE_TITLES[r['phase']].lower()}){_cell(details)} — {r['rule']}")
             if r.get("capped_by"):
                 out.append(f"  - *Note:* {capped_text(r)}")

@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..load.interventions import said
 from . import (PHASE_TITLES, alternative_text, capped_text, STRENGTH_WORDS, answers_with_changes, details_text,
                evidence_by_level,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
@@ -216,15 +217,20 @@ def _arguments(console: Console, arguments: list[dict], all_: bool) -> None:
 
 def _entry(console: Console, r: dict, rule: str, phase: str = "") -> None:
     """An entry's first line (strength, intervention, details, rule), wrapped under the intervention."""
-    rest = r["intervention"] + (f"  {phase}" if phase else "") + (
+    rest = said(r["intervention"]) + (f"  {phase}" if phase else "") + (
         f"  [{details_text(r['details'])}]" if r["details"] else "") + f"  {rule}"
     lines = textwrap.wrap(rest, max(console.width - INDENT, 30), subsequent_indent="")
     first = Text("  ")
     first.append(f"{STRENGTH_WORDS[r['strength']]:<12}", style=STRENGTH_STYLE[r["strength"]])
-    head, _, tail = lines[0].partition(" ")
-    first.append(head, style="bold")
-    if tail:
-        first.append(" " + tail)
+    name = said(r["intervention"])
+    if lines[0].startswith(name):  # the intervention in bold, however many words it has
+        first.append(name, style="bold")
+        first.append(lines[0][len(name):])
+    else:
+        head, _, tail = lines[0].partition(" ")
+        first.append(head, style="bold")
+        if tail:
+            first.append(" " + tail)
     console.print(first)
     for line in lines[1:]:
         console.print(Text(" " * INDENT + line))

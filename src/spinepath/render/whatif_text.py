@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
+from ..load.interventions import said
 from . import PHASE_TITLES, details_text, words
 
 SIGN_STYLE = {"+": "bold green", "−": "bold red", "~": "bold yellow"}
@@ -11,7 +12,7 @@ SIGN_STYLE = {"+": "bold green", "−": "bold red", "~": "bold yellow"}
 
 def _entry(sign: str, r: dict) -> Text:
     line = Text(f"  {sign} ", style=SIGN_STYLE[sign])
-    line.append(r["intervention"], style="bold")
+    line.append(said(r["intervention"]), style="bold")
     strength = f"{r['from']} → {r['strength']}" if sign == "~" else r["strength"]
     line.append(f" ({strength}, {PHASE_TITLES[r['phase']].lower()})")
     if r.get("details"):

@@ -19,6 +19,7 @@ from rich.prompt import Prompt
 from rich.table import Table
 from rich.text import Text
 
+from ..load.interventions import said
 from ..board.brief import case_sections, staging_rows, timeline
 from .cases import META_SUFFIX, Case, TeachingMeta, load_meta, meta_path, teaching_cases
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean
@@ -225,7 +226,7 @@ def _reveal_option(console: Console, row: dict, result: dict) -> None:
     v = row["verdict"]
     line = Text(f"\n{row['number']:>2}. ")
     line.append(f"{VERDICT_WORDS[v]:<20}", style=VERDICT_STYLE[v])
-    line.append(words(row["intervention"]), style="bold")
+    line.append(said(row["intervention"]), style="bold")
     line.append(f"  ({'you chose it' if row['chosen'] else 'not chosen'})", style="dim")
     console.print(line)
     entries = [r for r in result["recommendations"] if r["intervention"] == row["intervention"]]
