@@ -37,3 +37,36 @@ def test_json_keeps_the_codes():
     r = run_cli("consult", str(SEED), "--format", "json")
     codes = {rec["intervention"] for rec in json.loads(r.stdout)["recommendations"]}
     assert "multidisciplinary_tumor_board" in codes
+
+
+def test_cases_fits_80_columns_one_case_a_line_and_long_has_the_descriptions():
+    r = run_cli("cases", env={**__import__("os").environ, "COLUMNS": "80"})
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and max(len(line) for line in lines) <= 80
+    assert "…" not in r.stdout and len(lines) < 60
+    assert "  cervical-chondrosarcoma-recurrence" in lines
+    long = run_cli("cases", "--long", env={**__import__("os").environ, "COLUMNS": "120"})
+    assert "Teaching point" in long.stdout or "Objective" in long.stdout
+
+
+@pytest.mark.parametrize("command", [("consult",), ("explain", "_", "GEN-01a"), ("brief",), ("validate",)])
+def test_a_bundled_case_id_works_where_a_patient_file_does(command):
+    args = [a if a != "_" else "cervical-chondrosarcoma-recurrence" for a in command]
+    if len(args) == 1:
+        args.append("cervical-chondrosarcoma-recurrence")
+    r = run_cli(*args)
+    assert r.returncode == 0, r.stderr
+    teach = run_cli("teach", "osteosarcoma-after-histology", "--answers", "1", "--json")
+    assert teach.returncode == 0 and json.loads(teach.stdout)["case"] == "osteosarcoma-after-histology"
+
+
+def test_validate_takes_folders_and_globs_and_skips_teaching_metadata():
+    teaching = ROOT / "examples" / "teaching"
+    r = run_cli("validate", str(ROOT / "examples" / "seeds"), str(teaching / "*.yaml"))
+    assert r.returncode == 0, r.stderr
+    assert "cervical-chondrosarcoma-recurrence.yaml: ok" in r.stdout
+    assert ".expect.yaml: teaching metadata, not a patient file: skipped" in r.stdout or \
+        ".expect.yaml" not in r.stdout
+    explicit = sorted(str(p) for p in teaching.glob("*.yaml"))  # as a shell expands the glob
+    r = run_cli("validate", *explicit)
+    assert r.returncode == 0 and "teaching metadata, not a patient file: skipped" in r.stdout, r.stderr

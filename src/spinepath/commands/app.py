@@ -9,6 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
+from pathlib import Path
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,6 +54,17 @@ def json_text(result: dict) -> str:
 def action_text(a) -> str:
     return {"recommend": lambda: f"{a.strength} {a.code}", "alert": lambda: f"alert {a.code}",
             "derive": lambda: f"derive derived.{a.code}", "argue": lambda: f"argue {a.stance} {a.code}"}[a.kind]()
+
+
+def patient_file(arg: Path) -> Path:
+    """A patient file as given, or the bundled case with that id (`spinepath cases` lists them)."""
+    if arg.exists() or arg.suffix in (".yaml", ".yml"):
+        return arg
+    from ..teach.cases import all_cases
+    for case in all_cases():
+        if case.id == str(arg) or case.id.casefold() == str(arg).casefold():
+            return case.path
+    return arg  # load_patient says that the file does not exist
 
 
 def usage_error(message: str) -> NoReturn:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .app import RulesOpt, app, fail, usage_error
+from .app import RulesOpt, app, fail, patient_file, usage_error
 from ..load.diagnostics import Diagnostic
 
 BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -39,7 +39,7 @@ def brief(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.pa
     if kind is None:
         usage_error(f"--output {output}: expected a file name ending in .md or .html")
     day = _board_date(date)
-    patient = load_patient(file)
+    patient = load_patient(patient_file(file))
     model = build(run(patient, rules), patient, day)
     if kind == "html":
         from ..board.brief_html import render

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic, InputError
-from .app import Format, RulesOpt, action_text, app, fail, json_text, schema_app, stdout_console
+from .app import Format, RulesOpt, action_text, app, fail, json_text, patient_file, schema_app, stdout_console
 
 
 @app.command()
@@ -22,7 +22,7 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
     """Consult the knowledge base for one patient file."""
     from ..explain.consult import consult as run
     from ..load.patient import load_patient
-    patient = load_patient(file)
+    patient = load_patient(patient_file(file))
     result = run(patient, rules)
     if format is Format.json:
         sys.stdout.write(json_text(result))
@@ -46,7 +46,7 @@ def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.p
     from ..explain.consult import consult_knowledge, load_knowledge
     from ..load.patient import load_patient
     from ..explain.whatif import apply, diff
-    patient = load_patient(file)
+    patient = load_patient(patient_file(file))
     kb = load_knowledge(rules)
     changed, chosen = apply(patient, set_, kb.ruleset.fields)
     result = diff(consult_knowledge(patient, kb), consult_knowledge(changed, kb), chosen)
@@ -60,11 +60,16 @@ def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.p
 
 
 @app.command()
-def validate(files: list[Path] = typer.Argument(..., help="Patient YAML files to check.")):
+def validate(paths: list[str] = typer.Argument(..., help="Patient files, folders (searched recursively) or globs, "
+                                                         "as for batch; bundled case ids too.")):
     """Check patient files without consulting (exit 2 if any is invalid)."""
+    from ..cohort.batch import collect
     from ..load.patient import load_patient
     bad: list[Diagnostic] = []
-    for f in files:
+    for f in collect([str(patient_file(Path(p))) for p in paths]):
+        if f.endswith(".expect.yaml"):  # a teaching case's metadata, named by a shell glob
+            print(f"{f}: teaching metadata, not a patient file: skipped")
+            continue
         try:
             load_patient(f)
             print(f"{f}: ok")
@@ -83,7 +88,7 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
     from ..load.diagnostics import did_you_mean
     from ..load.patient import load_patient
     from ..evaluate.threevalued import evaluate
-    patient = load_patient(file)
+    patient = load_patient(patient_file(file))
     kb = load_knowledge(rules)
     rule = kb.ruleset.find(rule_id)
     if rule is None:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .app import RulesOpt, app, stdout_console, usage_error
+from .app import RulesOpt, app, patient_file, stdout_console, usage_error
 
 
 @app.command()
@@ -56,7 +56,7 @@ def _stderr_console():
 
 def _teaching_case(t, case: Optional[str], interactive: bool, console):
     if case is not None:
-        return t.resolve(case)
+        return t.resolve(str(patient_file(Path(case))))  # a seed or example id works as well as a path
     from ..teach.cases import teaching_cases
     cases = teaching_cases()
     if not interactive:
@@ -73,8 +73,9 @@ def _answers_option(t, text: str, count: int) -> list[int]:
 
 
 @app.command()
-def cases(as_json: bool = typer.Option(False, "--json", help="Print the list as JSON.")):
-    """List the bundled example and teaching cases with what each one is about."""
+def cases(as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),
+          long: bool = typer.Option(False, "--long", help="A table with what each case is about.")):
+    """List the bundled example and teaching cases (their ids work wherever a patient file does)."""
     from ..teach.cases import all_cases
     found = all_cases()
     if as_json:
@@ -85,11 +86,23 @@ def cases(as_json: bool = typer.Option(False, "--json", help="Print the list as 
     from ..teach.cases import examples_root
     out = stdout_console()
     for group in dict.fromkeys(c.group for c in found):
-        t = Table(title=Text(f"{group} ({examples_root() / group})"), title_justify="left")
-        t.add_column("id", no_wrap=True)
-        t.add_column("what it is about")
-        for c in (c for c in found if c.group == group):
-            about = f"{c.meta.title} ({c.meta.difficulty}). Objective: {c.description}" if c.meta else c.description
-            t.add_row(Text(c.id), Text(about))
-        out.print(t)
-    out.print("Consult one: spinepath consult PATH · practise one: spinepath teach ID", markup=False)
+        members = [c for c in found if c.group == group]
+        if long:
+            t = Table(title=Text(f"{group} ({examples_root() / group})"), title_justify="left")
+            t.add_column("id", no_wrap=True)
+            t.add_column("what it is about")
+            for c in members:
+                about = f"{c.meta.title} ({c.meta.difficulty}). Objective: {c.description}" if c.meta else c.description
+                t.add_row(Text(c.id), Text(about))
+            out.print(t)
+            continue
+        # One case a line; the teaching title only where it fits whole (nothing is cut).
+        out.print(Text(f"{group} ({len(members)})", style="bold"))
+        for c in members:
+            line = f"  {c.id}"
+            if c.meta and len(line) + 2 + len(c.meta.title) <= out.width:
+                line += f"  {c.meta.title}"
+            out.print(Text(line))
+    out.print("Consult one: spinepath consult ID · practise one: spinepath teach ID", markup=False)
+    if not long:
+        out.print("What each case is about: spinepath cases --long", markup=False)
