@@ -105,7 +105,7 @@ def test_markdown_brief_on_stdout_has_every_section_and_is_stable():
         outs.add(r.stdout)
     assert len(outs) == 1
     text = outs.pop()
-    for part in ("# Tumour board brief: osteosarcoma-acute-compression-before-histology", "## The case",
+    for part in ("# 55 y male · T1 lesion, histology not yet known", "`osteosarcoma-acute-compression-before-histology` · Board date", "## The case",
                  "## Derived staging", "## Options", "## Open questions for the board", "## References",
                  "Board date 2026-03-04", "does not replace"):
         assert part in text, part

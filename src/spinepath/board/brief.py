@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..derive.base import get
+from ..load.interventions import said
 from ..load.patient import Patient
 from ..render import PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional, words
 
@@ -243,11 +244,48 @@ def option_blocks(recommendations: list[dict]) -> list[tuple[str, list[dict]]]:
     return out
 
 
+def level_span(levels: list[str]) -> str:
+    """C5, C6, C7 -> 'C5–C7'; a skip lesion keeps its parts (T4, T9)."""
+    from ..load.patient import LEVELS
+    idx = sorted(LEVELS.index(v) for v in levels if v in LEVELS)
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(LEVELS[r[0]] if len(r) == 1 else f"{LEVELS[r[0]]}–{LEVELS[r[-1]]}" for r in runs)
+
+
+def summary_line(patient: Patient) -> str:
+    """The patient in one line, as a board agenda says it: '41 y male · grade 2 chondrosarcoma C5–C7 ·
+    local recurrence'. Only recorded facts; nothing derived."""
+    dx = patient.diagnosis
+    who = f"{patient.age} y" + (f" {patient.sex}" if patient.sex else "")
+    span = level_span(patient.lesion.levels)
+    if dx.histology == "unknown":
+        parts = [who, f"{span} lesion, histology not yet known"]
+    else:
+        what = said(dx.histology)
+        if dx.subtype and dx.subtype != "conventional":
+            what = f"{said(dx.subtype)} {what}"
+        if dx.grade:
+            what = f"grade {dx.grade} {what}"
+        parts = [who, f"{what} {span}"]
+    if patient.history is not None and patient.history.local_recurrence:
+        parts.append("local recurrence")
+    if patient.staging is not None and patient.staging.metastases in ("solitary", "multiple"):
+        parts.append(f"{patient.staging.metastases} metastases" if patient.staging.metastases == "multiple"
+                     else "solitary metastasis")
+    return " · ".join(parts)
+
+
 def build(result: dict, patient: Patient, date: str) -> dict:
     """The brief as plain data for the renderers; `date` is the day of the board (never inside the consult)."""
     rows, other_flags = staging_rows(result, patient)
     return {
         "patient_id": result["patient_id"],
+        "summary": summary_line(patient),
         "date": date,
         "ruleset": result["ruleset"],
         "case": case_sections(patient),

@@ -207,16 +207,25 @@ def _references(model: dict) -> list[str]:
     return [f'<section><h2>References</h2><ul class="refs">{items}</ul></section>']
 
 
-def render(model: dict) -> str:
+def body(model: dict) -> list[str]:
+    """One patient's brief as HTML parts, for a page of its own or a section of a board pack."""
     rs = model["ruleset"]
     ruleset = f"ruleset {rs['name']} {rs['version']}"
-    head = [f"<header><h1>Tumour board brief: {e(model['patient_id'])}</h1>",
-            f'<p class="meta">Board date {e(model["date"])} · {e(ruleset)} '
+    head = [f"<header><h1>{e(model['summary'])}</h1>",
+            f'<p class="meta">{e(model["patient_id"])} · Board date {e(model["date"])} · {e(ruleset)} '
             f'<span class="mono">sha256 {e(rs["sha256"])}</span></p>',
             f'<p class="statement">{e(model["statement"])}</p></header>']
-    body = (head + _alerts(model["alerts"]) + _case(model) + _options(model) + _provisional(model)
+    return (head + _alerts(model["alerts"]) + _case(model) + _options(model) + _provisional(model)
             + _questions(model) + _staging(model) + _references(model))
+
+
+def document(title: str, parts: list[str], css: str = "") -> str:
+    """A self-contained HTML page: no external resource, the print layout in its own style sheet."""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>Tumour board brief: {e(model['patient_id'])}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+            f"<title>{e(title)}</title>\n<style>{CSS}{css}</style>\n</head>\n<body>\n"
+            + "\n".join(parts) + "\n</body>\n</html>\n")
+
+
+def render(model: dict) -> str:
+    return document(f"Tumour board brief: {model['patient_id']}", body(model))

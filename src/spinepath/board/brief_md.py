@@ -101,8 +101,9 @@ def _provisional(model: dict) -> list[str]:
 
 def render(model: dict) -> str:
     rs = model["ruleset"]
-    out = [f"# Tumour board brief: {model['patient_id']}", "",
-           f"Board date {model['date']} · ruleset {rs['name']} {rs['version']} (sha256 `{rs['sha256'][:12]}`)", ""]
+    out = [f"# {model['summary']}", "",
+           f"`{model['patient_id']}` · Board date {model['date']} · ruleset {rs['name']} {rs['version']} "
+           f"(sha256 `{rs['sha256'][:12]}`)", ""]
     if model["alerts"]:
         out += ["## Alerts", ""]
         out += [f"- **{a['severity'].upper()}** {a['message']} (`{a['code']}`, rule {a['rule']})" for a in model["alerts"]]

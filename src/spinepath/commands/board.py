@@ -54,3 +54,42 @@ def brief(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.pa
     except OSError as exc:
         fail([Diagnostic(str(output), 0, 0, "io", f"cannot write the brief: {exc.strerror}")])
     print(f"wrote {output}", file=sys.stderr)
+
+
+@app.command("board")
+def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folders (searched recursively) or globs, "
+                                                          "as for batch; bundled case ids too."),
+               output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
+                                                     help="Write to OUT.html (A4 print layout) or OUT.md. "
+                                                          "Default: Markdown on standard output."),
+               date: Optional[str] = typer.Option(None, "--date", show_default=False,
+                                                  help="Board date, YYYY-MM-DD (default: today)."),
+               title: str = typer.Option("Spine tumour board", "--title", help="Title of the cover page."),
+               rules: Optional[Path] = RulesOpt):
+    """One document for a tumour-board meeting: an agenda, then every patient's brief on its own pages.
+
+    A file that cannot be read stays on the agenda with its error; the pack is still written (exit 1)."""
+    from ..board import pack
+    from ..cohort.batch import collect
+    from ..explain.consult import consult as run
+    kind = "markdown" if output is None else BRIEF_FORMATS.get(output.suffix.lower())
+    if kind is None:
+        usage_error(f"--output {output}: expected a file name ending in .md or .html")
+    day = _board_date(date)
+    files = collect([str(patient_file(Path(p))) for p in paths])
+    agenda = pack.rows([f for f in files if not f.endswith(".expect.yaml")], lambda p: run(p, rules), day)
+    text = (pack.html if kind == "html" else pack.markdown)(title, day, agenda)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail([Diagnostic(str(output), 0, 0, "io", f"cannot write the board pack: {exc.strerror}")])
+        print(f"wrote {output}: {len(agenda)} patients", file=sys.stderr)
+    bad = [r for r in agenda if r.errors]
+    for r in bad:
+        for message in r.errors:
+            print(message, file=sys.stderr)
+    if bad:
+        raise typer.Exit(1)
