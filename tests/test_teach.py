@@ -108,6 +108,8 @@ def test_a_resident_types_answers_at_the_terminal(terminal):
     before = t.seen
     t.type(", ".join(map(str, right_answers(options))))
     t.expect("Score: 100%")
+    t.expect("Go on to the next stage")
+    t.type("n")
     assert t.finish() == 0
     assert "Learning objective" in t.seen and "does not replace" in t.seen
     assert "Score" not in before and "RECOMMENDED" not in before
@@ -124,6 +126,8 @@ def test_without_a_case_the_resident_picks_one_from_the_list(terminal):
     t.expect("Your choice")
     t.type(str(wrong[0]))
     t.expect("WRONG PICK")
+    t.expect("Go on to the next stage")
+    t.type("n")
     assert t.finish() == 0
 
 
@@ -246,3 +250,50 @@ def test_every_teaching_case_runs_and_hides_the_answer_until_it_is_given(case):
         assert word not in before, word
     scored = json.loads(runner.invoke(app, ["teach", case.id, "--answers", "1", "--json"]).output)
     assert scored["case"] == case.id and scored["chosen"] == [1]
+
+
+def _explained_wrong_pick(case_id: str, options) -> int:
+    """An option no rule proposes here, that the knowledge base explains by a rule that would."""
+    from spinepath.explain.consult import evaluate_patient
+    from spinepath.explain.why_not import reasons
+    kb = load_knowledge()
+    outcomes = evaluate_patient(resolve(case_id).patient, kb).outcomes
+    return next(o.number for o in options if o.expected == "not_recommended"
+                and any("would propose it" in r for r in reasons(kb, outcomes, o.intervention)))
+
+
+def test_a_series_is_played_end_to_end_and_a_wrong_pick_is_explained(terminal):
+    """The resident plays osteosarcoma-t1 at the terminal: answers with spaces, one wrong pick per stage,
+    the reason from the knowledge base, each paragraph once, then the score per objective."""
+    stages = [c for c in TEACHING if c.id.startswith("osteosarcoma-t1-")]
+    t = terminal("teach", "--series", "osteosarcoma-t1")
+    for i, stage in enumerate(stages):
+        options, _ = options_for(stage.id)
+        t.expect(stage.meta.title)
+        t.expect("Your choice")
+        t.type(" ".join(map(str, right_answers(options) + [_explained_wrong_pick(stage.id, options)])))
+        t.expect("WRONG PICK")
+        t.expect("would propose it, but it needs")
+        t.expect("Learning objective")
+    t.expect("Series osteosarcoma-t1:")
+    assert t.finish() == 0
+    assert t.seen.count("stage") >= 1 and "%" in t.seen.split("Series osteosarcoma-t1:")[1]
+
+
+def test_each_rule_paragraph_is_shown_once_in_the_reveal():
+    r = run_cli("teach", "osteosarcoma-t1-2-stable-compression", "--answers", "1 2 3 4 5 6 7 8 9 10")
+    assert r.returncode == 0, r.stderr
+    said = " ".join(r.stdout.replace("│", " ").split())
+    assert said.count("Intralesional or unplanned surgery before diagnosis") == 1
+    assert "the same reason as above" in said
+    assert "Next in this series: spinepath teach osteosarcoma-t1-3-after-histology" in r.stdout
+
+
+def test_a_series_with_answers_scores_each_stage_and_each_objective():
+    r = run_cli("teach", "--series", "osteosarcoma-t1", "--answers", "1;1;1", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["series"] == "osteosarcoma-t1" and len(doc["stages"]) == 3
+    assert len(doc["by_objective"]) == 3 and all("score_percent" in o for o in doc["by_objective"])
+    bad = run_cli("teach", "--series", "osteosarcoma-t1", "--answers", "1;1")
+    assert bad.returncode == 2 and "3 stages" in bad.stderr

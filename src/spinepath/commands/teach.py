@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ..load.diagnostics import did_you_mean
 from .app import RulesOpt, app, patient_file, stdout_console, usage_error
 
 
@@ -15,17 +16,58 @@ from .app import RulesOpt, app, patient_file, stdout_console, usage_error
 def teach(case: Optional[str] = typer.Argument(None, show_default=False,
                                                help="Teaching case id or title ('spinepath cases'), or a patient file."),
           answers: Optional[str] = typer.Option(None, "--answers", show_default=False,
-                                                help="Your choice without prompting, e.g. 2,5,7 (for scripts)."),
+                                                help="Your choice without prompting, e.g. 2,5,7 or '2 5 7' (for "
+                                                     "scripts); with --series, one choice per stage, separated by ';'."),
+          series: Optional[str] = typer.Option(None, "--series", show_default=False,
+                                               help="Play a whole case series, stage by stage, e.g. osteosarcoma-t1."),
           as_json: bool = typer.Option(False, "--json", help="Print the score as JSON on standard output."),
           rules: Optional[Path] = RulesOpt):
     """Work through a case as a resident: choose interventions, get scored against the rules, read why."""
     from ..teach import session as t
-    from ..explain.consult import consult as run, load_knowledge
+    from ..teach.cases import next_stage, series as all_series
     interactive = sys.stdin.isatty()
     # With --json the score alone goes to standard output; a person still sees the case on stderr.
     console = stdout_console() if not as_json else _stderr_console()
+    if series is not None:
+        found = all_series()
+        if series not in found:
+            usage_error(f"no case series {series!r}{did_you_mean(series, found)}; series: {', '.join(found)}")
+        stages = [t.from_case(c) for c in found[series]]
+        per_stage = answers.split(";") if answers is not None else [None] * len(stages)
+        if len(per_stage) != len(stages):
+            usage_error(f"--answers: {series} has {len(stages)} stages; give one choice per stage, separated by ';'")
+        scored = [_play(t, console, chosen, a, interactive, as_json, rules) for chosen, a in zip(stages, per_stage)]
+        summary = _series_summary(series, scored)
+        if as_json:
+            sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        else:
+            _show_summary(console, summary)
+        return
     try:
         chosen = _teaching_case(t, case, interactive, console)
+    except EOFError:
+        usage_error("no answer given (end of input)")
+    while True:
+        scored = _play(t, console, chosen, answers, interactive, as_json, rules)
+        if as_json:
+            sys.stdout.write(t.to_json(scored))
+            return
+        nxt = next_stage(chosen.id)
+        if nxt is None:
+            return
+        if not interactive or answers is not None:
+            console.print(f"\nNext in this series: spinepath teach {nxt.id}", markup=False)
+            return
+        from rich.prompt import Confirm
+        if not Confirm.ask(f"\nGo on to the next stage ({nxt.meta.title})?", console=console, default=True):
+            return
+        chosen = t.from_case(nxt)
+
+
+def _play(t, console, chosen, answers: Optional[str], interactive: bool, as_json: bool, rules) -> dict:
+    """One stage: the case, the options, the choice, the score and (unless --json) the reveal."""
+    from ..explain.consult import consult as run, load_knowledge
+    try:
         result = run(chosen.patient, rules)
         options = t.build_options(chosen.id, result, load_knowledge(rules).ruleset)
         if answers is not None:
@@ -42,11 +84,44 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
     except KeyboardInterrupt:
         print("\naborted", file=sys.stderr)
         raise typer.Exit(130)
-    scored = t.score(chosen, options, numbers, result)
-    if as_json:
-        sys.stdout.write(t.to_json(scored))
-    else:
+    scored = t.score(chosen, options, numbers, result, _why_not(chosen.patient, options, rules))
+    if not as_json:
         t.show_reveal(console, chosen, scored, result)
+    return scored
+
+
+def _series_summary(name: str, stages: list[dict]) -> dict:
+    """The session: each stage's score, and the score per learning objective."""
+    by_objective: dict[str, list[int]] = {}
+    for s in stages:
+        by_objective.setdefault(s["objective"] or s["title"], []).append(s["score_percent"])
+    return {"format": "spinepath.teach/1", "series": name, "stages": stages,
+            "by_objective": [{"objective": o, "score_percent": round(sum(v) / len(v))} for o, v in by_objective.items()],
+            "score_percent": round(sum(s["score_percent"] for s in stages) / len(stages))}
+
+
+def _show_summary(console, summary: dict) -> None:
+    from rich.table import Table
+    table = Table(title=f"Series {summary['series']}: {summary['score_percent']}% overall", title_justify="left")
+    table.add_column("stage", justify="right")
+    table.add_column("case")
+    table.add_column("score", justify="right")
+    for i, s in enumerate(summary["stages"], 1):
+        table.add_row(str(i), s["title"], f"{s['score_percent']}%")
+    console.print()
+    console.print(table)
+    for o in summary["by_objective"]:
+        console.print(f"{o['score_percent']:>4}%  {o['objective']}", markup=False, highlight=False)
+
+
+def _why_not(patient, options, rules) -> dict[str, list[str]]:
+    """For each option no rule proposes here, the knowledge base's reasons (explain.why_not)."""
+    from ..explain.consult import evaluate_patient, load_knowledge
+    from ..explain.why_not import reasons
+    kb = load_knowledge(rules)
+    outcomes = evaluate_patient(patient, kb).outcomes
+    return {o.intervention: reasons(kb, outcomes, o.intervention) for o in options
+            if o.expected == "not_recommended"}
 
 
 def _stderr_console():

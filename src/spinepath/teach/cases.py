@@ -6,6 +6,7 @@ with its teaching metadata beside it in `teaching/<case>.expect.yaml`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -116,6 +117,37 @@ def teaching_cases(directory: Path | None = None) -> list[Case]:
             raise InputError([Diagnostic(str(p), 0, 0, "io", f"teaching case without its metadata file {meta_path(p).name}")])
         out.append(Case("teaching", p.name.removesuffix(".yaml"), p, meta.objective, meta))
     return out
+
+
+_STAGE = re.compile(r"^(?P<series>.+?)-(?P<stage>\d+)-")
+
+
+def series_of(case_id: str) -> tuple[str, int] | None:
+    """('osteosarcoma-t1', 2) for 'osteosarcoma-t1-2-stable-compression': a case series is the
+    teaching cases whose ids share the part before their stage number."""
+    m = _STAGE.match(case_id)
+    return (m.group("series"), int(m.group("stage"))) if m else None
+
+
+def series(directory: Path | None = None) -> dict[str, list[Case]]:
+    """Every case series, its stages in order."""
+    out: dict[str, list[tuple[int, Case]]] = {}
+    for c in teaching_cases(directory):
+        found = series_of(c.id)
+        if found:
+            out.setdefault(found[0], []).append((found[1], c))
+    return {name: [c for _, c in sorted(stages, key=lambda x: x[0])] for name, stages in sorted(out.items())}
+
+
+def next_stage(case_id: str, directory: Path | None = None) -> Case | None:
+    """The stage after this one in its series, or None."""
+    found = series_of(case_id)
+    if not found:
+        return None
+    stages = series(directory).get(found[0], [])
+    ids = [c.id for c in stages]
+    i = ids.index(case_id) + 1 if case_id in ids else len(ids)
+    return stages[i] if i < len(stages) else None
 
 
 def all_cases() -> list[Case]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,14 +113,14 @@ def build_options(case_id: str, result: dict, ruleset) -> list[Option]:
 
 
 def parse_answers(text: str, count: int) -> list[int]:
-    """Option numbers from '2,5,7'; ValueError with a message a resident understands."""
+    """Option numbers from '2,5,7' or '2 5 7'; ValueError with a message a resident understands."""
     numbers = []
-    for part in text.split(","):
+    for part in re.split(r"[,\s]+", text):
         part = part.strip()
         if not part:
             continue
         if not (part.isascii() and part.isdigit()):
-            raise ValueError(f"{part!r} is not an option number: give numbers separated by commas, e.g. 1,3")
+            raise ValueError(f"{part!r} is not an option number: give numbers separated by commas or spaces, e.g. 1,3")
         n = int(part)
         if not 1 <= n <= count:
             raise ValueError(f"{n} is not an option: choose numbers from 1 to {count}")
@@ -139,12 +140,18 @@ def verdict(option: Option, chosen: bool) -> str:
     return "optional" if option.expected == "consider" else "correctly_left_out"
 
 
-def score(case: TeachingCase, options: list[Option], numbers: list[int], result: dict) -> dict:
+def score(case: TeachingCase, options: list[Option], numbers: list[int], result: dict,
+          why_not: dict[str, list[str]] | None = None) -> dict:
+    """`why_not`: for interventions no rule proposes here, why (explain.why_not), shown with a wrong pick."""
     rows = [{"number": o.number, "intervention": o.intervention, "expected": o.expected,
              "chosen": o.number in numbers, "verdict": verdict(o, o.number in numbers)} for o in options]
+    for row in rows:
+        if row["verdict"] == "wrong_pick" and why_not and why_not.get(row["intervention"]):
+            row["why_not"] = why_not[row["intervention"]]
     by = {v: [r["intervention"] for r in rows if r["verdict"] == v] for v in ("hit", "miss", "wrong_pick")}
     judged = len(by["hit"]) + len(by["miss"]) + len(by["wrong_pick"])
     return {"format": FORMAT, "case": case.id, "title": case.meta.title if case.meta else case.patient.id,
+            "objective": case.meta.objective if case.meta else None,
             "ruleset": result["ruleset"], "chosen": numbers, "options": rows,
             "hits": by["hit"], "misses": by["miss"], "wrong_picks": by["wrong_pick"],
             "score_percent": round(100 * len(by["hit"]) / judged) if judged else 100,
@@ -192,7 +199,7 @@ def show_options(console: Console, options: list[Option]) -> None:
 
 def ask_answers(console: Console, count: int) -> list[int]:
     while True:
-        text = Prompt.ask(f"Your choice (numbers 1-{count}, separated by commas)", console=console)
+        text = Prompt.ask(f"Your choice (numbers 1-{count}, separated by commas or spaces)", console=console)
         try:
             return parse_answers(text, count)
         except ValueError as exc:
@@ -203,8 +210,9 @@ def show_reveal(console: Console, case: TeachingCase, scored: dict, result: dict
     console.print()
     say(console, f"Score: {scored['score_percent']}%  ({len(scored['hits'])} hit(s), {len(scored['misses'])} "
                  f"missed, {len(scored['wrong_picks'])} wrong pick(s))", style="bold")
+    said_before: set[tuple[str, str]] = set()  # (rule, rationale): one rule's reason is read once
     for row in scored["options"]:
-        _reveal_option(console, row, result)
+        _reveal_option(console, row, result, said_before)
     if result["alerts"]:
         console.print()
         say(console, "Alerts the rules raise for this patient", style="bold underline")
@@ -222,7 +230,7 @@ def show_reveal(console: Console, case: TeachingCase, scored: dict, result: dict
     say(console, result["statement"], style="italic")
 
 
-def _reveal_option(console: Console, row: dict, result: dict) -> None:
+def _reveal_option(console: Console, row: dict, result: dict, said_before: set) -> None:
     v = row["verdict"]
     line = Text(f"\n{row['number']:>2}. ")
     line.append(f"{VERDICT_WORDS[v]:<20}", style=VERDICT_STYLE[v])
@@ -232,11 +240,18 @@ def _reveal_option(console: Console, row: dict, result: dict) -> None:
     entries = [r for r in result["recommendations"] if r["intervention"] == row["intervention"]]
     if not entries:
         say(console, "No rule proposes this for this patient.", 6)
+        for reason in row.get("why_not", []):
+            say(console, reason, 6)
     for r in entries:
-        say(console, f"{STRENGTH_WORDS[r['strength']]} ({r['rule']}, {words(r['phase'])}): {r['rationale']}", 6)
+        key = (r["rule"], r["rationale"])
+        if key in said_before:
+            say(console, f"{STRENGTH_WORDS[r['strength']]} ({r['rule']}, {words(r['phase'])}): the same reason as above.", 6)
+        else:
+            said_before.add(key)
+            say(console, f"{STRENGTH_WORDS[r['strength']]} ({r['rule']}, {words(r['phase'])}): {r['rationale']}", 6)
+            say(console, f"Evidence: {evidence_text(r['evidence'])}", 6, "dim")
         if r.get("blocked"):
             say(console, f"Blocked: {r['blocked']}", 6, "red")
-        say(console, f"Evidence: {evidence_text(r['evidence'])}", 6, "dim")
 
 
 def case_table(cases: list[Case]) -> Table:
