@@ -94,7 +94,18 @@ def test_treatments_are_a_timeline_and_options_keep_rule_and_evidence():
         assert r["rationale"] in md
         assert f"[{r['evidence'][0]['ref_id']}]" in md
     for ref in result["references"]:
-        assert ref["citation"] in md
+        assert ref["citation"].replace("UNVERIFIED", "not verified") in md
+    assert "UNVERIFIED" not in md  # a handout for the board: a discreet note instead of capitals
+    if any("UNVERIFIED" in ref["citation"] for ref in result["references"]):
+        assert "*(citation not verified)*" in md
+
+
+def test_page_one_is_what_the_board_decides_on():
+    model, _ = model_for(CHONDRO)
+    html = brief_html.render(model)
+    order = [html.index(h) for h in ("<h2>Alerts", "Options by phase", "<h2>The case", "<h2>References")
+             if h in html]
+    assert order == sorted(order) and len(order) >= 3
 
 
 def test_markdown_brief_on_stdout_has_every_section_and_is_stable():

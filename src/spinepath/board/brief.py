@@ -280,6 +280,13 @@ def summary_line(patient: Patient) -> str:
     return " · ".join(parts)
 
 
+def reference_rows(references: list[dict]) -> list[tuple[str, str, bool]]:
+    """(ref id, citation, verified?) for the handout: the knowledge base marks the parts of a citation it
+    could not check as UNVERIFIED; a board reads 'not verified' and a discreet note instead of capitals."""
+    return [(r["ref_id"], r["citation"].replace("UNVERIFIED", "not verified"), "UNVERIFIED" not in r["citation"])
+            for r in references]
+
+
 def build(result: dict, patient: Patient, date: str) -> dict:
     """The brief as plain data for the renderers; `date` is the day of the board (never inside the consult)."""
     rows, other_flags = staging_rows(result, patient)
@@ -298,6 +305,6 @@ def build(result: dict, patient: Patient, date: str) -> dict:
         "provisional": grouped_provisional(result.get("provisional", [])),
         "loose_arguments": result.get("arguments", []),
         "questions": open_questions(result),
-        "references": result.get("references", []),
+        "references": reference_rows(result.get("references", [])),
         "statement": result["statement"],
     }

@@ -203,7 +203,9 @@ def _questions(model: dict) -> list[str]:
 def _references(model: dict) -> list[str]:
     if not model["references"]:
         return []
-    items = "".join(f"<li>[{e(r['ref_id'])}] {e(r['citation'])}</li>" for r in model["references"])
+    items = "".join(f"<li>[{e(ref)}] {e(citation)}"
+                    + ("" if verified else ' <span class="src">(citation not verified)</span>') + "</li>"
+                    for ref, citation, verified in model["references"])
     return [f'<section><h2>References</h2><ul class="refs">{items}</ul></section>']
 
 
@@ -215,8 +217,9 @@ def body(model: dict) -> list[str]:
             f'<p class="meta">{e(model["patient_id"])} · Board date {e(model["date"])} · {e(ruleset)} '
             f'<span class="mono">sha256 {e(rs["sha256"])}</span></p>',
             f'<p class="statement">{e(model["statement"])}</p></header>']
-    return (head + _alerts(model["alerts"]) + _case(model) + _options(model) + _provisional(model)
-            + _questions(model) + _staging(model) + _references(model))
+    # Page 1 is what the board decides on: alerts, options by phase, the questions; the details follow.
+    return (head + _alerts(model["alerts"]) + _options(model) + _provisional(model) + _questions(model)
+            + _case(model) + _staging(model) + _references(model))
 
 
 def document(title: str, parts: list[str], css: str = "") -> str:

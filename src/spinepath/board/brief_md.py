@@ -108,15 +108,16 @@ def render(model: dict) -> str:
         out += ["## Alerts", ""]
         out += [f"- **{a['severity'].upper()}** {a['message']} (`{a['code']}`, rule {a['rule']})" for a in model["alerts"]]
         out.append("")
-    out += _case(model) + _options(model) + _provisional(model)
+    out += _options(model) + _provisional(model)
     if model["questions"]:
         out += ["## Open questions for the board", ""]
         out += [f"{i}. {q['question']} ({q['context']})" for i, q in enumerate(model["questions"], 1)]
         out.append("")
-    out += _staging(model)
+    out += _case(model) + _staging(model)
     if model["references"]:
         out += ["## References", ""]
-        out += [f"- [{r['ref_id']}] {r['citation']}" for r in model["references"]]
+        out += [f"- [{ref}] {citation}" + ("" if verified else " *(citation not verified)*")
+                for ref, citation, verified in model["references"]]
         out.append("")
     out += ["---", "", f"*{model['statement']}*", "",
             f"Ruleset {rs['name']} {rs['version']}, sha256 {rs['sha256']}; brief prepared {model['date']}.", ""]

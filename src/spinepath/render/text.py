@@ -157,7 +157,8 @@ def _questions(result: dict, console: Console, all_: bool) -> None:
             for more in body[1:]:
                 console.print(Text(" " * len(lead) + more))
         if hidden:
-            console.print(Text(f"   {hidden} more answers change the plan (--all)", style="dim"))
+            console.print(Text(f"   {hidden} more {'answer changes' if hidden == 1 else 'answers change'} the plan (--all)",
+                               style="dim"))
     if len(questions) > len(shown):
         console.print(Text(f"{len(questions) - len(shown)} more: --all", style="dim"))
 
