@@ -75,3 +75,17 @@ def test_in_chromium_the_agenda_of_12_fits_page_1_and_each_brief_starts_a_new_pa
     two = agenda[:2]
     alone = [_pdf_pages(tmp_path, brief_html.render(r.brief), f"brief-{i}") for i, r in enumerate(two)]
     assert _pdf_pages(tmp_path, pack.html("Spine tumour board", DATE, two), "pack") == 1 + sum(alone)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+def test_in_chromium_the_longest_briefs_print_on_at_most_two_a4_pages(tmp_path):
+    from spinepath.board import brief_html
+    from spinepath.board.brief import build
+    from spinepath.explain.consult import consult
+    pages = {}
+    for path in EXAMPLES:
+        patient = load_patient(path)
+        pages[path.stem] = brief_html.render(build(consult(patient), patient, DATE))
+    longest = sorted(pages, key=lambda k: len(pages[k]), reverse=True)[:3]
+    printed = {name: _pdf_pages(tmp_path, pages[name], name) for name in longest}
+    assert all(1 <= n <= 2 for n in printed.values()), printed

@@ -126,7 +126,7 @@ ENNEKING_MEANING = {"IA": "G1 low grade, T1 intracompartmental, M0", "IB": "G1 l
                     "S3": "benign, aggressive"}
 
 # The brief lists at most this many ranked questions; the consult JSON has them all.
-MAX_QUESTIONS = 10
+MAX_QUESTIONS = 6  # the top of the ranked list: the board reads the rest in the consult (--all)
 
 
 def field_value(patient: Patient, field: str) -> Any:

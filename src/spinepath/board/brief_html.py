@@ -14,7 +14,7 @@ from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_tex
 from .brief_md import evidence_refs, option_label
 
 CSS = """
-@page { size: A4; margin: 10mm 11mm 11mm 11mm; }
+@page { size: A4; margin: 8mm 9mm 9mm 9mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif; color: #111; background: #fff;
@@ -70,15 +70,18 @@ tr { break-inside: avoid; }
 .refs li { margin: .1em 0; padding-left: 2.2em; text-indent: -2.2em; }
 .statement { font-weight: 700; border: 3px solid #111; padding: .3em .6em; margin: .6em 0; }
 @media print {
-  body { font-size: 8pt; line-height: 1.2; max-width: none; padding: 0; }
+  body { font-size: 7.3pt; line-height: 1.15; max-width: none; padding: 0; }
   h1 { font-size: 1.45em; }
   h2 { border-bottom-width: 2px; margin: .7em 0 .3em; }
   h3 { margin: .5em 0 .15em; }
   .facts { column-count: 3; }
   .option, .alerts li { border-left-width: 5px; margin: .25em 0; padding: .15em .5em; }
-  .refs { column-count: 2; column-gap: 1.5em; font-size: .78em; line-height: 1.15; }
+  .refs { column-count: 3; column-gap: 1.1em; font-size: .64em; line-height: 1.08; }
+  .refs li { margin: 0; }
   .statement { border-width: 2px; padding: .1em .5em; margin: .3em 0; }
-  .staging td:nth-child(3), .questions .src { font-size: .92em; }
+  .staging td:nth-child(3), .questions .src { font-size: .85em; }
+  .staging { font-size: .92em; }
+  .staging td { padding: .05em .3em; }
   .refs li { break-inside: avoid; }
 }
 """

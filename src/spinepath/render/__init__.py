@@ -33,7 +33,7 @@ def words(value) -> str:
         return "no"
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "none"
-    return str(value).replace("_", " ")
+    return said(str(value))  # codes keep OUTPUT.md's spelling; the prose says tumour, centre
 
 
 def details_text(details: dict) -> str:
