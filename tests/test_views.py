@@ -70,3 +70,12 @@ def test_validate_takes_folders_and_globs_and_skips_teaching_metadata():
     explicit = sorted(str(p) for p in teaching.glob("*.yaml"))  # as a shell expands the glob
     r = run_cli("validate", *explicit)
     assert r.returncode == 0 and "teaching metadata, not a patient file: skipped" in r.stdout, r.stderr
+
+
+def test_explain_keeps_wrapped_lines_indented():
+    r = run_cli("explain", "cervical-chondrosarcoma-recurrence", "CS-05a", env={**__import__("os").environ, "COLUMNS": "80"})
+    assert r.returncode == 0, r.stderr
+    starts = ("CS-05a", "defined at", "Result:", "Data that", "Under the", "Actions:", "Evidence:")
+    for line in r.stdout.splitlines():
+        assert not line or line.startswith(" ") or line.startswith(starts), f"wrapped back to column 0: {line!r}"
+        assert len(line) <= 80

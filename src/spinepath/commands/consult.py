@@ -98,21 +98,32 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
     outcome = ev.outcomes[rule.id]
     mark = {True: "TRUE   ", False: "FALSE  ", None: "UNKNOWN"}
     out = stdout_console()
-    out.print(f"{rule.id} — {rule.title}", style="bold", markup=False)
-    out.print(f"defined at {rule.file}:{rule.pos[0]}", style="dim", markup=False)
+
+    def say(text: str, indent: str = "", hang: int = 2, style: str = "") -> None:
+        """A paragraph whose wrapped lines keep a hanging indent (never back at column 0)."""
+        import textwrap
+        for line in textwrap.wrap(text, max(out.width, 40), initial_indent=indent,
+                                  subsequent_indent=" " * (len(indent) + hang)) or [indent]:
+            out.print(line, style=style, markup=False)
+
+    say(f"{rule.id} — {rule.title}", style="bold")
+    say(f"defined at {rule.file}:{rule.pos[0]}", style="dim")
     for depth, text, value in evaluate(rule.when, ev.lookup()).lines:
-        out.print(f"  {mark[value]} {'  ' * depth}{text}", markup=False)
+        say(text, f"  {mark[value]} {'  ' * depth}", hang=2)
     verdict = {True: "FIRED", False: "did not fire: a condition is false",
                None: "did not fire: blocked only by unknown data"}[outcome.value]
     if outcome.value is True and any(t for t in ev.fired if rule.id in (kb.ruleset.rule(t).supersedes)):
         verdict += " (but superseded by a more specific rule)"
-    out.print(f"\nResult: {verdict}", style="bold", markup=False)
+    out.print()
+    say(f"Result: {verdict}", style="bold")
     if outcome.value is None:
-        out.print("Data that would decide it: " + ", ".join(outcome.missing), markup=False)
-        out.print(_under_presumptions(patient, kb, rule.id), markup=False)
-    out.print("Actions: " + "; ".join(action_text(a) for a in rule.then), markup=False)
-    out.print("Evidence: " + "; ".join(f"{kb.ruleset.references[e.ref]['short']} ({e.level})" for e in rule.evidence),
-              markup=False)
+        say("Data that would decide it: " + ", ".join(outcome.missing))
+        first, *rest = _under_presumptions(patient, kb, rule.id).split("\n")
+        say(first)
+        for line in rest:
+            say(line.removeprefix("  - "), "  - ", hang=0)
+    say("Actions: " + "; ".join(action_text(a) for a in rule.then))
+    say("Evidence: " + "; ".join(f"{kb.ruleset.references[e.ref]['short']} ({e.level})" for e in rule.evidence))
 
 
 def _under_presumptions(patient, kb, rule_id: str) -> str:
