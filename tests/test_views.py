@@ -79,3 +79,10 @@ def test_explain_keeps_wrapped_lines_indented():
     for line in r.stdout.splitlines():
         assert not line or line.startswith(" ") or line.startswith(starts), f"wrapped back to column 0: {line!r}"
         assert len(line) <= 80
+
+
+def test_one_more_answer_is_singular():
+    from conftest import EXAMPLES
+    texts = [text_at_80(example_consult(p)) for p in EXAMPLES]
+    assert not any("1 more answers" in t for t in texts)
+    assert any("1 more answer changes the plan" in t for t in texts)
