@@ -33,6 +33,7 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    fhir = "fhir"  # consult only: a FHIR R4 Bundle (the optional extra spinepath[fhir])
 
 
 def stdout_console() -> Console:

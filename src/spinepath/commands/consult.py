@@ -29,6 +29,12 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
     elif format is Format.markdown:
         from ..render.markdown import render
         sys.stdout.write(render(result, trace=trace, all_=all_))
+    elif format is Format.fhir:
+        from ..render.fhir import FhirUnavailable, to_fhir_json
+        try:
+            sys.stdout.write(to_fhir_json(result))
+        except FhirUnavailable as exc:
+            fail([Diagnostic("--format", 0, 0, "usage", str(exc))])
     else:
         from ..render.text import render
         render(result, stdout_console(), trace=trace, patient=patient, all_=all_)
@@ -52,7 +58,7 @@ def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.p
     result = diff(consult_knowledge(patient, kb), consult_knowledge(changed, kb), chosen)
     if format is Format.json:
         sys.stdout.write(json_text(result))
-    elif format is Format.markdown:
+    elif format in (Format.markdown, Format.fhir):
         fail([Diagnostic("--format", 0, 0, "usage", "whatif prints text or json")])
     else:
         from ..render.whatif_text import render

@@ -84,6 +84,8 @@ def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules dire
                format: Format = typer.Option(Format.text, "--format", "-f")):
     """List the rules with their decision points and evidence."""
     from ..explain.consult import load_knowledge
+    if format is Format.fhir:
+        fail([Diagnostic("--format", 0, 0, "usage", "rules list prints text, json or markdown")])
     kb = load_knowledge(directory)
     rs = kb.ruleset
     rows = [{"id": r.id, "title": r.title, "pathway": list(r.pathway), "file": r.file,
