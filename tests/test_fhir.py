@@ -61,3 +61,16 @@ def test_without_the_extra_the_command_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(view, "_models", missing)
     r = run_cli("consult", "cervical-chondrosarcoma-recurrence", "--format", "fhir")
     assert r.returncode == 2 and "pip install 'spinepath[fhir]'" in r.stderr and r.stdout == ""
+
+
+def test_batch_writes_one_valid_bundle_per_line_and_an_operation_outcome_for_a_bad_file(write):
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+    from conftest import ROOT
+    bad = write("bad.yaml", "id: x\nage: fifty\nlesion: {levels: [L2]}\ndiagnosis: {histology: chordoma}\n")
+    seed = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
+    r = run_cli("batch", str(seed), str(bad), "--format", "fhir-ndjson")
+    assert r.returncode == 1, r.stderr
+    first, second = [json.loads(line) for line in r.stdout.splitlines()]
+    Bundle.model_validate(first)
+    OperationOutcome.model_validate(second)
+    assert "expected an integer" in second["issue"][0]["diagnostics"]

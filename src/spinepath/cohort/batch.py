@@ -6,6 +6,8 @@ Output (one record per input file, in input order, the same bytes for any number
   line N always belongs to file N.
 - csv: one row per recommendation; a patient without recommendations still gets one row; a
   failure gets one row with the `error` column filled.
+- fhir-ndjson: one FHIR R4 Bundle per line (render/fhir.py, the optional extra spinepath[fhir]);
+  a failure is an OperationOutcome on its line.
 A bad file is reported on stderr and the run goes on. Processes, not threads: durable-rules
 holds the GIL in its C calls (../shared/notes/durable-rules.md §6).
 """
@@ -23,7 +25,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 
 from ..load.diagnostics import Diagnostic, InputError
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "fhir-ndjson")
 CSV_COLUMNS = ("file", "patient_id", "phase", "strength", "intervention", "rule", "evidence", "error")
 PATIENT_SUFFIXES = (".yaml", ".yml")
 _GLOB_CHARS = set("*?[")
@@ -104,6 +106,9 @@ def consult_file(path: str) -> Done:
         return _failed(path, fmt, [Diagnostic(path, 0, 0, "internal-error", message)])
     if fmt == "jsonl":
         return Done(True, json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n")
+    if fmt == "fhir-ndjson":
+        from ..render.fhir import bundle
+        return Done(True, json.dumps(bundle(result), ensure_ascii=False, separators=(",", ":")) + "\n")
     return Done(True, _csv_text(_result_rows(path, result)))
 
 
@@ -116,6 +121,9 @@ def _failed(path: str, fmt: str, diagnostics: list[Diagnostic]) -> Done:
     if fmt == "jsonl":
         record = {"file": path, "errors": [d.as_dict() for d in diagnostics]}
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    elif fmt == "fhir-ndjson":
+        from ..render.fhir import operation_outcome
+        text = json.dumps(operation_outcome(diagnostics), ensure_ascii=False, separators=(",", ":")) + "\n"
     else:
         text = _csv_text([{"file": path, "error": " | ".join(messages)}])
     return Done(False, text, messages)

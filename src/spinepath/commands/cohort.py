@@ -21,6 +21,7 @@ from ..load.diagnostics import Diagnostic, InputError
 class BatchFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
+    fhir_ndjson = "fhir-ndjson"
 
 
 @app.command()
@@ -28,7 +29,7 @@ def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
                                             "and *.yml, without *.expect.yaml) and globs.", show_default=False),
           format: BatchFormat = typer.Option(BatchFormat.jsonl, "--format", "-f",
                                              help="jsonl: one consult result per line; csv: one row per "
-                                             "recommendation."),
+                                             "recommendation; fhir-ndjson: one FHIR R4 Bundle per line."),
           output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of standard output.",
                                                 show_default=False),
           jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes; 0 = one per CPU."),
@@ -39,6 +40,12 @@ def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
     files = collect(paths)
     rules_dir = str(rules) if rules is not None else None
     load_knowledge(rules_dir)  # a bad rules folder stops here, once, with exit 2
+    if format is BatchFormat.fhir_ndjson:
+        from ..render.fhir import FhirUnavailable, require
+        try:
+            require()
+        except FhirUnavailable as exc:
+            raise InputError([Diagnostic("--format", 0, 0, "usage", str(exc))]) from None
     with _opened(output) as out, Results(files, format.value, min(job_count(jobs), len(files)), rules_dir) as res:
         if _show_progress(output):
             summary = _with_progress(res, format.value, out, len(files))

@@ -38,6 +38,17 @@ class FhirUnavailable(Exception):
     """fhir.resources is not installed: the message says how to get it."""
 
 
+def require() -> None:
+    """Raise FhirUnavailable now, before a long run, when the extra is not installed."""
+    _models()
+
+
+def operation_outcome(diagnostics) -> dict:
+    """A file that could not be consulted, as FHIR reports a failure: one issue per diagnostic."""
+    return {"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "diagnostics": str(d)} for d in diagnostics]}
+
+
 def _models():
     try:
         from fhir.resources.R4B.bundle import Bundle
