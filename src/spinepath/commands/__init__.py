@@ -3,7 +3,8 @@
 Nothing in spinepath imports this package except __main__; the command modules import app.py and
 the pipeline below them, never each other.
 """
-from . import board, cohort, consult, rules, teach  # noqa: F401  (each registers its commands on app)
+# Registration order is the order of `spinepath --help`: the consult first, the knowledge-base tools last.
+from . import consult, board, teach, cohort, rules  # noqa: F401,I001  (each registers its commands on app)
 from .app import app, main
 
 __all__ = ["app", "main"]
