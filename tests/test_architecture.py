@@ -17,7 +17,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "src" / "spinepath"
 LAYERS = {"load": 0, "derive": 1, "evaluate": 2, "explain": 3, "render": 4,
-          "board": 5, "teach": 5, "cohort": 5, "kb": 5, "commands": 6}
+          "board": 5, "teach": 5, "cohort": 5, "kb": 5, "interop": 5, "commands": 6}
 
 
 def _module_name(path: Path) -> str:
@@ -64,7 +64,7 @@ def _step(module: str) -> str | None:
 
 
 def test_the_tree_shows_the_five_steps_and_each_package_says_its_role():
-    for step in ("load", "derive", "evaluate", "explain", "render", "board", "teach", "cohort", "kb", "commands"):
+    for step in ("load", "derive", "evaluate", "explain", "render", "board", "teach", "cohort", "kb", "interop", "commands"):
         init = PACKAGE / step / "__init__.py"
         assert init.is_file(), step
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))

@@ -59,8 +59,10 @@ def test_without_the_extra_the_command_says_how_to_get_it(monkeypatch):
     def missing():
         raise view.FhirUnavailable("the FHIR view needs the optional extra: pip install 'spinepath[fhir]'")
     monkeypatch.setattr(view, "_models", missing)
-    r = run_cli("consult", "cervical-chondrosarcoma-recurrence", "--format", "fhir")
-    assert r.returncode == 2 and "pip install 'spinepath[fhir]'" in r.stderr and r.stdout == ""
+    for args in (("consult", "cervical-chondrosarcoma-recurrence", "--format", "fhir"),
+                 ("export", "fhir", "cervical-chondrosarcoma-recurrence"), ("import", "fhir", "any.json")):
+        r = run_cli(*args)
+        assert r.returncode == 2 and "pip install 'spinepath[fhir]'" in r.stderr and r.stdout == "", args
 
 
 def test_batch_writes_one_valid_bundle_per_line_and_an_operation_outcome_for_a_bad_file(write):
@@ -74,3 +76,98 @@ def test_batch_writes_one_valid_bundle_per_line_and_an_operation_outcome_for_a_b
     Bundle.model_validate(first)
     OperationOutcome.model_validate(second)
     assert "expected an integer" in second["issue"][0]["diagnostics"]
+
+
+# ----------------------------------------------------------------------------- patient import / export
+
+from spinepath.explain.consult import consult  # noqa: E402
+from spinepath.interop.fhir_patient import export_bundle, import_bundle, patient_yaml  # noqa: E402
+from spinepath.load.patient import parse_patient  # noqa: E402
+from spinepath.load.yamlsafe import load_text  # noqa: E402
+
+
+def _advice(result: dict) -> tuple:
+    def entries(rows):
+        return [(r["intervention"], r["phase"], r["strength"], r["rule"], json.dumps(r["details"], sort_keys=True))
+                for r in rows]
+    return (entries(result["recommendations"]), entries(result.get("provisional", [])),
+            [q["field"] for q in result.get("questions", [])], [a["code"] for a in result["alerts"]])
+
+
+def _round_trip(text: str, name: str) -> None:
+    doc = load_text(name, text)
+    bundle = export_bundle(doc.data)
+    Bundle.model_validate(bundle)
+    imported = import_bundle(json.loads(json.dumps(bundle)))
+    assert imported.unmapped == []
+    again = parse_patient(patient_yaml(imported), name)
+    assert _advice(consult(again)) == _advice(consult(parse_patient(text, name))), name
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_round_trips_through_fhir_with_the_same_advice(path):
+    _round_trip(path.read_text(encoding="utf-8"), str(path))
+
+
+def test_the_import_comments_each_key_with_its_source_and_lists_unmapped_codes(tmp_path):
+    from conftest import ROOT
+    out = tmp_path / "b.json"
+    assert run_cli("export", "fhir", str(ROOT / "examples/seeds/cervical-chondrosarcoma-recurrence.yaml"),
+                   "-o", str(out)).returncode == 0
+    bundle = json.loads(out.read_text())
+    bundle["entry"].append({"fullUrl": "urn:uuid:0f9b0b7e-1d3c-4b59-9d0e-6f0d9c1c2a11", "resource": {
+        "resourceType": "Observation", "id": "x1", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "12345-6"}]}, "valueString": "?"}})
+    out.write_text(json.dumps(bundle))
+    r = run_cli("import", "fhir", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "histology: chondrosarcoma  # Condition/" in r.stdout and ".extension[histology]" in r.stdout
+    assert "age: 41  # Observation/" in r.stdout
+    assert "# Codes in the bundle that spinepath could not map" in r.stdout and "http://loinc.org|12345-6" in r.stdout
+    assert "warning: not mapped, left out: http://loinc.org|12345-6" in r.stderr
+
+
+def test_an_mcode_shaped_bundle_imports_into_a_valid_patient_file_with_its_sources():
+    """tests/fixtures/fhir/mcode-chordoma-bundle.json follows the shapes of the mCODE IG's examples:
+    CancerPatient, a PrimaryCancerCondition with the ICD-O-3 histology extension and body sites, ECOG
+    by LOINC, and a tumour marker spinepath does not read (reported, left out)."""
+    from conftest import ROOT
+    path = ROOT / "tests" / "fixtures" / "fhir" / "mcode-chordoma-bundle.json"
+    r = run_cli("import", "fhir", str(path))
+    assert r.returncode == 0, r.stderr
+    doc = parse_patient(r.stdout, "imported.yaml")
+    assert doc.diagnosis.histology == "chordoma" and doc.lesion.levels == ["L2", "L3"]
+    assert doc.age == 56 and doc.sex == "female" and doc.performance.ecog == 1
+    assert "(as of 2026-11-20)" in r.stdout and "# Condition/primary-cancer-condition-jenny-m" in r.stdout
+    assert "http://loinc.org|2039-6" in r.stdout and "warning: not mapped" in r.stderr
+    assert consult(doc)["recommendations"]  # a plan, firm where the facts allow
+
+
+def test_an_unmapped_histology_is_left_unknown_and_the_consult_asks_for_it(tmp_path):
+    from conftest import ROOT
+    bundle = json.loads((ROOT / "tests" / "fixtures" / "fhir" / "mcode-chordoma-bundle.json").read_text())
+    condition = bundle["entry"][1]["resource"]
+    condition["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] = "9999/3"
+    path = tmp_path / "unmapped.json"
+    path.write_text(json.dumps(bundle))
+    r = run_cli("import", "fhir", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "icd-o-3|9999/3" in r.stderr and "histology: unknown  # no mappable histology" in r.stdout
+    result = consult(parse_patient(r.stdout, "imported.yaml"))
+    assert any(q["field"] == "diagnosis.histology" for q in result["questions"]) or \
+        "diagnosis.histology" in {m["field"] for m in result["missing"]}
+    assert "image_guided_core_biopsy" in {r["intervention"] for r in result["recommendations"]}
+
+
+@pytest.mark.parametrize("text, said", [
+    ("{not json", "not JSON"),
+    ('{"resourceType": "Patient"}', "expected a FHIR Bundle"),
+    ('{"resourceType": "Bundle", "type": "collection", "entry": []}', "no Patient"),
+    ('{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Patient", '
+     '"bogus": 1}}]}', "$.entry.0.resource.bogus"),
+])
+def test_bad_bundles_exit_2_with_where(tmp_path, text, said):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    r = run_cli("import", "fhir", str(path))
+    assert r.returncode == 2 and said in r.stderr and "Traceback" not in r.stderr, r.stderr
