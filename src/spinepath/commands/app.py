@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from pathlib import Path
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -66,6 +66,18 @@ def patient_file(arg: Path) -> Path:
         if case.id == str(arg) or case.id.casefold() == str(arg).casefold():
             return case.path
     return arg  # load_patient says that the file does not exist
+
+
+def write_output(text: str, output: Path | None, what: str, done: str = "") -> None:
+    """Standard output, or the file of --output with 'wrote FILE' on stderr; an unwritable file exits 2."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail([Diagnostic(str(output), 0, 0, "io", f"cannot write the {what}: {exc.strerror}")])
+    print(f"wrote {output}{done}", file=sys.stderr)
 
 
 def usage_error(message: str) -> NoReturn:

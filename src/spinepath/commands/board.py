@@ -8,8 +8,7 @@ from typing import Optional
 
 import typer
 
-from .app import RulesOpt, app, fail, patient_file, usage_error
-from ..load.diagnostics import Diagnostic
+from .app import RulesOpt, app, patient_file, usage_error, write_output
 
 BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
@@ -45,15 +44,7 @@ def brief(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.pa
         from ..board.brief_html import render
     else:
         from ..board.brief_md import render
-    text = render(model)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail([Diagnostic(str(output), 0, 0, "io", f"cannot write the brief: {exc.strerror}")])
-    print(f"wrote {output}", file=sys.stderr)
+    write_output(render(model), output, "brief")
 
 
 @app.command("board")
@@ -79,14 +70,7 @@ def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folde
     files = collect([str(patient_file(Path(p))) for p in paths])
     agenda = pack.rows([f for f in files if not f.endswith(".expect.yaml")], lambda p: run(p, rules), day)
     text = (pack.html if kind == "html" else pack.markdown)(title, day, agenda)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail([Diagnostic(str(output), 0, 0, "io", f"cannot write the board pack: {exc.strerror}")])
-        print(f"wrote {output}: {len(agenda)} patients", file=sys.stderr)
+    write_output(text, output, "board pack", f": {len(agenda)} patients")
     bad = [r for r in agenda if r.errors]
     for r in bad:
         for message in r.errors:

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic, InputError
-from .app import app, fail, patient_file
+from .app import app, fail, patient_file, write_output
 
 import_app = typer.Typer(no_args_is_help=True, help="Read a patient from another format.")
 export_app = typer.Typer(no_args_is_help=True, help="Write a patient in another format.")
@@ -23,17 +23,6 @@ def _require():
         require()
     except FhirUnavailable as exc:
         fail([Diagnostic("<command line>", 0, 0, "usage", str(exc))])
-
-
-def _write(text: str, output: Optional[Path], what: str) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail([Diagnostic(str(output), 0, 0, "io", f"cannot write the {what}: {exc.strerror}")])
-    print(f"wrote {output}", file=sys.stderr)
 
 
 @export_app.command("fhir")
@@ -51,7 +40,7 @@ def export_fhir(file: Path = typer.Argument(..., help="Patient YAML file (or a b
     from_document(doc)  # a file the patient model refuses is not exported
     bundle = export_bundle(doc.data)
     Bundle.model_validate(bundle)
-    _write(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", output, "bundle")
+    write_output(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", output, "bundle")
 
 
 @import_app.command("fhir")
@@ -92,4 +81,4 @@ def import_fhir(bundle: Path = typer.Argument(..., help="A FHIR R4 Bundle (JSON)
         fail(exc.diagnostics)
     for u in imported.unmapped:
         print(f"{bundle}: warning: not mapped, left out: {u}", file=sys.stderr)
-    _write(text, output, "patient file")
+    write_output(text, output, "patient file")
