@@ -94,14 +94,18 @@ def _advice(result: dict) -> tuple:
             [q["field"] for q in result.get("questions", [])], [a["code"] for a in result["alerts"]])
 
 
-def _round_trip(text: str, name: str) -> None:
+def _round_trip(text: str, name: str, advice: bool = True) -> None:
+    """YAML -> FHIR -> YAML gives the same patient; the consult being a pure function of the patient,
+    it then gives the same advice, which `advice` checks outright."""
     doc = load_text(name, text)
     bundle = export_bundle(doc.data)
     Bundle.model_validate(bundle)
     imported = import_bundle(json.loads(json.dumps(bundle)))
     assert imported.unmapped == []
-    again = parse_patient(patient_yaml(imported), name)
-    assert _advice(consult(again)) == _advice(consult(parse_patient(text, name))), name
+    again, original = parse_patient(patient_yaml(imported), name), parse_patient(text, name)
+    assert again == original, name
+    if advice:
+        assert _advice(consult(again)) == _advice(consult(original)), name
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

@@ -1,5 +1,5 @@
-"""200 synthetic patients go YAML -> FHIR -> YAML and get the same advice (a file of its own, so that
-pytest-xdist runs this long check beside the others)."""
+"""200 synthetic patients go YAML -> FHIR -> YAML and come back as the same patient, so with the same
+advice (a file of its own, so that pytest-xdist runs it beside the others)."""
 from __future__ import annotations
 
 import pytest
@@ -11,5 +11,6 @@ from test_fhir import _round_trip  # noqa: E402
 
 
 def test_200_synthetic_patients_round_trip_through_fhir():
+    """Each comes back as the same patient; every tenth is also consulted on both sides."""
     for i in range(1, 201):
-        _round_trip(synth.patient_text(11, i), f"synth-{i}.yaml")
+        _round_trip(synth.patient_text(11, i), f"synth-{i}.yaml", advice=i % 10 == 0)
