@@ -10,7 +10,7 @@ from typing import Any
 
 from ..derive.base import get
 from ..load.interventions import said
-from ..load.patient import Patient
+from ..load.patient import LEVELS, Patient
 from ..render import PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional, words
 
 # Label of every patient field the case summary shows (the questions come from the consult).
@@ -246,7 +246,6 @@ def option_blocks(recommendations: list[dict]) -> list[tuple[str, list[dict]]]:
 
 def level_span(levels: list[str]) -> str:
     """C5, C6, C7 -> 'C5–C7'; a skip lesion keeps its parts (T4, T9)."""
-    from ..load.patient import LEVELS
     idx = sorted(LEVELS.index(v) for v in levels if v in LEVELS)
     runs: list[list[int]] = []
     for i in idx:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Optional
 
@@ -107,7 +108,6 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
 
     def say(text: str, indent: str = "", hang: int = 2, style: str = "") -> None:
         """A paragraph whose wrapped lines keep a hanging indent (never back at column 0)."""
-        import textwrap
         for line in textwrap.wrap(text, max(out.width, 40), initial_indent=indent,
                                   subsequent_indent=" " * (len(indent) + hang)) or [indent]:
             out.print(line, style=style, markup=False)

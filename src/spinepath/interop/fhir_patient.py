@@ -44,10 +44,8 @@ ICDO3_CODES: dict[str, tuple[str, str | None]] = {
     "9200/0": ("osteoblastoma", None), "9120/0": ("hemangioma", None), "9590/3": ("lymphoma", None),
     "9680/3": ("lymphoma", "diffuse_large_b_cell"), "8890/3": ("leiomyosarcoma", None),
 }
-_ICDO3_OF = {}
-for _code, (_h, _s) in ICDO3_CODES.items():
-    _ICDO3_OF.setdefault((_h, _s), _code)
-    _ICDO3_OF.setdefault((_h, None), _code)
+# The way back: (histology, subtype) to its code; the first code of a histology stands for "not specified".
+_ICDO3_OF = {key: code for code, (h, sub) in reversed(ICDO3_CODES.items()) for key in ((h, sub), (h, None))}
 
 # Fields written in a standard shape; every other leaf travels as a spinepath-coded Observation.
 _STANDARD = {"format", "id", "age", "sex", "diagnosis.histology", "diagnosis.subtype", "lesion.levels",

@@ -14,12 +14,11 @@ import uuid
 from ..load.interventions import said
 from . import presumed_text
 
-# Namespaces for spinepath's own codes (interventions, alerts, fields): they are the codes of the
+# Namespaces for spinepath's own codes (interventions, alerts): they are the codes of the
 # consult JSON, not terms of an external code system.
 SYSTEM = "urn:spinepath"
 INTERVENTION_SYSTEM = f"{SYSTEM}:intervention"
 ALERT_SYSTEM = f"{SYSTEM}:alert"
-FIELD_SYSTEM = f"{SYSTEM}:field"
 # The strength of a recommendation: the core cqf extension (HL7 CDS WG) with the HL7 terminology code
 # system StrengthOfRecommendationRating (strong, weak); sources in docs/fhir.md.
 STRENGTH_EXTENSION = "http://hl7.org/fhir/StructureDefinition/cqf-strengthOfRecommendation"
@@ -88,8 +87,8 @@ def _proposal(pid: str, patient_ref: str, entry: dict, key: str, provisional: bo
         request["note"] = [{"text": json.dumps(entry["details"], sort_keys=True, ensure_ascii=False)}]
     action = {"id": key, "title": f"{entry['strength']}: {said(entry['intervention'])}",
               "description": entry["rationale"], "code": [code], "resource": {"reference": f"urn:uuid:{rid}"},
-              "documentation": _citations(entry), "extension": _strength(entry)}
-    action["textEquivalent"] = f"rule {entry['rule']}; phase {entry['phase']}"
+              "documentation": _citations(entry), "extension": _strength(entry),
+              "textEquivalent": f"rule {entry['rule']}; phase {entry['phase']}"}
     if provisional:
         assumes = "; ".join(presumed_text(a) for a in entry.get("assumes", []))
         action["extension"] = action["extension"] + [{"url": PROVISIONAL_EXTENSION, "valueBoolean": True}]
