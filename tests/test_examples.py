@@ -67,7 +67,8 @@ import hashlib, io, sys
 from rich.console import Console
 from spinepath.explain.consult import consult
 from spinepath.load.patient import load_patient
-from spinepath.render import to_json
+from spinepath.board import brief_html, brief_md
+from spinepath.board.brief import build
 from spinepath.render import to_json
 from spinepath.render.markdown import render as markdown
 from spinepath.render.text import render as text
@@ -76,13 +77,16 @@ for path in sys.argv[1:]:
     result = consult(patient)
     buf = io.StringIO()
     text(result, Console(file=buf, width=80, highlight=False, soft_wrap=False), trace=True, patient=patient)
-    out = to_json(result) + buf.getvalue() + markdown(result, trace=True)
+    brief = build(result, patient, "2026-12-10")
+    out = (to_json(result) + buf.getvalue() + markdown(result, trace=True) + brief_html.render(brief)
+           + brief_md.render(brief))
     print(path, hashlib.sha256(out.encode()).hexdigest())
 """
 
 
 def test_same_bytes_whatever_the_hash_seed():
-    """Every example, in all three formats, in one fresh process per seed."""
+    """Every example, in all three formats and as a brief (HTML with its pictures, Markdown), in one fresh
+    process per seed."""
     runs = [subprocess.Popen([sys.executable, "-c", HASH_SEED_SCRIPT, *map(str, EXAMPLES)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONHASHSEED=seed))
             for seed in ("0", "1", "12345")]

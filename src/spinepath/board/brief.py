@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..derive.base import get
+from ..derive.history import below_needed_margin, first_resection
 from ..load.interventions import said
 from ..load.patient import LEVELS, Patient
 from ..render import PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional, words
@@ -286,6 +287,50 @@ def reference_rows(references: list[dict]) -> list[tuple[str, str, bool]]:
             for r in references]
 
 
+# Alerts about the history, placed on the timeline: at the surgeries they concern, or at the decision
+# point when they concern what is proposed now. Labels are short: the brief lists each alert in full.
+HISTORY_ALERTS: dict[str, tuple[str, Any]] = {
+    "resection_before_histology": ("resection before histology", first_resection),
+    "enneking_inappropriate_prior_surgery": ("margin below what the tumour needs", below_needed_margin),
+    "reirradiation_limits": ("re-irradiation: cumulative dose limits", None),
+    "reirradiation_dose_unknown": ("re-irradiation: prior dose not recorded", None),
+    "irradiated_recurrence_options": ("recurrence in an irradiated field", None),
+}
+
+
+def pictures(result: dict, patient: Patient, date: str) -> dict:
+    """What the three pictures draw, as plain values from the patient file and the consult result."""
+    lesion = patient.lesion
+    wbb = lesion.wbb
+    history = patient.history
+    treatments = None if history is None or history.treatments is None else history.treatments
+    rows = None if treatments is None else [t.model_dump(exclude_none=True) for t in treatments]
+
+    def given(kind: str):
+        if rows is None:
+            return None
+        return [(r.get("date", "no date"), r.get("levels")) for r in rows if r["kind"] == kind]
+
+    marks, seen = [], set()
+    if history is not None and history.local_recurrence:
+        marks.append({"at": "now", "severity": "finding", "label": "local recurrence", "key": "local-recurrence"})
+    for a in result["alerts"]:
+        if a["code"] not in HISTORY_ALERTS or a["code"] in seen:
+            continue
+        seen.add(a["code"])
+        label, where = HISTORY_ALERTS[a["code"]]
+        for at in (where(treatments) if where is not None else []) or ["now"]:
+            marks.append({"at": at, "severity": a["severity"], "label": label, "key": a["code"].replace("_", "-")})
+    return {
+        "wbb": {"zones": None if wbb is None else wbb.zones, "layers": None if wbb is None else wbb.layers,
+                "pedicles": lesion.pedicles_involved, "vertebral_artery": lesion.vertebral_artery,
+                "cervical": any(level.startswith("C") for level in lesion.levels),
+                "technique": result["derived"].get("en_bloc_technique")},
+        "levels": {"levels": list(lesion.levels), "operated": given("surgery"), "irradiated": given("radiotherapy")},
+        "timeline": {"treatments": rows, "marks": marks, "decision": f"board {date}"},
+    }
+
+
 def build(result: dict, patient: Patient, date: str) -> dict:
     """The brief as plain data for the renderers; `date` is the day of the board (never inside the consult)."""
     rows, other_flags = staging_rows(result, patient)
@@ -296,6 +341,7 @@ def build(result: dict, patient: Patient, date: str) -> dict:
         "ruleset": result["ruleset"],
         "case": case_sections(patient),
         "timeline": timeline(patient),
+        "pictures": pictures(result, patient, date),
         "notes": patient.notes,
         "staging": rows,
         "other_flags": other_flags,

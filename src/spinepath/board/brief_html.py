@@ -11,6 +11,7 @@ from html import escape
 
 from ..load.interventions import said
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text
+from ..render import spine_levels, treatment_timeline, wbb_diagram
 from .brief_md import evidence_refs, option_label
 
 CSS = """
@@ -69,8 +70,15 @@ tr { break-inside: avoid; }
 .refs { font-size: .8em; list-style: none; padding: 0; }
 .refs li { margin: .1em 0; padding-left: 2.2em; text-indent: -2.2em; }
 .statement { font-weight: 700; border: 3px solid #111; padding: .3em .6em; margin: .6em 0; }
+.pictures { display: flex; gap: 1.2em; align-items: flex-start; margin: .3em 0 .5em; break-inside: avoid; }
+.pictures svg { display: block; height: auto; width: 100%; }
+.pictures svg.wbb { flex: 0 0 24%; width: 24%; }
+.pictures svg.levels { flex: 0 0 15%; width: 15%; }
+.pictures .side { flex: 1 1 55%; min-width: 0; }
+.key { font-size: .72em; color: #222; line-height: 1.25; margin-top: .3em; }
+svg.wbb-thumb { width: 4.2em; height: 4.2em; display: block; }
 @media print {
-  body { font-size: 7.3pt; line-height: 1.15; max-width: none; padding: 0; }
+  body { font-size: 7.1pt; line-height: 1.15; max-width: none; padding: 0; }
   h1 { font-size: 1.45em; }
   h2 { border-bottom-width: 2px; margin: .7em 0 .3em; }
   h3 { margin: .5em 0 .15em; }
@@ -83,6 +91,10 @@ tr { break-inside: avoid; }
   .staging { font-size: .92em; }
   .staging td { padding: .05em .3em; }
   .refs li { break-inside: avoid; }
+  .pictures { margin: .15em 0 .3em; }
+  .pictures svg.wbb { flex-basis: 20%; width: 20%; }
+  .pictures svg.levels { flex-basis: 14%; width: 14%; }
+  .key { font-size: .8em; line-height: 1.12; }
 }
 """
 
@@ -108,19 +120,28 @@ def _facts(title: str, rows: list[tuple[str, str]]) -> str:
     return f"<div><h3>{e(title)}</h3><dl>{items}</dl></div>"
 
 
-def _timeline(rows) -> str:
-    if rows is None:
-        return "<p>Not given.</p>"
-    if not rows:
-        return "<p>None.</p>"
-    body = "".join(f"<tr><td>{e(d)}</td><td>{e(k)}</td><td>{e(x)}</td></tr>" for d, k, x in rows)
-    return f"<table><tr><th>Date</th><th>Treatment</th><th>Details</th></tr>{body}</table>"
+def pictures(model: dict, uid: str) -> str:
+    """The WBB diagram, the spine's levels and the treatment timeline side by side, one caption for the
+    three; each picture also says itself in words to a screen reader (its title)."""
+    p = model["pictures"]
+    wbb, levels, timeline = p["wbb"], p["levels"], p["timeline"]
+    key = (f"Left: {wbb_diagram.note(wbb['zones'], wbb['layers'], wbb['cervical'], wbb['technique'])} "
+           f"Middle: spine levels, {spine_levels.NOTE} Right: treatments, {treatment_timeline.NOTE}")
+    # The key sits under the timeline, in the room the taller diagram leaves there.
+    return ('<div class="pictures">' + wbb_diagram.draw(**wbb, uid=f"{uid}-wbb")
+            + spine_levels.draw(**levels, uid=f"{uid}-levels")
+            + '<div class="side">' + treatment_timeline.draw(**timeline, uid=f"{uid}-time")
+            + f'<p class="key">{e(key)}</p></div></div>')
 
 
-def _case(model: dict) -> list[str]:
-    out = ['<section><h2>The case</h2><div class="facts">']
+def thumbnail(model: dict, uid: str) -> str:
+    return wbb_diagram.draw(**model["pictures"]["wbb"], uid=f"{uid}-thumb", thumbnail=True)
+
+
+def _case(model: dict, uid: str) -> list[str]:
+    out = ['<section><h2>The case</h2>', pictures(model, uid), '<div class="facts">']
     out += [_facts(title, rows) for title, rows in model["case"]]
-    out.append("</div><h3>Treatment so far</h3>" + _timeline(model["timeline"]))
+    out.append("</div>")  # the treatment history is the timeline above, every recorded detail under its mark
     if model["notes"]:
         out.append(f'<h3>Notes</h3><p class="notes">{e(" ".join(model["notes"].split()))}</p>')
     out.append("</section>")
@@ -212,8 +233,9 @@ def _references(model: dict) -> list[str]:
     return [f'<section><h2>References</h2><ul class="refs">{items}</ul></section>']
 
 
-def body(model: dict) -> list[str]:
-    """One patient's brief as HTML parts, for a page of its own or a section of a board pack."""
+def body(model: dict, uid: str = "b") -> list[str]:
+    """One patient's brief as HTML parts, for a page of its own or a section of a board pack; `uid` keeps
+    the ids of its pictures apart from the other briefs' on the same page."""
     rs = model["ruleset"]
     ruleset = f"ruleset {rs['name']} {rs['version']}"
     head = [f"<header><h1>{e(model['summary'])}</h1>",
@@ -222,7 +244,7 @@ def body(model: dict) -> list[str]:
             f'<p class="statement">{e(model["statement"])}</p></header>']
     # Page 1 is what the board decides on: alerts, options by phase, the questions; the details follow.
     return (head + _alerts(model["alerts"]) + _options(model) + _provisional(model) + _questions(model)
-            + _case(model) + _staging(model) + _references(model))
+            + _case(model, uid) + _staging(model) + _references(model))
 
 
 def document(title: str, parts: list[str], css: str = "") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..load.interventions import said
 from .brief import text as say
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
+from ..render import spine_levels, treatment_timeline, wbb_diagram
 
 
 def _cell(text) -> str:
@@ -23,8 +24,16 @@ def option_label(rec: dict) -> str:
     return text
 
 
+def legends(model: dict) -> list[str]:
+    """The HTML brief's three pictures, said in words."""
+    p = model["pictures"]
+    return ["**Pictures, in words** (the HTML brief draws them):", "",
+            f"- {wbb_diagram.caption(**p['wbb'])}", f"- {spine_levels.caption(**p['levels'])}",
+            f"- {treatment_timeline.caption(**p['timeline'])}", ""]
+
+
 def _case(model: dict) -> list[str]:
-    out = ["## The case", ""]
+    out = ["## The case", "", *legends(model)]
     for title, rows in model["case"]:
         out.append(f"**{title}:** " + "; ".join(f"{label}: {value}" for label, value in rows) + ".")
         out.append("")

@@ -61,7 +61,8 @@ def rows(files: list[str], consult, date: str) -> list[Row]:
 _PACK_CSS = """
 .cover h1 { font-size: 1.9em; }
 .agenda td:first-child { width: 2.2em; text-align: right; }
-.agenda td:nth-child(2) { width: 34%; }
+.agenda td:nth-child(2) { width: 4.6em; }
+.agenda td:nth-child(3) { width: 34%; }
 .agenda .err { color: #b71c1c; font-weight: 700; }
 .agenda .crit { color: #b71c1c; }
 .brief { break-before: page; page-break-before: always; }
@@ -78,17 +79,18 @@ def html(title: str, date: str, agenda: list[Row]) -> str:
         else:
             crit = "".join(f'<div class="crit">CRITICAL: {e(c)}</div>' for c in r.critical)
             what = e(r.question) + crit
-        lines.append(f"<tr><td>{i}</td><td><b>{e(r.summary)}</b><br><span class=\"src\">{e(r.file)}</span></td>"
-                     f"<td>{what}</td></tr>")
+        thumb = brief_html.thumbnail(r.brief, f"p{i}") if r.brief is not None else ""
+        lines.append(f"<tr><td>{i}</td><td>{thumb}</td><td><b>{e(r.summary)}</b><br><span class=\"src\">{e(r.file)}"
+                     f"</span></td><td>{what}</td></tr>")
     cover = [f'<section class="cover"><h1>{e(title)}</h1>',
              f'<p class="meta">{e(date)} · {len(agenda)} patient{"s" if len(agenda) != 1 else ""}</p>',
-             '<table class="agenda"><thead><tr><th>#</th><th>Patient</th>'
+             '<table class="agenda"><thead><tr><th>#</th><th>WBB</th><th>Patient</th>'
              "<th>Question for the board · critical alerts</th></tr></thead><tbody>",
              *lines, "</tbody></table></section>"]
     parts = list(cover)
-    for r in agenda:
+    for i, r in enumerate(agenda, 1):
         if r.brief is not None:
-            parts += ['<section class="brief">', *brief_html.body(r.brief), "</section>"]
+            parts += ['<section class="brief">', *brief_html.body(r.brief, f"p{i}"), "</section>"]
     return brief_html.document(f"{title} {date}", parts, _PACK_CSS)
 
 

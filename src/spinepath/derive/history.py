@@ -109,3 +109,16 @@ def prior_chemotherapy(treatments) -> Derived:
 
 def prior_denosumab(treatments) -> Derived:
     return unknown(_T) if treatments is None else Derived(any(t.kind == "denosumab" for t in treatments))
+
+
+def first_resection(treatments) -> list[int]:
+    """The position of the first surgery recorded as a resection (any extent but a decompression), the
+    one a tissue diagnosis should have preceded: where a resection-before-histology alert belongs."""
+    return [i for i, t in enumerate(treatments or [])
+            if t.kind == "surgery" and t.extent not in (None, "decompression")][:1]
+
+
+def below_needed_margin(treatments) -> list[int]:
+    """Positions of the surgeries whose margin is intralesional or not R0 (STAGING §0.2): where an
+    Enneking-inappropriate alert belongs on a timeline."""
+    return [i for i, t in enumerate(treatments or []) if t.kind == "surgery" and _inappropriate_margin(t) is True]

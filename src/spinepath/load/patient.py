@@ -175,6 +175,8 @@ class Radiotherapy(Strict):
     modality: Literal["photon_conventional", "photon_imrt", "sbrt", "proton", "carbon_ion"] | None = None
     dose_gy: Annotated[float, Field(gt=0, le=200)] | None = None
     fractions: Annotated[int, Field(ge=1, le=100)] | None = None
+    # Not in PATIENT.md v1 (an addition, README): the levels in the field, for the board's spine picture.
+    levels: list[Literal[tuple(LEVELS)]] | None = None  # type: ignore[valid-type]
 
 
 class Chemotherapy(Strict):

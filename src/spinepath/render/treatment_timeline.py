@@ -1,0 +1,144 @@
+"""The treatment history as one axis, inline SVG: each treatment in date order with what a board asks of
+it (extent and margin of a surgery, modality and dose of a radiotherapy), then the decision point as the
+last mark. Marks that the caller ties to a treatment (an alert about that surgery) sit above it; marks
+about the present (a local recurrence, a re-irradiation question) sit at the decision point.
+
+Treatments follow one another down the axis, not to scale: the dates are written beside them, and a
+ten-year gap must not squeeze the rest into a corner.
+"""
+from __future__ import annotations
+
+from .svg import n, svg, text
+
+KIND_SHAPES = {"surgery": "square", "radiotherapy": "triangle", "chemotherapy": "circle"}
+AXIS, LINE, WIDTH = 52.0, 6.6, 80  # the axis's x, a line's height, characters on a detail line
+NOTE = "oldest at the top, in date order, not to scale; the decision point last."
+SEVERITY_MARK = {"critical": "!!", "warning": "!", "info": "i", "finding": "•"}
+
+
+def order(treatments: list[dict]) -> list[int]:
+    """Indices in date order; the file is chronological by contract, so ties and undated entries keep the
+    file's order (an undated entry stays after the one before it)."""
+    keys, last = [], ""
+    for i, t in enumerate(treatments):
+        last = str(t.get("date") or last)
+        keys.append((last, i))
+    return [i for _, i in sorted(keys)]
+
+
+def _levels(t: dict) -> list[str]:
+    return [f"{t['levels'][0]}–{t['levels'][-1]}" if len(t["levels"]) > 1 else t["levels"][0]] if t.get("levels") else []
+
+
+def describe(t: dict) -> list[str]:
+    """The words under a mark: the kind, then every recorded detail, what a board asks first leading
+    (extent and margin of a surgery, modality and dose of a radiotherapy)."""
+    kind = t["kind"]
+    if kind == "surgery":
+        detail = ", ".join(str(t[k]).replace("_", " ") for k in ("extent", "margin") if t.get(k))
+        centre = {True: ["at a specialised centre"], False: ["outside a specialised centre"]}.get(
+            t.get("specialized_center"), [])
+        return ["surgery", detail or "extent not recorded", *centre, *_levels(t)]
+    if kind == "radiotherapy":
+        dose = f"{t['dose_gy']:g} Gy" if t.get("dose_gy") is not None else "dose not recorded"
+        if t.get("fractions"):
+            dose += f" in {t['fractions']} fractions"
+        modality = str(t.get("modality", "modality not recorded")).replace("_", " ")
+        return ["radiotherapy", modality, dose, *_levels(t)]
+    if kind == "chemotherapy":
+        detail = ", ".join(str(t[k]).replace("_", " ") for k in ("regimen", "intent") if t.get(k))
+        return ["chemotherapy", *([detail] if detail else [])]
+    return [kind.replace("_", " ")]
+
+
+def _wrap(words: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for w in words.split():
+        if lines and len(lines[-1]) + 1 + len(w) <= width:
+            lines[-1] += " " + w
+        else:
+            lines.append(w)
+    return lines
+
+
+def _marker(kind: str, x: float, y: float) -> str:
+    shape = KIND_SHAPES.get(kind, "diamond")
+    if shape == "square":
+        return f'<rect x="{n(x - 3)}" y="{n(y - 3)}" width="6" height="6" fill="#111"/>'
+    if shape == "triangle":
+        return f'<path d="M{n(x)} {n(y - 3.8)}L{n(x + 3.6)} {n(y + 2.6)}H{n(x - 3.6)}Z" fill="#fff" ' \
+               'stroke="#111" stroke-width="1"/>'
+    if shape == "circle":
+        return f'<circle cx="{n(x)}" cy="{n(y)}" r="3.2" fill="#777" stroke="#111" stroke-width=".8"/>'
+    return f'<path d="M{n(x)} {n(y - 3.6)}L{n(x + 3.6)} {n(y)}L{n(x)} {n(y + 3.6)}L{n(x - 3.6)} {n(y)}Z" ' \
+           'fill="#fff" stroke="#111" stroke-width=".9"/>'
+
+
+def _flag_line(x: float, y: float, severity: str, label: str) -> list[str]:
+    black = severity == "critical"
+    return [f'<rect x="{n(x)}" y="{n(y - 4.9)}" width="8" height="6.2" rx="1.2" fill="{"#111" if black else "#fff"}" '
+            'stroke="#111" stroke-width=".7"/>',
+            text(x + 4, y, SEVERITY_MARK.get(severity, "!"), 5, weight="bold", fill="#fff" if black else "#111"),
+            text(x + 11, y, label, 5.4, anchor="start", weight="bold" if black else "normal")]
+
+
+def draw(treatments: list[dict] | None, marks: list[dict], decision: str, uid: str) -> str:
+    """`marks` are {"at": index or "now", "severity", "label", "key"}; `decision` labels the last mark.
+    A vertical axis, the oldest treatment at the top, each mark's words beside it."""
+    steps = order(treatments or [])
+    by_place: dict = {}
+    for m in marks:
+        by_place.setdefault(m["at"], []).append(m)
+    body, y, first_y = [], 10.0, None
+    for i in [*steps, "now"]:
+        if first_y is None:
+            first_y = y
+        if i == "now":
+            body.append(f'<g id="{uid}-decision" class="decision">'
+                        f'<line x1="{n(AXIS - 5)}" y1="{n(y - 1.6)}" x2="{n(AXIS + 5)}" y2="{n(y - 1.6)}" stroke="#111" '
+                        'stroke-width="2.6"/>' + text(AXIS - 9, y, "now", 5.6, anchor="end", weight="bold")
+                        + text(AXIS + 9, y, f"{decision}: the decision point", 5.6, anchor="start", weight="bold")
+                        + "</g>")
+            if treatments is None:
+                y += LINE
+                body.append(text(AXIS + 9, y, "treatment history not given", 5.4, anchor="start"))
+            elif not treatments:
+                y += LINE
+                body.append(text(AXIS + 9, y, "no treatment so far", 5.4, anchor="start"))
+        else:
+            t = treatments[i]
+            words = describe(t)
+            body.append(f'<g id="{uid}-treatment-{i}" class="treatment {t["kind"]}">')
+            body.append(text(AXIS - 9, y, t.get("date", "no date"), 5.6, anchor="end", weight="bold"))
+            body.append(_marker(t["kind"], AXIS, y - 1.8))
+            body.append(text(AXIS + 9, y, words[0] + (f": {words[1]}" if len(words) > 1 else ""), 5.6,
+                             anchor="start", weight="bold"))
+            for line in _wrap("; ".join(words[2:]), WIDTH):
+                y += LINE
+                body.append(text(AXIS + 9, y, line, 5.4, anchor="start"))
+            body.append("</g>")
+        for m in by_place.get(i, []):
+            y += LINE
+            body.append(f'<g id="{uid}-alert-{m["key"]}-at-{i}" class="alert {m["severity"]}">')
+            body += _flag_line(AXIS + 9, y, m["severity"], m["label"])
+            body.append("</g>")
+        y += LINE + 3
+    body.insert(0, f'<line x1="{n(AXIS)}" y1="{n(first_y - 6)}" x2="{n(AXIS)}" y2="{n(y - LINE - 2)}" stroke="#111" '
+                'stroke-width="1"/>')
+    return svg(320, y - 3, body, caption(treatments, marks, decision), "timeline")
+
+
+def caption(treatments: list[dict] | None, marks: list[dict], decision: str) -> str:
+    """The axis in words: the figure caption and the Markdown brief's legend."""
+    if treatments is None:
+        history = "treatment history not given"
+    elif not treatments:
+        history = "no treatment so far"
+    else:
+        history = " → ".join(f"{treatments[i].get('date', 'no date')} "
+                             + ", ".join(p for p in describe(treatments[i]) if p) for i in order(treatments))
+    flagged = [f"{m['label']} ({'now' if m['at'] == 'now' else treatments[m['at']].get('date', 'no date')}, "
+               f"{m['severity']})" for m in marks]
+    return (f"Treatment timeline, in date order, not to scale: {history} → {decision}."
+            + (f" Marked: {'; '.join(flagged)}." if flagged else "")
+            + " Square surgery, triangle radiotherapy, circle chemotherapy, diamond other.")

@@ -1,0 +1,208 @@
+"""The brief's pictures: WBB axial diagram, spine levels, treatment timeline (render/ modules), read back
+from the SVG they write."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import CHROMIUM, EXAMPLES, ROOT, chromium, example_consult, patient_text, png_pixels
+from spinepath.board import brief_html, brief_md, pack
+from spinepath.board.brief import build, pictures
+from spinepath.explain.consult import consult
+from spinepath.load.diagnostics import InputError
+from spinepath.load.patient import load_patient, parse_patient
+from spinepath.render import spine_levels, treatment_timeline, wbb_diagram
+
+DATE = "2026-12-10"
+SEEDS = ROOT / "examples" / "seeds"
+
+
+def _ids(svg: str, kind: str, cls: str) -> set[str]:
+    """The suffixes of the ids of `kind` elements that carry class `cls`."""
+    out = set()
+    for tag in re.findall(r"<[^>]+>", svg):
+        m = re.search(rf'id="[^"]*-{kind}-([^"]+)"', tag)
+        if m and re.search(rf'class="[^"]*\b{cls}\b', tag):
+            out.add(m.group(1))
+    return out
+
+
+def _brief(path) -> tuple[str, object]:
+    patient = load_patient(path)
+    return brief_html.render(build(example_consult(path), patient, DATE)), patient
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_brief_draws_three_pictures_and_shades_exactly_the_recorded_zones(path):
+    html, patient = _brief(path)
+    for cls in ("wbb", "levels", "timeline"):
+        assert html.count(f'<svg viewBox="0 0 ') >= 3 and f'class="{cls}"' in html, cls
+    wbb = patient.lesion.wbb
+    zones = None if wbb is None else wbb.zones
+    assert _ids(html, "zone", "involved") == {str(z) for z in zones or ()}
+    assert ("zones not recorded" in html) == (zones is None)
+    assert _ids(html, "tumour", "marked") == set(patient.lesion.levels)
+    assert "schematic; from the recorded zones, not from images" in html
+
+
+def test_shaded_cells_are_the_recorded_zones_crossed_with_the_recorded_layers():
+    svg = wbb_diagram.draw([9, 10], ["A", "D"], "unilateral", "unilateral", True, None, "t")
+    assert _ids(svg, "cell", "involved") == {"9A", "10A", "9D", "10D"}
+    assert _ids(wbb_diagram.draw([9, 10], None, None, None, False, None, "t"), "cell", "involved") == set()
+
+
+@pytest.mark.parametrize("technique, zones, pedicles, lines", [
+    ("posterior_arch_resection", [10, 11, 12, 1, 2, 3], "none", ("pedicle-4", "pedicle-9")),
+    ("posterior_arch_resection", [12, 1], None, ("pedicle-4", "pedicle-9")),
+    ("vertebrectomy", [4, 5, 6, 7, 8], "unilateral", ("pedicle-9",)),   # through the free pedicle
+    ("vertebrectomy", [5, 6, 7, 8, 9], "unilateral", ("pedicle-4",)),
+    ("vertebrectomy", [5, 6, 7, 8], "none", ("pedicle-4", "pedicle-9")),
+    ("sagittal_resection", [3, 4, 5], "unilateral", ("sagittal-9",)),   # the plane on the uninvolved side
+    ("sagittal_resection", [8, 9, 10], "unilateral", ("sagittal-4",)),
+    ("sagittal_resection", [6, 7, 8, 9, 10], "unilateral", ("sagittal-4",)),  # extended rule, STAGING §2.4
+    ("sagittal_resection", [2, 3, 4, 5, 6, 7, 8], "unilateral", ("sagittal-9",)),
+    ("sagittal_resection", [6, 7], "unilateral", ()),  # the zones do not say which side: no line
+    (None, [5, 6, 7, 8], "none", ()),
+    ("vertebrectomy", None, "none", ()),
+])
+def test_osteotomy_lines_follow_the_derived_technique(technique, zones, pedicles, lines):
+    assert wbb_diagram.osteotomy_lines(technique, zones, pedicles) == lines
+    svg = wbb_diagram.draw(zones, ["B", "C"], pedicles, None, False, technique, "t")
+    assert set(re.findall(r'id="t-osteotomy-([^"]+)"', svg)) == set(lines)
+
+
+@pytest.mark.parametrize("zones, pedicles, state", [
+    ([9, 10], "unilateral", {4: "free", 9: "involved"}),
+    ([3, 4], "unilateral", {4: "involved", 9: "free"}),
+    ([5, 6, 7], "unilateral", {4: "unknown", 9: "unknown"}),  # the side is not in the zones
+    ([4, 9], "bilateral", {4: "involved", 9: "involved"}),
+    ([6], "none", {4: "free", 9: "free"}),
+    ([6], None, {4: "unknown", 9: "unknown"}),
+])
+def test_pedicles_are_marked_from_the_record(zones, pedicles, state):
+    assert wbb_diagram.pedicle_state(zones, pedicles) == state
+    svg = wbb_diagram.draw(zones, None, pedicles, None, False, None, "t")
+    assert {z: s for z, s in state.items()} == {z: re.search(rf'id="t-pedicle-{z}" class="pedicle (\w+)"', svg)[1]
+                                                for z in (4, 9)}
+
+
+def test_the_vertebral_artery_foramina_are_drawn_at_cervical_levels_only():
+    cervical = _brief(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")[0]
+    thoracic = _brief(ROOT / "examples/histology/osteoblastoma-thoracic-aggressive.yaml")[0]
+    assert 'id="b-wbb-va-4"' in cervical and 'id="b-wbb-va-9"' in cervical
+    assert "-va-" not in thoracic and "vertebral-artery foramen" not in thoracic
+
+
+def _patient(**overrides):
+    return parse_patient(patient_text(**overrides), "p.yaml")
+
+
+def test_skip_lesions_operated_and_irradiated_levels_are_drawn_apart():
+    levels, operated, irradiated = ["T4", "T5", "T9"], [("2020-01", ["T4", "T5"]), ("2021", None)], [("2022", ["T9"])]
+    svg = spine_levels.draw(levels, operated, irradiated, "s")
+    assert _ids(svg, "tumour", "marked") == {"T4", "T5", "T9"}
+    assert _ids(svg, "operated", "marked") == {"T4", "T5"}
+    assert _ids(svg, "irradiated", "marked") == {"T9"}
+    assert re.findall(r'id="s-group-(\d)"', svg) == ["1", "2"] and "2 skip" in svg
+    words = spine_levels.caption(levels, operated, irradiated)
+    assert "Tumour: T4–T5, T9 (2 separate groups: skip lesions)." in words
+    assert "Operated: T4–T5 (2020-01); levels not recorded (2021)." in words
+    one = spine_levels.draw(["C5", "C6"], [], [("2011-05", None)], "s")
+    assert "group" not in one and "radiotherapy 2011-05: levels not recorded" in one
+    assert "treatment history not given" in spine_levels.draw(["L2"], None, None, "s")
+
+
+def test_radiotherapy_levels_are_read_from_the_patient_file():
+    """An addition to PATIENT.md: a radiotherapy course may name its levels, as a surgery does."""
+    p = _patient(history={"treatments": [{"kind": "radiotherapy", "date": "2019", "dose_gy": 60, "levels": ["L2"]}]})
+    result = consult(p)
+    assert pictures(result, p, DATE)["levels"]["irradiated"] == [("2019", ["L2"])]
+    with pytest.raises(InputError) as bad:
+        _patient(history={"treatments": [{"kind": "radiotherapy", "levels": ["L9"]}]})
+    assert "p.yaml:" in str(bad.value.diagnostics[0]) and "L1–L5" in str(bad.value.diagnostics[0])
+
+
+@pytest.mark.parametrize("dates, expected", [
+    (["2011", "2010-05", "2012"], [1, 0, 2]),
+    (["2011-02", None, "2011-05"], [0, 1, 2]),  # an undated entry stays after the one before it
+    (["2011-05", "2011-05", "2011-02"], [2, 0, 1]),  # ties keep the file's order
+    ([None, None], [0, 1]),
+])
+def test_the_timeline_is_in_date_order(dates, expected):
+    treatments = [{"kind": "surgery"} | ({"date": d} if d else {}) for d in dates]
+    assert treatment_timeline.order(treatments) == expected
+
+
+def test_history_alerts_sit_on_the_treatment_they_concern_and_the_decision_point_last():
+    path = SEEDS / "cervical-chondrosarcoma-recurrence.yaml"
+    html, _ = _brief(path)
+    svg = html[html.index('class="timeline"'):]
+    svg = svg[:svg.index("</svg>")]
+    # GEN-05b's critical alert is the 2011-02 subtotal resection's; re-irradiation and the recurrence are now.
+    assert 'id="b-time-alert-resection-before-histology-at-0" class="alert critical"' in svg
+    assert 'id="b-time-alert-local-recurrence-at-now"' in svg
+    assert 'id="b-time-alert-reirradiation-limits-at-now"' in svg
+    order = [m.group(1) for m in re.finditer(r'id="b-time-(treatment-\d|decision)"', svg)]
+    assert order == ["treatment-0", "treatment-1", "decision"]
+    assert "surgery: subtotal, R2" in svg and "69 Gy" in svg and "board 2026-12-10" in svg
+
+
+def test_no_history_and_an_empty_history_are_said_differently():
+    assert "treatment history not given" in treatment_timeline.draw(None, [], "board x", "t")
+    assert "no treatment so far" in treatment_timeline.draw([], [], "board x", "t")
+
+
+def test_the_markdown_brief_says_each_picture_in_words():
+    patient = load_patient(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")
+    md = brief_md.render(build(consult(patient), patient, DATE))
+    assert "**Pictures, in words** (the HTML brief draws them):" in md
+    assert "- WBB axial diagram, schematic; from the recorded zones, not from images." in md
+    assert "Osteotomy (dashed): sagittal resection through the uninvolved side (zone 4 side)." in md
+    assert "- Spine levels, C1 at the top to the coccyx" in md and "Operated: C6–C7 (2011-02)." in md
+    assert "2011-02 surgery, subtotal, R2" in md and "<svg" not in md
+
+
+def test_every_id_on_a_board_pack_page_is_unique():
+    files = [str(SEEDS / "cervical-chondrosarcoma-recurrence.yaml"), str(SEEDS / "osteosarcoma-after-histology.yaml"),
+             str(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")]
+    html = pack.html("Board", DATE, pack.rows(files, consult, DATE))
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) and len(ids) > 300
+    assert html.count('class="wbb-thumb"') == 3  # a thumbnail per agenda row
+    for ref in set(re.findall(r"url\(#([^)]+)\)", html)):
+        assert f'id="{ref}"' in html
+
+
+# ------------------------------------------------------------------ seen in a real browser
+
+SHOTS = ["seeds/cervical-chondrosarcoma-recurrence", "histology/osteoblastoma-thoracic-aggressive",
+         "seeds/pediatric-lumbar-osteosarcoma-recurrence"]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+@pytest.mark.parametrize("name", SHOTS)
+def test_chromium_draws_the_pictures(tmp_path, name):
+    """The pictures alone on a page, as Chromium paints them: not blank, the diagram's black zone ring and
+    the hatched grey cells where the patient has them, the timeline's text on the right."""
+    patient = load_patient(ROOT / "examples" / f"{name}.yaml")
+    model = build(consult(patient), patient, DATE)
+    page, shot = tmp_path / "pictures.html", tmp_path / "pictures.png"
+    page.write_text(brief_html.document("pictures", [brief_html.pictures(model, "s")]), encoding="utf-8")
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,560", page.as_uri())
+    width, height, bpp, px = png_pixels(shot.read_bytes())
+    if os.environ.get("SPINEPATH_KEEP_SHOTS"):  # to look at them: SPINEPATH_KEEP_SHOTS=DIR
+        shutil.copy(shot, Path(os.environ["SPINEPATH_KEEP_SHOTS"]) / f"{Path(name).name}.png")
+
+    def count(x0, x1, test):
+        return sum(1 for y in range(0, height, 2) for x in range(x0, x1, 2) if test(px[(y * width + x) * bpp]))
+    left, right = int(width * .25), int(width * .55)
+    dark_wbb = count(0, left, lambda v: v < 90)
+    grey_wbb = count(0, left, lambda v: 192 <= v <= 200)  # the hatch's ground, #c4c4c4
+    dark_text = count(right, width, lambda v: v < 90)
+    assert dark_wbb > 400 and dark_text > 300, (dark_wbb, dark_text)
+    has_zones = patient.lesion.wbb is not None and patient.lesion.wbb.zones
+    assert (grey_wbb > 300) == bool(has_zones and patient.lesion.wbb.layers), grey_wbb
