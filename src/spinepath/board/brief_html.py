@@ -76,7 +76,7 @@ tr { break-inside: avoid; }
 .pictures svg.levels { flex: 0 0 15%; width: 15%; }
 .pictures .side { flex: 1 1 55%; min-width: 0; }
 .key { font-size: .72em; color: #222; line-height: 1.25; margin-top: .3em; }
-svg.wbb-thumb { width: 4.2em; height: 4.2em; display: block; }
+svg.wbb-thumb { width: 5.4em; height: 5.4em; display: block; }
 @media print {
   body { font-size: 7.1pt; line-height: 1.15; max-width: none; padding: 0; }
   h1 { font-size: 1.45em; }

@@ -61,7 +61,7 @@ def rows(files: list[str], consult, date: str) -> list[Row]:
 _PACK_CSS = """
 .cover h1 { font-size: 1.9em; }
 .agenda td:first-child { width: 2.2em; text-align: right; }
-.agenda td:nth-child(2) { width: 4.6em; }
+.agenda td:nth-child(2) { width: 5.8em; }
 .agenda td:nth-child(3) { width: 34%; }
 .agenda .err { color: #b71c1c; font-weight: 700; }
 .agenda .crit { color: #b71c1c; }
