@@ -75,14 +75,23 @@ def test_supersession_is_traced():
     assert step["superseded_by"] == "T-08"
 
 
-def test_action_errors_inside_the_engine_surface(monkeypatch):
+def test_a_firing_the_wrapper_cannot_name_surfaces(monkeypatch):
+    """The firings are read from the C core: one that maps to no compiled action is an internal error."""
     kb = load_knowledge(FIXTURE)
+    name = next(iter(kb.engine.actions))
+    monkeypatch.setitem(kb.engine.actions, name, {})
+    with pytest.raises(InternalError, match="unknown firing"):
+        evaluate_patient(parse_patient(BASE.format(age=40, hist="chordoma")), kb)
 
-    class Exploding(dict):
-        def setdefault(self, *a):
-            raise RuntimeError("boom")
-    monkeypatch.setattr(kb.engine.host, "_fired", Exploding())
-    with pytest.raises(InternalError, match="boom"):
+
+def test_an_engine_error_surfaces_as_an_internal_error(monkeypatch):
+    from spinepath.evaluate import engine
+
+    def refuse(handle, text):
+        raise engine._core.error("Could not assert fact, error code: 303")
+    kb = load_knowledge(FIXTURE)
+    monkeypatch.setattr(engine._core, "assert_fact", refuse)
+    with pytest.raises(InternalError, match="the rule engine failed: .*303"):
         evaluate_patient(parse_patient(BASE.format(age=40, hist="chordoma")), kb)
 
 
@@ -110,6 +119,78 @@ def test_many_simultaneously_true_rules_do_not_hit_the_engine_stack(tmp_path):
     (root / "many.rules.yaml").write_text("\n".join(rules) + "\n")
     result = consult(parse_patient(BASE.format(age=40, hist="chordoma")), root)
     assert len(result["trace"]) == 150
+
+
+def _true_rules_file(root: Path, count: int) -> None:
+    """`count` rules with distinct tests (distinct alpha paths), all true for a 40-year-old."""
+    root.mkdir()
+    (root / "ruleset.yaml").write_text((FIXTURE / "ruleset.yaml").read_text())
+    (root / "references.yaml").write_text((FIXTURE / "references.yaml").read_text())
+    rules = ["rules:"] + [f"""  - id: B-{i:03d}
+    title: True at age {i} or more
+    when: {{field: age, gte: {i}}}
+    then: [{{alert: b{i}, severity: info, message: m}}]
+    rationale: Fixture rule with a test of its own.
+    evidence: [{{ref: "24", level: "OCEBM 5"}}]""" for i in range(count)]
+    (root / "bound.rules.yaml").write_text("\n".join(rules) + "\n")
+
+
+def test_the_c_core_holds_64_true_paths_per_fact_and_not_65():
+    """../shared/notes/durable-rules.md §5.2, measured again on the installed core: the packing bound."""
+    import json
+    from spinepath.evaluate.engine import _core
+    for n, ok in ((64, True), (65, False)):
+        rules = {f"r{i}": {"all": [{"m": {"$and": [{"t": "patient"}, {"$gte": {"age": i}}]}}]} for i in range(n)}
+        rules["__seen__"] = {"pri": 65535, "all": [{"m": {"t": "patient"}}]}
+        handle = _core.create_ruleset(f"bound{n}", json.dumps(rules))
+        fact = json.dumps({"sid": "1", "t": "patient", "age": 100})
+        if ok:
+            _, state = _core.assert_fact(handle, fact)
+            queued, count = _core.start_action_for_state(handle, state), 0
+            message = queued[1]
+            while message:
+                count += 1
+                message = _core.complete_and_start_action(handle, state)
+            assert count == n + 1  # every rule and the catch-all
+            _core.delete_state(handle, "1")
+        else:
+            with pytest.raises(_core.error, match="303"):
+                _core.assert_fact(handle, fact)
+
+
+def test_an_in_makes_one_path_true_not_one_per_value():
+    """The packing counts an `in` (an $or of equalities on one field) as one true path: 64 such rules,
+    each also with a test of its own, all true at once, stay within the core's bound."""
+    import json
+    from spinepath.evaluate.compile import true_paths
+    from spinepath.evaluate.engine import _core
+    one_of = {"$or": [{"diagnosis.histology": v} for v in ("chordoma", "chondrosarcoma", "osteosarcoma")]}
+    assert true_paths(one_of) == 1
+    assert true_paths({"$or": [{"a": 1}, {"$gte": {"age": 3}}]}) == 2
+    assert true_paths({"$and": [{"$or": [{"a": 1}, {"b": 1}]}, {"$or": [{"c": 1}, {"d": 1}]}]}) == 4
+    rules = {f"r{i}": {"all": [{"m": {"$and": [{"t": "patient"}, {"$gte": {"age": i}}, one_of]}}]} for i in range(64)}
+    rules["__seen__"] = {"pri": 65535, "all": [{"m": {"t": "patient"}}]}
+    handle = _core.create_ruleset("bound-in", json.dumps(rules))
+    _, state = _core.assert_fact(handle, json.dumps({"sid": "1", "t": "patient", "age": 100,
+                                                     "diagnosis": {"histology": "chordoma"}}))
+    queued, count = _core.start_action_for_state(handle, state), 0
+    message = queued[1]
+    while message:
+        count += 1
+        message = _core.complete_and_start_action(handle, state)
+    assert count == 65
+    _core.delete_state(handle, "1")
+
+
+@pytest.mark.parametrize("count, rulesets", [(64, 1), (65, 2)])
+def test_rules_are_packed_up_to_the_bound_and_all_fire(tmp_path, count, rulesets):
+    from spinepath.evaluate.compile import PATH_BUDGET
+    assert PATH_BUDGET == 64
+    _true_rules_file(tmp_path / "rules", count)
+    kb = load_knowledge(tmp_path / "rules")
+    assert sum(len(names) for names in kb.compiled.strata) == rulesets
+    result = consult(parse_patient(BASE.format(age=99, hist="chordoma")), tmp_path / "rules")
+    assert len(result["trace"]) == count
 
 
 def test_avoiding_one_regimen_does_not_conflict_with_recommending_another():

@@ -1,12 +1,18 @@
 """Step 3: evaluation by durable-rules, wrapped so none of its sharp edges reach a user.
 
-One Host per process with string-named actions (no code from rule files), one session per patient
-deleted in `finally`, no timer threads, action errors re-raised, engine errors turned into an
-InternalError (exit 1). See ../shared/notes/durable-rules.md §1 and §8.
+The C core (`durable_rules_engine`) is driven directly: each compiled ruleset is created once per
+process, each patient's fact is serialised once per stratum and asserted into that stratum's rulesets
+under a fresh session id, and the firings are read back as the rule names the core queues. Durable's
+Python layer (Host, Closure, a JSON round trip and an update per firing) is not used: it cost more
+than the matching itself. No code from a rule file ever runs; an unknown firing, an error code or a
+session the core refuses becomes an InternalError (exit 1). Sessions are deleted in `finally`; the
+catch-all rule of every ruleset keeps `delete_state` safe. See ../shared/notes/durable-rules.md §1, §3.4
+and §8.
 """
 from __future__ import annotations
 
 import itertools
+import json
 import warnings
 from typing import Any
 
@@ -17,36 +23,25 @@ class InternalError(Exception):
     """A bug or an engine failure, never the user's input: exit status 1."""
 
 
-def _import_engine():
+def _import_core():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        import durable_rules_engine  # noqa: F401  (the C core; raises durable_rules_engine.error)
-        from durable.engine import Host, MessageNotHandledException
-    return durable_rules_engine, Host, MessageNotHandledException
+        import durable_rules_engine  # the C core; raises durable_rules_engine.error
+    return durable_rules_engine
 
 
-_dre, _Host, _NotHandled = _import_engine()
+_core = _import_core()
+_NOT_HANDLED, _QUEUED_NOTHING = 1, 3  # the core's assert result codes (durable/engine.py _handle_result)
 
 
-class _SpineHost(_Host):
-    def __init__(self, compiled: Compiled):
-        self._fired: dict[str, list[str]] = {}
-        self._actions = compiled.actions
-        super().__init__(fresh_definitions(compiled))
-
-    def get_action(self, name):
-        if name == "noop":
-            return lambda c: None
-        if name not in self._actions:  # only names the compiler made can be registered
-            raise KeyError(f"unknown action {name!r}")
-        host = self
-
-        def hit(c):  # exactly one parameter: two would make it an async action
-            host._fired.setdefault(c.s.sid, []).append(name)
-        return hit
-
-    def _run(self):  # no re-arming Timer threads: actions run on the caller's thread only
-        pass
+def _rule_name(message: str) -> str:
+    """The rule a queued action belongs to: the first key of the core's message, '{"hit R1":{...}}'.
+    Read from the text, since parsing the whole matched fact for one name was most of the cost."""
+    if message.startswith('{"'):
+        end = message.find('"', 2)
+        if end > 2:
+            return message[2:end]
+    return next(iter(json.loads(message)))
 
 
 class Engine:
@@ -56,10 +51,14 @@ class Engine:
 
     def __init__(self, compiled: Compiled):
         self.compiled = compiled
+        self.handles: dict[str, Any] = {}
+        self.actions: dict[str, dict[str, tuple[str, str] | None]] = {}  # ruleset -> rule name -> firing
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self.host = _SpineHost(compiled)
+            for name, rules in fresh_definitions(compiled).items():
+                runs = {rule: rules[rule].pop("run") for rule in rules}
+                self.actions[name] = {rule: None if run == "noop" else compiled.actions[run]
+                                      for rule, run in runs.items()}
+                self.handles[name] = _core.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
         except Exception as exc:  # a definition the compiler should have refused
             raise InternalError(f"the rule engine refused the compiled rules: {exc}") from exc
 
@@ -75,19 +74,26 @@ class Engine:
 
     def _assert(self, names, fact: dict) -> list[tuple[str, str]]:
         sid = str(next(self._sids))
-        body = dict(fact, sid=sid, t="patient")
-        self.host._fired.pop(sid, None)
+        text = json.dumps(dict(fact, sid=sid, t="patient"), ensure_ascii=False)  # once for the stratum
+        fired: list[tuple[str, str]] = []
+        asserted = []
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                for name in names:
-                    try:
-                        state = self.host.assert_fact(name, body)
-                    except _NotHandled:  # cannot happen with the catch-all; harmless if it does
-                        continue
-                    if isinstance(state, dict) and "exception" in state:
-                        raise InternalError(f"a rule action failed inside the engine: {state['exception']}")
-            return [self.compiled.actions[a] for a in self.host._fired.get(sid, [])]
+            for name in names:
+                handle, actions = self.handles[name], self.actions[name]
+                code, state = _core.assert_fact(handle, text)
+                asserted.append(handle)
+                if code == _NOT_HANDLED:  # cannot happen with the catch-all; harmless if it does
+                    continue
+                queued = _core.start_action_for_state(handle, 0 if code == _QUEUED_NOTHING else state)
+                message = queued[1] if queued else None
+                while message:
+                    rule = _rule_name(message)
+                    if rule not in actions:
+                        raise InternalError(f"a rule action failed inside the engine: unknown firing {rule!r}")
+                    if actions[rule] is not None:
+                        fired.append(actions[rule])
+                    message = _core.complete_and_start_action(handle, state)
+            return fired
         except InternalError:
             raise
         except MemoryError as exc:
@@ -95,10 +101,9 @@ class Engine:
         except Exception as exc:  # durable_rules_engine.error and friends
             raise InternalError(f"the rule engine failed: {exc}") from exc
         finally:
-            self.host._fired.pop(sid, None)
-            for name in names:
+            for handle in asserted:
                 try:
-                    self.host.delete_state(name, sid)
+                    _core.delete_state(handle, sid)
                 except Exception:  # code 309: no session for this sid in that ruleset
                     pass
 
