@@ -68,11 +68,42 @@ class Inputs:
     flat: dict
     derived: dict[str, Derived]
     applied: tuple[Presumption, ...] = ()  # the presumptions that filled an unknown field, in file order
+    raw: dict[str, Derived] = field(default_factory=dict)  # derived from `data` alone (no derived presumption)
+
+
+# Patient field -> the derived values computed from it (derive.SPECS declares each value's inputs).
+_DERIVED_FROM: dict[str, frozenset[str]] = {}
+for _name, _spec in SPECS.items():
+    for _f in _spec.inputs:
+        _DERIVED_FROM[_f] = _DERIVED_FROM.get(_f, frozenset()) | {_name}
+
+
+def _stale(changed: set[str]) -> set[str]:
+    """The derived values an input in `changed` (flattened leaf keys) or any field above it feeds."""
+    out: set[str] = set()
+    for key in changed:
+        parts = key.split(".")
+        for i in range(1, len(parts) + 1):
+            out |= _DERIVED_FROM.get(".".join(parts[:i]), frozenset())
+    return out
+
+
+def _derive(model: Patient, flat: dict, base: Inputs | None) -> dict[str, Derived]:
+    """derive_all, reusing from `base` (the same patient under other answers or presumptions) every value
+    whose declared inputs (derive.SPECS) are the same here: a question's answer changes one field."""
+    if base is None or not base.raw:
+        return derive_all(model)
+    changed = {k for k in flat.keys() | base.flat.keys() if flat.get(k) != base.flat.get(k)}
+    stale = _stale(changed)
+    if any(f.startswith(k + ".") for k in changed for f in _DERIVED_FROM):  # an input below a changed key
+        return derive_all(model)
+    return {name: spec.compute(model) if name in stale else base.raw[name] for name, spec in SPECS.items()}
 
 
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: dict[str, Any] | None = None,
-            derived_answers: dict[str, Any] | None = None) -> Inputs:
-    """The inputs of a pass. Answers are known values, so a presumption on the same field does not apply."""
+            derived_answers: dict[str, Any] | None = None, base: Inputs | None = None) -> Inputs:
+    """The inputs of a pass. Answers are known values, so a presumption on the same field does not apply.
+    `base`, the inputs of another pass of the same patient, saves re-deriving what did not change."""
     data = patient.model_dump(mode="json", exclude_none=True)  # a fresh copy: ours to change
     for name, value in (answers or {}).items():
         set_path(data, name, value)
@@ -85,7 +116,9 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
             set_path(data, p.field, copy.deepcopy(p.value))
             applied.append(p)
     model = Patient.model_validate(data) if answers or applied else patient
-    derived = derive_all(model)
+    flat = flatten(data) if applied else facts
+    raw = _derive(model, flat, base)
+    derived = dict(raw)
     for name, value in (derived_answers or {}).items():
         derived[name.removeprefix("derived.")] = Derived(value)
     for p in presumptions:
@@ -96,7 +129,7 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
             derived[key] = Derived(p.value)
             applied.append(p)
     order = {p.field: i for i, p in enumerate(presumptions)}
-    return Inputs(model, data, flatten(data), derived, tuple(sorted(applied, key=lambda p: order[p.field])))
+    return Inputs(model, data, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw)
 
 
 @dataclass
@@ -107,6 +140,24 @@ class Index:
     reach: dict[str, frozenset[str]]  # a patient field or derived.X -> rules it can change, downstream closed
     upstream: dict[str, frozenset[str]]  # rule id -> the rule and every rule deriving a fact it reads
     reads: dict[str, frozenset[str]] = field(default_factory=dict)  # rule id -> fields it reads, transitively
+    plans: dict = field(default_factory=dict)  # a set of rules -> its part of the evaluation plan (_plan_for)
+
+
+def _plan_for(kb, only: frozenset[str]) -> list[tuple[Rule | None, tuple[str, ...]]]:
+    """The steps of kb.plan that evaluating `only` over a base needs: its rules, and the facts they read
+    settled where the plan settles them (the other facts are read by no rule evaluated here)."""
+    plans = kb.index.plans
+    if only not in plans:
+        rules = kb.index.rules
+        read = {f.removeprefix("derived.") for rid in only for f in rules[rid].fields() if f.startswith("derived.")}
+        steps = []
+        for rule, settled in kb.plan:
+            mine = rule if rule.id in only else None
+            facts = tuple(f for f in settled if f in read)
+            if mine is not None or facts:
+                steps.append((mine, facts))
+        plans[only] = steps
+    return plans[only]
 
 
 def build_index(rs: Ruleset) -> Index:
@@ -177,9 +228,19 @@ def evaluate_rules(kb, inputs: Inputs, only: frozenset[str] | None = None,
     `only` must be closed downstream (a rule reading a fact derived inside it is inside it) or, with no
     base, upstream (every rule deriving a fact it reads is inside it)."""
     outcomes: dict[str, Outcome] = dict(base) if base else {}
+    deriving = kb.ruleset.derived_facts
+    if only is not None and base and rule_facts is None:  # a part over a base: only the steps it needs
+        rule_facts = {}
+        lookup = make_lookup(inputs.flat, inputs.derived, rule_facts)
+        for rule, settled in _plan_for(kb, only):
+            if rule is not None:
+                when = (replace or {}).get(rule.id, rule).when
+                outcomes[rule.id] = evaluate(when, lookup) if explaining else Outcome(truth(when, lookup))
+            for fact in settled:
+                settle(fact, deriving[fact], outcomes, rule_facts)
+        return outcomes
     rule_facts = {} if rule_facts is None else rule_facts
     lookup = make_lookup(inputs.flat, inputs.derived, rule_facts)
-    deriving = kb.ruleset.derived_facts
     for rule, settled in kb.plan:
         if only is None or rule.id in only:
             when = (replace or {}).get(rule.id, rule).when
@@ -220,10 +281,10 @@ def capping(presumptions) -> tuple:
 
 def capped_rules(kb, patient: Patient, presumptions, fired_ids: set[str], answers: dict | None = None,
                  derived_answers: dict | None = None, only: frozenset[str] | None = None,
-                 base: dict[str, Outcome] | None = None) -> set[str]:
+                 base: dict[str, Outcome] | None = None, base_inputs: Inputs | None = None) -> set[str]:
     """The fired rules that would not hold with the capping presumptions withheld."""
     caps = capping(presumptions)
     if not caps:
         return set()
-    inputs = prepare(patient, [p for p in presumptions if p not in caps], answers, derived_answers)
+    inputs = prepare(patient, [p for p in presumptions if p not in caps], answers, derived_answers, base_inputs)
     return fired_ids - fired(evaluate_rules(kb, inputs, only, base))

@@ -76,9 +76,11 @@ class Evaluation:
         return make_lookup(self.inputs.flat, self.derived, self.rule_facts)
 
 
-def evaluate_patient(patient: Patient, kb: Knowledge, presumptions: tuple[Presumption, ...] = ()) -> Evaluation:
-    """One pass through both evaluators. With presumptions, those whose field is unknown fill it in."""
-    inputs = prepare(patient, presumptions)
+def evaluate_patient(patient: Patient, kb: Knowledge, presumptions: tuple[Presumption, ...] = (),
+                     base: Evaluation | None = None) -> Evaluation:
+    """One pass through both evaluators. With presumptions, those whose field is unknown fill it in;
+    `base`, another pass of the same patient, saves re-deriving the values they leave alone."""
+    inputs = prepare(patient, presumptions, base=base.inputs if base is not None else None)
     derived = inputs.derived
     rs = kb.ruleset
     rule_facts: dict[str, tuple[bool | None, tuple[str, ...]]] = {}
@@ -334,7 +336,7 @@ def consult_knowledge(patient: Patient, kb: Knowledge, firm: Evaluation | None =
     firm = firm if firm is not None else evaluate_patient(patient, kb)
     result = explain(firm)
     presumptions = kb.ruleset.presumptions
-    provisional = evaluate_patient(patient, kb, presumptions) if presumptions else firm
+    provisional = evaluate_patient(patient, kb, presumptions, base=firm) if presumptions else firm
     entries = []
     if provisional.inputs.applied:
         entries = provisional_entries(kb, patient, result, explain(provisional), provisional.inputs.applied)

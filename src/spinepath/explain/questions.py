@@ -179,9 +179,10 @@ def rank_questions(kb, patient: Patient, firm, provisional) -> list[dict]:
     hist_unknown = patient.diagnosis.histology == "unknown"
     f0 = entries(kb, fired(firm.outcomes), hist_unknown)
     prov_fired = fired(provisional.outcomes)
-    p0 = entries(kb, prov_fired, hist_unknown, capped_rules(kb, patient, presumptions, prov_fired))
+    known = firm.inputs  # every other pass re-derives only what its answer or presumptions change
+    p0 = entries(kb, prov_fired, hist_unknown, capped_rules(kb, patient, presumptions, prov_fired, base_inputs=known))
     # With the capping presumptions withheld: the baseline that tells which rules a cap touches.
-    uncapped_base = (evaluate_rules(kb, prepare(patient, [p for p in presumptions if not p.at_most]))
+    uncapped_base = (evaluate_rules(kb, prepare(patient, [p for p in presumptions if not p.at_most], base=known))
                      if capping(presumptions) else None)
     order = {name: i for i, name in enumerate(rs.fields)}
     ranked = []
@@ -193,15 +194,15 @@ def rank_questions(kb, patient: Patient, firm, provisional) -> list[dict]:
             kw = ({"derived_answers": {cand.field: ans.value}} if cand.field.startswith("derived.")
                   else {"answers": {cand.field: ans.value}})
             try:
-                firm_in = prepare(patient, (), **kw)
-                prov_in = prepare(patient, presumptions, **kw)
+                firm_in = prepare(patient, (), base=known, **kw)
+                prov_in = prepare(patient, presumptions, base=provisional.inputs, **kw)
             except ValueError:  # an answer the patient model refuses in this file (e.g. out of its range)
                 continue
             unknown_after = hist_unknown and not (cand.field == "diagnosis.histology")
             f1 = entries(kb, fired(evaluate_rules(kb, firm_in, only, firm.outcomes)), unknown_after)
             p1_fired = fired(evaluate_rules(kb, prov_in, only, provisional.outcomes))
             capped = capped_rules(kb, patient, presumptions, p1_fired, only=only, base=uncapped_base,
-                                  **kw) if uncapped_base is not None else set()
+                                  base_inputs=provisional.inputs, **kw) if uncapped_base is not None else set()
             p1 = entries(kb, p1_fired, unknown_after, capped)
             changes = _changes(f0, p0, f1, p1)
             distinct.update((c["change"], c["intervention"], c["phase"], c["strength"]) for c in changes)
