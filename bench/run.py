@@ -2,6 +2,7 @@
 
     python bench/run.py                  # cold start, batch throughput on 10,000 patients, ruleset load
     python bench/run.py --memory 100000  # also: RSS after 1,000 and after 100,000 consults in one process
+    python bench/run.py --quick --json   # the figures of issue 13 side by side, one JSON object, < 3 min
 
 See bench/README.md for what each figure means and the targets.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
-FLOOR_IMPORTS = "import typer, rich, yaml, pydantic, durable.engine"
+FLOOR_IMPORTS = "import typer, rich, yaml, durable_rules_engine; from pydantic import BaseModel, Field"  # what a consult uses
 TARGETS = {"cold": 1.3, "batch": 0.5, "scaling": 1.8, "memory": 1.10}
 
 
@@ -161,6 +162,7 @@ for n in range(1, total + 1):
     consult(patients[n % len(patients)])
     if n in (1000, total) or n % 10000 == 0:
         marks[n] = rss_kib()
+        print(json.dumps({"progress": n, "rss_kib": marks[n]}), file=sys.stderr, flush=True)
 print(json.dumps({"marks": marks, "seconds": time.perf_counter() - start}))
 """
 
@@ -199,13 +201,102 @@ def pass_costs(files: list[Path]) -> dict:
     return {"times": times, "questions": counts}
 
 
+def engine_only(files: list[Path]) -> tuple[float, int]:
+    """Seconds to assert the same patients' facts, both passes, every stratum, into the same compiled rules
+    with nothing else: the facts are recorded from a real consult first, then replayed."""
+    from spinepath.explain.consult import evaluate_patient, load_knowledge
+    from spinepath.load.patient import load_patient
+    kb = load_knowledge()
+    engine = kb.engine
+    recorded: list[list[tuple]] = []
+    real_run = engine.run
+
+    def recording(base, fact_for_stratum):
+        facts = []
+
+        def keep(s, fired):
+            fact = fact_for_stratum(s, fired)
+            facts.append(fact)
+            return fact
+        fired = real_run(base, keep)
+        recorded.append([base, *facts])
+        return fired
+    engine.run = recording
+    try:
+        for f in files:
+            patient = load_patient(f)
+            evaluate_patient(patient, kb)
+            evaluate_patient(patient, kb, kb.ruleset.presumptions)
+    finally:
+        del engine.run
+    start = time.perf_counter()
+    for facts in recorded:
+        for names, fact in zip(engine.compiled.strata, facts):
+            engine._assert(names, fact)
+    return time.perf_counter() - start, len(recorded) // 2
+
+
+def questions_ms(files: list[Path]) -> float:
+    from spinepath.explain.consult import evaluate_patient, load_knowledge
+    from spinepath.explain.questions import rank_questions
+    from spinepath.load.patient import load_patient
+    kb = load_knowledge()
+    total = 0.0
+    for f in files:
+        patient = load_patient(f)
+        firm = evaluate_patient(patient, kb)
+        prov = evaluate_patient(patient, kb, kb.ruleset.presumptions, base=firm)
+        start = time.perf_counter()
+        rank_questions(kb, patient, firm, prov)
+        total += time.perf_counter() - start
+    return total / len(files) * 1000
+
+
+def quick(exe: str, patients: int, memory_n: int) -> dict:
+    """The figures of issue 13, measured side by side in one run."""
+    import json
+    out: dict = {"machine": machine()}
+    cold = cold_start(exe, 7)
+    out["import_floor_s"] = round(cold["import floor"][0], 4)
+    out["cold_start_s"] = round(cold["consult"][0], 4)
+    with tempfile.TemporaryDirectory(prefix="spinepath-bench-") as tmp:
+        folder = Path(tmp) / "patients"
+        timed([exe, "synth", str(patients), "-o", str(folder), "--seed", "2026"])
+        files = sorted(folder.glob("*.yaml"))
+        pw, _ = parse_floor(files)
+        out["parse_per_s"] = round(len(files) / pw, 1)
+        seconds, n = engine_only(files)
+        out["engine_only_per_s"] = round(n / seconds, 1)
+        rates, digests = {}, {}
+        for jobs in (1, 2):
+            bw, _, digests[jobs] = batch_run(exe, folder, jobs, Path(tmp) / "out.jsonl")
+            rates[jobs] = round(len(files) / bw, 1)
+        out["batch_per_s"] = {"jobs1": rates[1], "jobs2": rates[2]}
+        out["two_process_python_loop"] = round(machine_scaling(), 2)
+        out["batch_jobs_identical"] = digests[1] == digests[2]
+        out["questions_ms_per_patient"] = round(questions_ms(files[:200]), 2)
+    m = memory(memory_n)
+    marks = {int(k): v for k, v in m["marks"].items()}
+    out["rss_growth"] = {"after": memory_n, "ratio_to_1000": round(marks[memory_n] / marks[1000], 4)}
+    out["ratios"] = {"batch_jobs1_over_engine_only": round(rates[1] / out["engine_only_per_s"], 3),
+                     "cold_over_floor": round(out["cold_start_s"] / out["import_floor_s"], 3),
+                     "jobs2_over_jobs1": round(rates[2] / rates[1], 3)}
+    print(json.dumps(out, indent=1))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, default=10_000, help="synthetic patients for the batch figures")
     ap.add_argument("--runs", type=int, default=9, help="runs per cold-start case (median)")
     ap.add_argument("--memory", type=int, default=0, metavar="N", help="also measure RSS over N consults (>= 1000)")
+    ap.add_argument("--quick", action="store_true", help="only the side-by-side figures of issue 13 (< 3 min)")
+    ap.add_argument("--json", action="store_true", help="with --quick: print one JSON object")
     args = ap.parse_args()
     exe = command()
+    if args.quick:
+        quick(exe, min(args.patients, 600), args.memory or 2000)
+        return
     print("== machine")
     for line in machine():
         print("  " + line)
