@@ -128,7 +128,7 @@ def ruleset_load(runs: int) -> dict:
     from spinepath.evaluate.engine import Engine
     from spinepath.load.rule_files import default_rules_dir, load_ruleset
     times: dict[str, list[float]] = {"load and check the YAML rules": [], "compile to durable-rules JSON": [],
-                                     "build the durable-rules Host": [], "load + compile from the cache": []}
+                                     "create the durable rulesets": [], "load + compile from the cache": []}
     load_and_compile(None)  # writes the cache entry if there is none
     for _ in range(runs):
         t0 = time.perf_counter()

@@ -40,7 +40,7 @@ def _brief(path) -> tuple[str, object]:
 def test_every_brief_draws_three_pictures_and_shades_exactly_the_recorded_zones(path):
     html, patient = _brief(path)
     for cls in ("wbb", "levels", "timeline"):
-        assert html.count(f'<svg viewBox="0 0 ') >= 3 and f'class="{cls}"' in html, cls
+        assert html.count('<svg viewBox="0 0 ') >= 3 and f'class="{cls}"' in html, cls
     wbb = patient.lesion.wbb
     zones = None if wbb is None else wbb.zones
     assert _ids(html, "zone", "involved") == {str(z) for z in zones or ()}
