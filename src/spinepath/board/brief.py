@@ -13,6 +13,7 @@ from ..derive.history import below_needed_margin, first_resection
 from ..load.interventions import said
 from ..load.patient import LEVELS, Patient
 from ..render import PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional, words
+from ..render import spine_levels
 
 # Label of every patient field the case summary shows (the questions come from the consult).
 FIELDS: dict[str, str] = {
@@ -247,14 +248,7 @@ def option_blocks(recommendations: list[dict]) -> list[tuple[str, list[dict]]]:
 
 def level_span(levels: list[str]) -> str:
     """C5, C6, C7 -> 'C5–C7'; a skip lesion keeps its parts (T4, T9)."""
-    idx = sorted(LEVELS.index(v) for v in levels if v in LEVELS)
-    runs: list[list[int]] = []
-    for i in idx:
-        if runs and i == runs[-1][-1] + 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return ", ".join(LEVELS[r[0]] if len(r) == 1 else f"{LEVELS[r[0]]}–{LEVELS[r[-1]]}" for r in runs)
+    return ", ".join(spine_levels.span(group) for group in spine_levels.runs([v for v in levels if v in LEVELS]))
 
 
 def summary_line(patient: Patient) -> str:
