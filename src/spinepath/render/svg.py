@@ -15,12 +15,6 @@ def esc(text) -> str:
     return escape(str(text), quote=True)
 
 
-def ident(text: str) -> str:
-    """A fragment safe inside an SVG id: lower-case letters, digits and hyphens."""
-    out = "".join(c if c.isalnum() else "-" for c in str(text).lower())
-    return "-".join(p for p in out.split("-") if p) or "x"
-
-
 def patterns(uid: str) -> str:
     """Hatched fills, each with its own grey ground, named per picture so that several inline SVGs on one
     page never share an id."""

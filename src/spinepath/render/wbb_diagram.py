@@ -14,8 +14,6 @@ import math
 from .svg import n, patterns, svg, text
 
 LAYERS = ("A", "B", "C", "D", "E")
-LAYER_WORDS = {"A": "paravertebral soft tissue", "B": "bone, superficial", "C": "bone, deep",
-               "D": "epidural", "E": "intradural"}
 # Outer radius of each ring; E is the disc at the centre (the dural sac), the zone numbers ring is outside A.
 RADII = {"E": 12.0, "D": 22.0, "C": 38.0, "B": 50.0, "A": 62.0}
 BAND = (62.0, 74.0)
