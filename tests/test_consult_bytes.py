@@ -1,20 +1,23 @@
 """Every example's consult, in JSON, text (80 columns) and Markdown, is byte for byte what
-tests/golden/record_consults.py recorded from the command line. A change of layout or of wording in
-the code must not change a result; re-record only after a deliberate change."""
+tests/golden/record_consults.py stored from the command line under tests/golden/consults/. A change
+of layout or wording in the code must not change a result unless on purpose; a failure shows the diff."""
 from __future__ import annotations
 
-import hashlib
+import difflib
 import io
-import json
+import sys
 
 import pytest
 
 from conftest import EXAMPLES, ROOT, example_consult
 
-DIGESTS = json.loads((ROOT / "tests" / "golden" / "consult_digests.json").read_text(encoding="utf-8"))
+sys.path.insert(0, str(ROOT / "tests" / "golden"))
+from record_consults import FORMATS, STORE, stored  # noqa: E402
+
+DIFF_LINES = 80  # of a changed output, enough to see what changed
 
 
-def _outputs(path) -> dict[str, bytes]:
+def _outputs(path) -> dict[str, str]:
     from rich.console import Console
 
     from spinepath.load.patient import load_patient
@@ -26,18 +29,32 @@ def _outputs(path) -> dict[str, bytes]:
     result = example_consult(path)
     buf = io.StringIO()
     text(result, Console(file=buf, width=80, highlight=False, soft_wrap=False), patient=patient)
-    return {"json": to_json(result).encode(), "text": buf.getvalue().encode(),
-            "markdown": markdown(result).encode()}
+    return {"json": to_json(result), "text": buf.getvalue(), "markdown": markdown(result)}
+
+
+def changed(before: str, after: str, name: str) -> str:
+    """The first lines of a unified diff, for a failure message."""
+    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), f"{name} (stored)",
+                                      f"{name} (now)", lineterm="", n=2))
+    more = f"\n... {len(lines) - DIFF_LINES} more diff lines" if len(lines) > DIFF_LINES else ""
+    return "\n".join(lines[:DIFF_LINES]) + more
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_consult_bytes_are_unchanged(path):
-    name = path.relative_to(ROOT).as_posix()
-    assert name in DIGESTS, "record it: python tests/golden/record_consults.py"
     for fmt, out in _outputs(path).items():
-        assert hashlib.sha256(out).hexdigest() == DIGESTS[name][fmt], (
-            f"{name} --format {fmt} changed; if on purpose: python tests/golden/record_consults.py")
+        target = stored(path, fmt)
+        assert target.exists(), "record it: python tests/golden/record_consults.py"
+        before = target.read_text(encoding="utf-8")
+        assert out == before, (f"{target.relative_to(ROOT)} changed; if on purpose, re-record with "
+                               f"python tests/golden/record_consults.py\n{changed(before, out, target.name)}")
 
 
-def test_every_example_is_recorded():
-    assert sorted(DIGESTS) == sorted(p.relative_to(ROOT).as_posix() for p in EXAMPLES)
+def test_every_example_is_recorded_and_nothing_else():
+    kept = sorted(p.relative_to(STORE).as_posix() for p in STORE.rglob("*") if p.is_file())
+    assert kept == sorted(stored(p, f).relative_to(STORE).as_posix() for p in EXAMPLES for f in FORMATS)
+
+
+def test_a_changed_output_shows_what_changed():
+    message = changed('{\n "a": 1,\n "b": 2\n}', '{\n "a": 1,\n "b": 3\n}', "x.json")
+    assert '- "b": 2' in message and '+ "b": 3' in message

@@ -369,16 +369,15 @@ def test_scenarios_can_assert_provisional_entries_and_questions():
 
 # ---------------------------------------------------------------------------- the firm pathway keeps its meaning
 
-GOLDEN = Path(__file__).parent / "golden" / "firm_recommendations.json"
-
-
 def test_firm_recommendations_are_unchanged_for_every_example():
-    """The firm pass is what consumers rely on. A deliberate rule change regenerates this file
-    (tests/golden/README.md) and names the change in its commit."""
-    golden = json.loads(GOLDEN.read_text())
-    assert set(golden) == {p.relative_to(ROOT).as_posix() for p in EXAMPLES}
-    for name, recs in golden.items():
-        assert example_consult(ROOT / name)["recommendations"] == recs, name
+    """The firm pass is what consumers rely on: it is what the stored JSON of each example holds
+    (tests/golden/consults/); a deliberate rule change re-records it and names the change in its commit."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tests" / "golden"))
+    from record_consults import stored
+    for path in EXAMPLES:
+        golden = json.loads(stored(path, "json").read_text(encoding="utf-8"))
+        assert example_consult(path)["recommendations"] == golden["recommendations"], path.name
 
 
 def test_the_fast_evaluator_agrees_with_the_explaining_one():

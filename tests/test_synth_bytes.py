@@ -1,5 +1,6 @@
-"""1,000 synthetic patients give byte for byte the consult recorded in tests/golden/synth_digests.json
-(JSON and Markdown, both passes and the questions): speed work must not change an output."""
+"""1,000 synthetic patients give byte for byte the consult recorded in tests/golden/synth.jsonl (JSON and
+Markdown, both passes and the questions): speed work must not change an output. A failure shows how the
+plan changed, or that only the wording or layout did."""
 from __future__ import annotations
 
 import json
@@ -10,14 +11,32 @@ import pytest
 
 GOLDEN = Path(__file__).parent / "golden"
 sys.path.insert(0, str(GOLDEN))
-from record_synth import DIGESTS, digest  # noqa: E402
+from record_synth import STORE, record  # noqa: E402
 
-RECORDED = json.loads(DIGESTS.read_text(encoding="utf-8"))["digests"]
+RECORDED = [json.loads(line) for line in STORE.read_text(encoding="utf-8").splitlines()]
 CHUNKS = 8  # so that workers share the thousand consults
+
+
+def what_changed(before: dict, after: dict) -> str:
+    gone = [line for line in before["plan"] if line not in after["plan"]]
+    new = [line for line in after["plan"] if line not in before["plan"]]
+    if not gone and not new:
+        return f"synth {before['i']}: the plan is the same; the wording, layout or order changed"
+    return f"synth {before['i']}:\n" + "\n".join([f"  - {x}" for x in gone] + [f"  + {x}" for x in new])
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_synthetic_consults_are_byte_identical_to_the_recorded_ones(chunk):
-    ids = range(chunk, len(RECORDED), CHUNKS)
-    changed = [i for i in ids if digest(i) != RECORDED[i]]
-    assert not changed, f"synthetic patients {changed[:10]} changed (of {len(changed)})"
+    changed = []
+    for stored in RECORDED[chunk::CHUNKS]:
+        now = record(stored["i"])
+        if now["digest"] != stored["digest"]:
+            changed.append(what_changed(stored, now))
+    assert not changed, f"{len(changed)} synthetic consults changed:\n" + "\n".join(changed[:5])
+
+
+def test_a_changed_plan_is_shown_line_by_line():
+    before = {"i": 3, "plan": ["firm diagnosis recommended staging_workup (GEN-02)"]}
+    after = {"i": 3, "plan": ["firm diagnosis consider staging_workup (GEN-02)"]}
+    assert "- firm diagnosis recommended" in what_changed(before, after)
+    assert "the wording" in what_changed(before, before)

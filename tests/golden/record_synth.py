@@ -1,7 +1,9 @@
-"""Record the consult of 1,000 synthetic patients (synth seed 7) as SHA-256 digests of the JSON result
-and the Markdown consult (synth_digests.json). tests/test_synth_bytes.py reproduces them: work on the
-engine and the evaluator must not change one byte. Re-record only after a deliberate change of the
-output, and name it in the commit:
+"""Record the consult of 1,000 synthetic patients (synth seed 7) in synth.jsonl: per patient a SHA-256
+digest of the JSON result and the Markdown consult with its trace, and the plan in a few readable lines
+(firm and provisional entries with their details, alerts, the questions asked). tests/test_synth_bytes.py
+reproduces the digests; when one changes it shows how the plan changed, or says that only the wording or
+layout did (the examples' stored outputs, tests/golden/consults/, show those). Re-record only after a
+deliberate change of the output, and name it in the commit:
 
     .venv/bin/python tests/golden/record_synth.py
 """
@@ -15,19 +17,30 @@ from spinepath.load.patient import parse_patient
 from spinepath.render import to_json
 from spinepath.render.markdown import render as markdown
 
-DIGESTS = Path(__file__).parent / "synth_digests.json"
+STORE = Path(__file__).parent / "synth.jsonl"
 SEED, COUNT = 7, 1000
 
 
-def digest(i: int) -> str:
+def _entry(prefix: str, r: dict) -> str:
+    details = json.dumps(r["details"], sort_keys=True, ensure_ascii=False) if r["details"] else ""
+    return f"{prefix} {r['phase']} {r['strength']} {r['intervention']} {details} ({r['rule']})".replace("  ", " ")
+
+
+def record(i: int) -> dict:
+    """The digest of patient i's outputs and its plan in readable lines."""
     result = consult(parse_patient(synth.patient_text(SEED, i), f"synth-{i}.yaml"))
     out = to_json(result) + markdown(result, trace=True)
-    return hashlib.sha256(out.encode("utf-8")).hexdigest()[:20]
+    plan = [_entry("firm", r) for r in result["recommendations"]]
+    plan += [_entry("provisional", r) for r in result.get("provisional", [])]
+    plan += [f"alert {a['severity']} {a['code']} ({a['rule']})" for a in result["alerts"]]
+    plan += [f"question {q['field']}" for q in result.get("questions", [])]
+    return {"i": i, "digest": hashlib.sha256(out.encode("utf-8")).hexdigest()[:20], "plan": plan}
 
 
 def main() -> None:
-    DIGESTS.write_text(json.dumps({"seed": SEED, "digests": [digest(i) for i in range(COUNT)]}, indent=0) + "\n",
-                       encoding="utf-8")
+    with STORE.open("w", encoding="utf-8") as fh:
+        for i in range(COUNT):
+            fh.write(json.dumps(record(i), ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
