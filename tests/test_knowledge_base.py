@@ -65,3 +65,38 @@ def test_knowledge_base_doc_maps_every_decision_point():
         dps = re.findall(r"^#{3,4} ([A-Z]+-\d\d) ", pathways.read_text(), re.M)
         mapped = {row.split(" | ")[0].strip("| ") for row in table.splitlines()[2:]}
         assert len(dps) == 98 and sorted(set(dps) - mapped) == []
+
+
+BASED = """base:
+  id: chordoma-base
+  age: 60
+  lesion: {levels: [L2], wbb: {zones: [4, 5, 6], layers: [A, B, C]}}
+  diagnosis: {histology: chordoma}
+  staging: {metastases: none}
+scenarios:
+  - name: the base as it is
+    patient: {id: a}
+    expect: {fired: [CH-01a]}
+  - name: a key removed with null and one value changed
+    patient: {id: b, staging: null, age: 70}
+    expect: {not_fired: [CH-01a]}
+  - name: a bad value written in the scenario
+    patient: {id: c, age: old}
+    expect: {}
+"""
+
+
+def test_scenarios_share_a_base_patient(tmp_path):
+    """A scenarios file may give a `base:` patient; each scenario's patient is written over it (null removes
+    a key), and a problem is reported where it was written."""
+    from spinepath.kb.scenarios import merged
+    path = tmp_path / "x.scenarios.yaml"
+    path.write_text(BASED)
+    (a, _, pa, _), (b, _, pb, _), (_, _, pc, _) = load_scenarios(path)
+    assert pa.data["staging"] == {"metastases": "none"} and pa.data["id"] == "a"
+    assert "staging" not in pb.data and pb.data["age"] == 70 and pb.data["lesion"]["levels"] == ["L2"]
+    assert pb.value_at(("age",))[0] == 12 and pb.value_at(("lesion", "levels", 0))[0] == 4
+    kb = load_knowledge()
+    bad = run_scenario(kb, pc.file, "c", 14, pc, {})
+    assert any(":15:" in f and "age" in f for f in bad.failures), bad.failures
+    assert merged({"a": {"b": 1, "c": 2}}, {"a": {"c": None, "d": [1]}}) == {"a": {"b": 1, "d": [1]}}

@@ -59,21 +59,37 @@ CASES = {
     "no_evidence": (RULE.format(**{**OK, "evidence": "[]"}), "schema", "every rule carries its evidence", 7),
     "duplicate_id": (RULE.format(**OK).replace("X-01", "T-01"), "duplicate-id", "already used", 2),
     "python_tag": (RULE.format(**OK).replace("A rule", "!!python/name:os.system"), "tag", "not allowed", 3),
-    "derives_computed_value": (RULE.format(**{**OK, "then": "[{derive: en_bloc_feasible}]"}), "duplicate-id",
-                               "computed by spinepath", 5),
+    "derives_computed_value": (RULE.format(**OK) + "facts:\n  en_bloc_feasible: {meaning: m, derived_by: [X-01]}\n",
+                               "duplicate-id", "computed by spinepath", 9),
+    "derive_action_moved_to_facts": (RULE.format(**{**OK, "then": "[{derive: fact_a}]"}), "schema",
+                                     "facts: {fact_a: {meaning: ..., derived_by: [THIS-RULE, ...]}}", 5),
+    "fact_of_an_unknown_rule": (RULE.format(**OK) + "facts:\n  fact_a: {meaning: m, derived_by: [X-02]}\n",
+                                "unknown-rule", "derived by X-02, which is not a rule", 9),
+    "fact_defined_twice": (RULE.format(**OK) + "facts:\n  chordoma_case: {meaning: m, derived_by: [X-01]}\n",
+                           "duplicate-id", "fact chordoma_case is already defined", 9),
+    "fact_without_meaning": (RULE.format(**OK) + "facts:\n  fact_a: {derived_by: [X-01]}\n", "schema",
+                             "missing required key 'meaning'", 9),
+    "rule_that_does_nothing": (RULE.format(**{**OK, "then": "[]"}), "schema", "X-01 does nothing", 2),
+    "or_unknown_on_a_group": (RULE.format(**{**OK, "when": "{all: [{field: age, gte: 18}], or_unknown: true}"}),
+                              "schema", "or_unknown: true goes beside a comparison", 4),
+    "or_unknown_not_true": (RULE.format(**{**OK, "when": "{field: age, gte: 18, or_unknown: false}"}),
+                            "schema", "or_unknown: true goes beside a comparison", 4),
     "cycle": ("""rules:
   - id: C-01
     title: a
     when: {all: [{field: derived.fact_b, equals: true}]}
-    then: [{derive: fact_a}]
+    then: []
     rationale: Part of a cycle of derived facts.
     evidence: [{ref: "24", level: "OCEBM 5"}]
   - id: C-02
     title: b
     when: {all: [{field: derived.fact_a, equals: true}]}
-    then: [{derive: fact_b}]
+    then: []
     rationale: Part of a cycle of derived facts.
     evidence: [{ref: "24", level: "OCEBM 5"}]
+facts:
+  fact_a: {meaning: a, derived_by: [C-01]}
+  fact_b: {meaning: b, derived_by: [C-02]}
 """, "cycle", "depend on each other", None),
 }
 
@@ -94,3 +110,20 @@ def test_bad_rule_file(tmp_path, name):
 def test_good_rule_file_loads(tmp_path):
     rs = load_with(tmp_path, RULE.format(**OK))
     assert rs.rule("X-01").evidence[0].ref == "24"
+
+
+def test_or_unknown_is_the_leaf_or_its_field_not_known(tmp_path):
+    """`{field: F, equals: V, or_unknown: true}` is the same condition as `any: [leaf, {field: F, missing: true}]`."""
+    rs = load_with(tmp_path, RULE.format(**{**OK, "when": "{field: preferences.declines_surgery, equals: false, "
+                                                   "or_unknown: true}"}))
+    when = rs.rule("X-01").when
+    assert when.op == "any" and [(c.op, c.field, c.value) for c in when.children] == [
+        ("equals", "preferences.declines_surgery", False), ("missing", "preferences.declines_surgery", True)]
+
+
+def test_a_fact_is_defined_once_and_derived_by_the_rules_it_names(tmp_path):
+    rs = load_with(tmp_path, RULE.format(**OK) + "facts:\n  older_adult:\n    meaning: The patient is 18 or "
+                   "older.\n    derived_by: [X-01]\n")
+    assert rs.derived_facts["older_adult"] == ["X-01"] and rs.rule("X-01").derives() == ["older_adult"]
+    assert rs.facts["older_adult"].meaning == "The patient is 18 or older."
+    assert rs.facts["chordoma_case"].derived_by == ("T-01",)

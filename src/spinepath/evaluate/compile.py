@@ -322,9 +322,9 @@ class _Uncacheable(Exception):
 def _cacheable_types() -> dict:
     from ..load.fields import FieldType
     from ..load.interventions import Intervention
-    from ..load.rule_files import Action, Evidence
+    from ..load.rule_files import Action, Evidence, Fact
     return {c.__name__: c for c in (Rule, Cond, Action, Evidence, Intervention, FieldType, Ruleset, Compiled,
-                                          Presumption)}
+                                          Presumption, Fact)}
 
 
 def _encode(x, directory: Path):

@@ -32,15 +32,55 @@ def _sub(doc: Document, path: tuple, data) -> Document:
     n = len(path)
     values = {p[n:]: v for p, v in doc.values.items() if p[:n] == path}
     keys = {p[n:]: v for p, v in doc.keys.items() if p[:n] == path and len(p) > n}
-    return Document(doc.file, data, values, keys)
+    plain = {p[n:]: v for p, v in doc.plain.items() if p[:n] == path}
+    return Document(doc.file, data, values, keys, plain)
+
+
+def merged(base, patient):
+    """A scenario's patient over the file's `base:`: mappings merge key by key, anything else (a value,
+    a list) replaces the base's, and `null` removes the base's key (the value is then not known)."""
+    if not isinstance(base, dict) or not isinstance(patient, dict):
+        return patient
+    out = dict(base)
+    for key, value in patient.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merged(base.get(key), value)
+    return out
+
+
+def _exists(data, path: tuple) -> bool:
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return False
+    return True
+
+
+def _over(base: Document, patient: Document, data) -> Document:
+    """The merged patient as one document: each value keeps the position where it was written."""
+    def pick(a: dict, b: dict) -> dict:
+        return {p: v for p, v in {**a, **b}.items() if _exists(data, p)}
+    return Document(patient.file, data, pick(base.values, patient.values), pick(base.keys, patient.keys),
+                    pick(base.plain, patient.plain))
 
 
 def load_scenarios(path: Path) -> list[tuple[str, int, Document, dict]]:
     doc = load_path(path)
     data = doc.data
-    if not isinstance(data, dict) or set(data) != {"scenarios"} or not isinstance(data["scenarios"], list):
-        raise InputError([Diagnostic(doc.file, 1, 1, "schema", "a scenarios file is a mapping with one key, "
-                                     "'scenarios', holding a list")])
+    if (not isinstance(data, dict) or "scenarios" not in data or not set(data) <= {"scenarios", "base"}
+            or not isinstance(data["scenarios"], list)):
+        raise InputError([Diagnostic(doc.file, 1, 1, "schema", "a scenarios file is a mapping with the key "
+                                     "'scenarios', holding a list, and optionally 'base', a patient that each "
+                                     "scenario's patient is written over")])
+    base = _sub(doc, ("base",), data["base"]) if "base" in data else None
+    if base is not None and not isinstance(base.data, dict):
+        raise InputError([Diagnostic(doc.file, *doc.value_at(("base",)), "schema", "base: expected a patient "
+                                     "(a mapping)")])
     out = []
     diags = []
     for i, sc in enumerate(data["scenarios"]):
@@ -63,7 +103,10 @@ def load_scenarios(path: Path) -> list[tuple[str, int, Document, dict]]:
                                         f"unknown key {k!r} in expect{did_you_mean(k, EXPECT_KEYS)}"))
             elif not isinstance(v, list):
                 diags.append(Diagnostic(doc.file, *doc.value_at(p + ("expect", k)), "schema", f"expect.{k}: expected a list"))
-        out.append((str(sc["name"]), line, _sub(doc, p + ("patient",), sc["patient"]), expect))
+        patient = _sub(doc, p + ("patient",), sc["patient"])
+        if base is not None:
+            patient = _over(base, patient, merged(base.data, patient.data))
+        out.append((str(sc["name"]), line, patient, expect))
     if diags:
         raise InputError(diags)
     return out

@@ -7,6 +7,7 @@ and no rule file can name Python code.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -22,7 +23,11 @@ from .rule_checks import Checker, check_value, cross_checks, kind_of
 from .yamlsafe import Document, load_path
 
 RULE_KEYS = ("id", "title", "pathway", "when", "then", "rationale", "evidence", "supersedes", "notes")
+FACT_KEYS = ("meaning", "derived_by", "notes")
 LEAF_OPS = ("equals", "in", "lt", "lte", "gt", "gte", "contains", "exists", "missing")
+# `or_unknown: true` beside a leaf operator: the leaf holds, or its field is not known. It is how the rules
+# say "not recorded as anything else" once, instead of `any: [{leaf}, {field: F, missing: true}]`.
+LEAF_MODIFIERS = ("or_unknown",)
 GROUP_OPS = ("all", "any", "not")
 SEVERITIES = ("critical", "warning", "info")
 _ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Za-z0-9]+)+$")
@@ -74,6 +79,18 @@ def evidence_entries(evidence, references: dict) -> list[dict]:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A fact that rules derive (`derived.NAME`), defined once in a `facts:` section: what it means and
+    which rules, when they fire, establish it. It is false once every one of them is definitely false."""
+
+    name: str
+    meaning: str
+    derived_by: tuple[str, ...]
+    file: str
+    pos: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: str
@@ -112,6 +129,7 @@ class Ruleset:
     interventions: dict[str, Intervention]
     fields: dict[str, FieldType]
     derived_facts: dict[str, list[str]] = field(default_factory=dict)  # fact -> ids of rules deriving it
+    facts: dict[str, Fact] = field(default_factory=dict)  # the `facts:` sections, in file order
     scenario_files: list[Path] = field(default_factory=list)
     presumptions: tuple = ()  # presumptions.Presumption, in file order (attached by presumptions.attach)
     questions: dict[str, str] = field(default_factory=dict)  # field -> the question a clinician is asked
@@ -168,10 +186,20 @@ def load_ruleset(fields: dict[str, FieldType], root: str | Path | None = None) -
     interventions.update(extra or {})
     rule_files = [p for p in files if p.name.endswith(".rules.yaml")]
     raw_rules: list[tuple[Rule, Document]] = []
+    facts: dict[str, Fact] = {}
     for path in rule_files:
         loaded = guarded(_load_rules_file, path, root, fields, references, interventions)
         if loaded:
-            raw_rules.extend(loaded)
+            raw_rules.extend(loaded[0])
+            for fact in loaded[1]:
+                if fact.name in facts:
+                    first = facts[fact.name]
+                    diags.append(Diagnostic(fact.file, *fact.pos, "duplicate-id",
+                                            f"fact {fact.name} is already defined at {first.file}:{first.pos[0]}"))
+                else:
+                    facts[fact.name] = fact
+    diags.extend(_attach_facts(raw_rules, facts))
+    raw_rules = [(_with_facts(r, facts), d) for r, d in raw_rules]
     rules = [r for r, _ in raw_rules]
     diags.extend(cross_checks(raw_rules, fields))
     if diags:
@@ -182,7 +210,30 @@ def load_ruleset(fields: dict[str, FieldType], root: str | Path | None = None) -
             derived_facts.setdefault(fact, []).append(r.id)
     name, version = meta
     return Ruleset(name, version, digest.hexdigest(), root, rules, references, interventions,
-                   fields, derived_facts, [p for p in files if p.name.endswith(".scenarios.yaml")])
+                   fields, derived_facts, facts, [p for p in files if p.name.endswith(".scenarios.yaml")])
+
+
+def _attach_facts(raw_rules: list[tuple[Rule, Document]], facts: dict[str, Fact]) -> list[Diagnostic]:
+    """Every rule a fact names exists; every rule does something (an action, or deriving a fact)."""
+    diags = []
+    ids = {r.id for r, _ in raw_rules}
+    for fact in facts.values():
+        for rid in fact.derived_by:
+            if rid not in ids:
+                diags.append(Diagnostic(fact.file, *fact.pos, "unknown-rule", f"fact {fact.name} is derived by "
+                                        f"{rid}, which is not a rule{did_you_mean(rid, ids)}"))
+    deriving = {rid for f in facts.values() for rid in f.derived_by}
+    for r, _ in raw_rules:
+        if not r.then and r.id not in deriving:
+            diags.append(Diagnostic(r.file, *r.pos, "schema", f"{r.id} does nothing: give it an action, or name it "
+                                    "in the derived_by of a fact"))
+    return diags
+
+
+def _with_facts(rule: Rule, facts: dict[str, Fact]) -> Rule:
+    """The rule with a derive action for each fact naming it, in the order the facts are defined."""
+    derived = tuple(Action("derive", f.name, f.pos) for f in facts.values() if rule.id in f.derived_by)
+    return dataclasses.replace(rule, then=rule.then + derived) if derived else rule
 
 
 def _load_meta(path: Path, root: Path) -> tuple[str, str]:
@@ -253,11 +304,12 @@ def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
     return out
 
 
-def _load_rules_file(path, root, fields, references, interventions) -> list[tuple[Rule, Document]]:
+def _load_rules_file(path, root, fields, references, interventions) -> tuple[list[tuple[Rule, Document]], list[Fact]]:
     doc = load_yaml(path)
     c = Checker(doc)
     out = []
-    if c.mapping(doc.data, (), ("rules",), ("rules",), "a rules file"):
+    facts: list[Fact] = []
+    if c.mapping(doc.data, (), ("rules", "facts"), ("rules",), "a rules file"):
         rules = doc.data["rules"]
         if not isinstance(rules, list):
             c.error(("rules",), "schema", "rules: expected a list of rules", True)
@@ -266,8 +318,35 @@ def _load_rules_file(path, root, fields, references, interventions) -> list[tupl
                 rule = _parse_rule(c, raw, ("rules", i), fields, references, interventions)
                 if rule is not None:
                     out.append((rule, doc))
+        if "facts" in doc.data:
+            facts = _parse_facts(c, doc.data["facts"], fields)
     if c.diags:
         raise InputError(c.diags)
+    return out, facts
+
+
+def _parse_facts(c: Checker, raw, fields) -> list[Fact]:
+    """`facts: {NAME: {meaning: ..., derived_by: [rule ids]}}`: each rule-derived fact defined once."""
+    out: list[Fact] = []
+    if not c.mapping(raw, ("facts",), tuple(raw) if isinstance(raw, dict) else (), (), "facts"):
+        return out
+    for name, entry in raw.items():
+        p = ("facts", name)
+        if not isinstance(name, str) or not _CODE.match(name):
+            c.error(p, "schema", f"fact name {name!r}: expected a lower_snake_case name")
+            continue
+        if f"derived.{name}" in fields:
+            c.error(p, "duplicate-id", f"derived.{name} is computed by spinepath; a rule cannot derive it")
+            continue
+        if not c.mapping(entry, p, FACT_KEYS, ("meaning", "derived_by"), f"fact {name}"):
+            continue
+        meaning = c.text(entry.get("meaning"), p + ("meaning",), "meaning")
+        ids = _id_list(c, entry.get("derived_by"), p + ("derived_by",), "derived_by")
+        if not ids:
+            c.error(p + ("derived_by",), "schema", "derived_by: expected the ids of the rules that derive it", True)
+            continue
+        if meaning:
+            out.append(Fact(name, meaning, ids, c.doc.file, c.doc.where(p)))
     return out
 
 
@@ -309,9 +388,10 @@ def parse_cond(c: Checker, raw, path, fields) -> Cond | None:
                 f"got {kind_of(raw)}", True)
         return None
     ops = [k for k in raw if k in LEAF_OPS or k in GROUP_OPS]
-    unknown = [k for k in raw if k not in LEAF_OPS and k not in GROUP_OPS and k != "field"]
+    words = LEAF_OPS + GROUP_OPS + LEAF_MODIFIERS + ("field",)
+    unknown = [k for k in raw if k not in words]
     for k in unknown:
-        c.error(path + (k,), "schema", f"unknown key {k!r} in a condition{did_you_mean(k, LEAF_OPS + GROUP_OPS + ('field',))}")
+        c.error(path + (k,), "schema", f"unknown key {k!r} in a condition{did_you_mean(k, words)}")
     if unknown:
         return None
     if len(ops) != 1:
@@ -319,6 +399,10 @@ def parse_cond(c: Checker, raw, path, fields) -> Cond | None:
                 f"({', '.join(GROUP_OPS + LEAF_OPS)}); got {', '.join(ops) or 'none'}", True)
         return None
     op = ops[0]
+    if "or_unknown" in raw and (op in GROUP_OPS or op in ("exists", "missing") or raw["or_unknown"] is not True):
+        c.error(path + ("or_unknown",), "schema", "or_unknown: true goes beside a comparison of a field "
+                "({field: F, equals: V, or_unknown: true}: V, or not known)", True)
+        return None
     if op in GROUP_OPS:
         if "field" in raw:
             c.error(path + ("field",), "schema", f"'{op}' takes conditions, not a field")
@@ -354,21 +438,28 @@ def parse_cond(c: Checker, raw, path, fields) -> Cond | None:
         return None
     if op == "in":
         value = tuple(value)
-    return Cond(op, pos, (), name, value)
+    leaf = Cond(op, pos, (), name, value)
+    if raw.get("or_unknown") is True:  # the same condition as writing out the `any` by hand
+        return Cond("any", pos, (leaf, Cond("missing", pos, (), name, True)))
+    return leaf
 
 
 def _parse_actions(c, raw, path, fields, interventions) -> list[Action]:
-    if not isinstance(raw, list) or not raw:
-        c.error(path, "schema", "then: expected a non-empty list of actions (recommend, alert, derive, argue)", True)
+    if not isinstance(raw, list):
+        c.error(path, "schema", "then: expected a list of actions (recommend, alert, argue)", True)
         return []
     out = []
-    kinds = ("recommend", "alert", "derive", "argue")
+    kinds = ("recommend", "alert", "argue")
     for i, a in enumerate(raw):
         p = path + (i,)
         if not isinstance(a, dict):
             c.error(p, "schema", f"an action: expected a mapping; got {kind_of(a)}", True)
             continue
         present = [k for k in kinds if k in a]
+        if "derive" in a and not present:
+            c.error(p + ("derive",), "schema", "derive: a fact is defined once, in the file's `facts:` section: "
+                    f"facts: {{{a['derive']}: {{meaning: ..., derived_by: [THIS-RULE, ...]}}}}", True)
+            continue
         if len(present) != 1:
             c.error(p, "schema", f"an action needs exactly one of {', '.join(kinds)}; got {', '.join(present) or 'none'}"
                     f"{did_you_mean(next(iter(a), ''), kinds) if not present else ''}", True)
@@ -376,22 +467,14 @@ def _parse_actions(c, raw, path, fields, interventions) -> list[Action]:
         kind = present[0]
         allowed = {"recommend": ("recommend", "phase", "strength", "details"),
                    "alert": ("alert", "severity", "message"),
-                   "derive": ("derive",),
                    "argue": ("argue", "stance", "phase")}[kind]
-        required = {"recommend": ("strength",), "alert": ("severity", "message"), "derive": (),
-                    "argue": ("stance",)}[kind]
+        required = {"recommend": ("strength",), "alert": ("severity", "message"), "argue": ("stance",)}[kind]
         if not c.mapping(a, p, allowed, required, f"a {kind} action"):
             continue
         code = a[kind]
         pos = c.doc.value_at(p + (kind,))
         if not isinstance(code, str) or not _CODE.match(code):
             c.error(p + (kind,), "schema", f"{kind}: expected a lower_snake_case code; got {kind_of(code)}", True)
-            continue
-        if kind == "derive":
-            if f"derived.{code}" in fields:
-                c.error(p + (kind,), "duplicate-id", f"derived.{code} is computed by spinepath; a rule cannot derive it", True)
-                continue
-            out.append(Action("derive", code, pos))
             continue
         if kind == "alert":
             sev = a.get("severity")
