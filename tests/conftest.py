@@ -17,18 +17,25 @@ SHARED = ROOT.parent / "shared"
 
 
 @functools.cache
-def _example_consult(path: Path) -> str:
+def example_result(path: Path):
+    """The typed consult result of an example (explain/result.py), computed once per test session;
+    frozen, so every caller can share it."""
     from spinepath.explain.consult import consult
     from spinepath.load.patient import load_patient
-    return json.dumps(consult(load_patient(path)))
+    return consult(load_patient(path))
+
+
+@functools.cache
+def _example_json(path: Path) -> str:
+    return example_result(path).to_json()
 
 
 def example_consult(path: Path) -> dict:
-    """The consult of an example, computed once per test session (a fresh copy for each caller)."""
-    return json.loads(_example_consult(path))
+    """The consult of an example as its JSON contract (OUTPUT.md), a fresh copy for each caller."""
+    return json.loads(_example_json(path))
 
 
-def text_at_80(result: dict, patient=None, **options) -> str:
+def text_at_80(result, **options) -> str:
     """The text consult as the command prints it into a pipe at COLUMNS=80 (see test_consult_bytes)."""
     import io
 
@@ -36,7 +43,7 @@ def text_at_80(result: dict, patient=None, **options) -> str:
 
     from spinepath.render.text import render
     buf = io.StringIO()
-    render(result, Console(file=buf, width=80, highlight=False, soft_wrap=False), patient=patient, **options)
+    render(result, Console(file=buf, width=80, highlight=False, soft_wrap=False), **options)
     return buf.getvalue()
 
 

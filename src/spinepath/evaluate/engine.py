@@ -16,7 +16,7 @@ import json
 import warnings
 from typing import Any
 
-from .compile import Compiled, companion, fresh_definitions
+from .compile import Compiled, fresh_definitions
 
 
 class InternalError(Exception):
@@ -106,36 +106,3 @@ class Engine:
                     _core.delete_state(handle, sid)
                 except Exception:  # code 309: no session for this sid in that ruleset
                     pass
-
-
-def engine_value(v: Any) -> Any:
-    """A value the C core reads back correctly (§3.1: no exponent notation, real numbers only)."""
-    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
-        return v
-    if isinstance(v, float):
-        r = round(v, 4)
-        return int(r) if r.is_integer() and abs(r) < 1e15 else r
-    if isinstance(v, (list, tuple)):
-        return [engine_value(x) for x in v]
-    if isinstance(v, dict):
-        return {k: engine_value(x) for k, x in v.items()}
-    raise InternalError(f"value of type {type(v).__name__} cannot go to the engine")
-
-
-def build_fact(patient_data: dict, derived: dict, list_fields: list[str]) -> dict:
-    """The one flattened fact per patient: patient data (without `id`), derived values, list counts."""
-    # `id` would be taken as the fact's identity by the engine (§3.3); the rest is never read by rules.
-    fact = {k: v for k, v in patient_data.items() if k not in ("id", "format", "notes", "history")}
-    if "history" in patient_data:
-        fact["history"] = {k: v for k, v in patient_data["history"].items() if k != "treatments"}
-    if "staging" in patient_data:
-        fact["staging"] = {k: v for k, v in patient_data["staging"].items() if k != "metastasis_sites"}
-    fact = engine_value(fact)
-    fact["derived"] = engine_value({k: v for k, v in derived.items() if v is not None})
-    for f in list_fields:
-        cur: Any = fact
-        for part in f.split("."):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        if isinstance(cur, list):
-            fact[companion(f)] = len(cur)
-    return fact

@@ -1,4 +1,5 @@
-"""The provisional pathway: what the presumptions add to the firm one, each entry with what it rests on.
+"""The provisional pathway: what the presumptions add to the firm one, each entry and alert with what
+it rests on.
 
 An entry's `assumes` is minimal: starting from the applied presumptions its rule can read (directly,
 through a derived value or through a fact another rule derives), each one is dropped in file order
@@ -6,62 +7,82 @@ when the rule still holds without it. A presumption the rule did not need is not
 """
 from __future__ import annotations
 
-import json
+from dataclasses import replace
+from typing import Iterable
 
-from ..evaluate.partial import capped_rules, capping, evaluate_rules, prepare
+from ..evaluate.facts import Facts, prepare
+from ..evaluate.incremental import Values, reevaluate
+from ..evaluate.knowledge import Knowledge
 from ..load.patient import Patient
-from ..evaluate.presumptions import Presumption
-from ..load.rule_files import evidence_entries
+from ..load.presumption_files import Presumption
+from .pathway import evidence
+from .result import Alert, Assumption, Entry, EvidenceRef
 
 
-def entry_key(rec: dict) -> tuple:
-    return (rec["intervention"], rec["phase"], rec["strength"], json.dumps(rec["details"], sort_keys=True))
+def assumption(p: Presumption, kb: Knowledge) -> Assumption:
+    refs = tuple(EvidenceRef(kb.ruleset.references[e.ref]["short"], e.level, e.ref, e.note) for e in p.evidence)
+    return Assumption(p.field, p.shown, p.label, p.question, p.reason, refs, p.settled_by)
 
 
-def assumption(p: Presumption, references: dict) -> dict:
-    out = {"field": p.field, "presumed": p.shown, "label": p.label, "question": p.question, "reason": p.reason,
-           "evidence": evidence_entries(p.evidence, references)}
-    if p.settled_by:
-        out["settled_by"] = p.settled_by
-    return out
-
-
-def rests_on(kb, patient: Patient, applied: tuple[Presumption, ...], rule_id: str) -> list[Presumption]:
-    """The presumptions `rule_id` needs to hold: a minimal subset of `applied`, in file order."""
-    index = kb.index
-    reads = index.reads[rule_id]
+def rests_on(kb: Knowledge, patient: Patient, applied: tuple[Presumption, ...], rule_id: str,
+             base: Values) -> list[Presumption]:
+    """The presumptions `rule_id` needs to hold: a minimal subset of `applied`, in file order. `base` is
+    the provisional pass, whose facts every trial re-derives from."""
+    graph = kb.graph
+    reads = graph.reads[rule_id]
     keep = [p for p in applied if p.field in reads]
-    only = index.upstream[rule_id]
+    only = graph.upstream[rule_id]
     for p in list(keep):
         trial = [q for q in keep if q is not p]
-        outcomes = evaluate_rules(kb, prepare(patient, trial), only=only)
-        if outcomes[rule_id].value is True:
+        values = reevaluate(kb, base, prepare(patient, trial, base=base.facts), only)
+        if values.values[rule_id] is True:
             keep = trial
     # A rule that holds on the facts alone gives a provisional entry only when the presumptions changed
     # what supersedes it or its details: then it rests on every presumption it can read.
     return keep or [p for p in applied if p.field in reads] or list(applied)
 
 
-def provisional_entries(kb, patient: Patient, firm: dict, provisional: dict, applied: tuple[Presumption, ...]) -> list:
-    firm_keys = {entry_key(r) for r in firm["recommendations"]}
-    references = kb.ruleset.references
-    # The same test as the ranked questions use: a rule that needs a capped presumption to hold.
-    capped = capped_rules(kb, patient, applied, {r["rule"] for r in provisional["recommendations"]})
-    needed: dict[str, list[Presumption]] = {}
-    out = []
-    for rec in provisional["recommendations"]:
-        if entry_key(rec) in firm_keys:
-            continue
-        rid = rec["rule"]
-        if rid not in needed:
-            needed[rid] = rests_on(kb, patient, applied, rid)
-        entry = {**rec, "assumes": [assumption(p, references) for p in needed[rid]]}
-        cap = next((p for p in capping(applied) if rid in capped), None)
-        if cap and rec["strength"] == "recommended":
-            # e.g. GEN-09: while the patient has not accepted the sacrifice, en bloc is at most "consider".
-            entry["strength"] = cap.at_most
-            entry["capped_by"] = cap.field
-            if entry_key(entry) in firm_keys:
-                continue
-        out.append(entry)
+def capping(presumptions: Iterable[Presumption]) -> tuple[Presumption, ...]:
+    """The presumptions an entry may rest on only at a lower strength (`at_most`)."""
+    return tuple(p for p in presumptions if p.at_most)
+
+
+def capped_rules(kb: Knowledge, provisional: Values, uncapped: Values) -> dict[str, Presumption]:
+    """The fired rules of the provisional pass that would not hold with the capping presumptions withheld
+    (`uncapped`: the same facts without them), each with the capping presumption it can read."""
+    caps = capping(provisional.facts.applied)
+    out: dict[str, Presumption] = {}
+    for rid in provisional.fired:
+        if uncapped.values[rid] is not True:
+            reads = kb.graph.reads[rid]
+            out[rid] = next((p for p in caps if p.field in reads), caps[0])
     return out
+
+
+def uncapped_facts(patient: Patient, presumptions: tuple[Presumption, ...], provisional: Facts,
+                   answers: dict | None = None, derived_answers: dict | None = None) -> Facts | None:
+    """The facts with every presumption but the capping ones (None when no capping one applies): a rule
+    that holds under the presumptions but not here needs a capping presumption."""
+    if not capping(provisional.applied):
+        return None
+    kept = [p for p in presumptions if not p.at_most]
+    return prepare(patient, kept, answers, derived_answers, base=provisional)
+
+
+def provisional_only(firm: Iterable[Entry], entries: Iterable[Entry]) -> list[Entry]:
+    """The entries of the provisional pathway that the firm pathway does not already give."""
+    keys = {e.key() for e in firm}
+    return [e for e in entries if e.key() not in keys]
+
+
+def with_assumptions(kb: Knowledge, patient: Patient, entries: list[Entry], alerts: list[Alert],
+                     base: Values) -> tuple[list[Entry], list[Alert]]:
+    """Provisional entries and alerts, each with the presumptions its rule rests on."""
+    needed: dict[str, tuple[Assumption, ...]] = {}
+
+    def assumes(rid: str) -> tuple[Assumption, ...]:
+        if rid not in needed:
+            needed[rid] = tuple(assumption(p, kb) for p in rests_on(kb, patient, base.facts.applied, rid, base))
+        return needed[rid]
+    return ([replace(e, assumes=assumes(e.rule)) for e in entries],
+            [replace(a, assumes=assumes(a.rule)) for a in alerts])

@@ -1,24 +1,34 @@
 """The questions that would change the plan, most important first.
 
-Every unknown field that some rule reads, directly or through a derived value, is tried with each
-answer it can have: each allowed value of an enum or a boolean, each side of every threshold the
-rules compare a number with, each list member the rules test. Only the rules the field can reach
-are evaluated again, for the firm pathway (facts only) and the provisional one (facts and
-presumptions). A question that changes treatment (urgent, neoadjuvant, local control, adjuvant,
-systemic) ranks before one that changes only diagnosis, surveillance or supportive care; then more
-changes rank higher; ties follow the order of the fields in the patient file.
+Every unknown field that some rule reads, directly or through a derived value (or that withholds a
+presumption), is tried with each answer it can have: each allowed value of an enum or a boolean, each
+side of every threshold the rules and the presumptions compare a number with, each list member the
+rules test. Only the rules the dependency graph says the field reaches are evaluated again, for the
+firm pathway (facts only) and the provisional one (facts and presumptions); the plan of each answer is
+made by the same `pathway()` and compared by the same `diff()` as a full re-consult. A question that
+changes treatment (urgent, neoadjuvant, local control, adjuvant, systemic) ranks before one that
+changes only diagnosis, surveillance or supportive care; then more changes rank higher; ties follow
+the order of the fields in the patient file.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..derive import SPECS
+from ..evaluate.facts import Values, prepare
+from ..evaluate.incremental import reevaluate
+from ..evaluate.knowledge import Knowledge
 from ..load.fields import int_range
-from ..load.interventions import PHASES, STRENGTHS, TREATMENT_PHASES
-from ..evaluate.partial import Entry, capped_rules, capping, entries, evaluate_rules, fired, prepare
+from ..load.interventions import TREATMENT_PHASES
 from ..load.patient import SUBTYPES, Patient
-from ..evaluate.presumptions import Presumption
+from ..load.presumption_files import Presumption
+from .pathway import Plan, diff
+from .provisional import capping, uncapped_facts
+from .result import AnswerEffect, Question
+
+if TYPE_CHECKING:
+    from .consult import Consultation
 
 # Values the file always has: never asked.
 _ALWAYS_KNOWN = {"age", "lesion.levels"}
@@ -41,30 +51,23 @@ class Candidate:
     answers: tuple[Answer, ...]
 
 
-def _words(v) -> str:
+def words(v) -> str:
+    """An answer as a clinician reads it."""
     if v is True:
         return "yes"
     if v is False:
         return "no"
     if isinstance(v, list):
-        return ", ".join(_words(x) for x in v) if v else "none"
+        return ", ".join(words(x) for x in v) if v else "none"
     return str(v).replace("_", " ")
-
-
-def _thresholds(kb, name: str) -> list[tuple[str, float]]:
-    out = set()
-    for rid in kb.index.reach.get(name, ()):
-        for leaf in kb.index.rules[rid].when.leaves():
-            if leaf.field == name and leaf.op in ("lt", "lte", "gt", "gte"):
-                out.add((leaf.op, leaf.value))
-    return sorted(out, key=lambda x: (x[1], x[0]))
 
 
 def _fmt(x) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def numeric_answers(thresholds: list[tuple[str, float]], integer: bool) -> tuple[Answer, ...]:
+def numeric_answers(thresholds: tuple[tuple[str, float], ...] | list[tuple[str, float]],
+                    integer: bool) -> tuple[Answer, ...]:
     """One value on each side of every threshold, labelled by the range it stands for."""
     step = 1 if integer else 0.5
     # Per cut: its position, then the value and label of the range below it and of the range above it.
@@ -84,38 +87,39 @@ def numeric_answers(thresholds: list[tuple[str, float]], integer: bool) -> tuple
     return tuple(out)
 
 
-def candidates(kb, patient: Patient, flat: dict, derived) -> list[Candidate]:
+def candidates(kb: Knowledge, patient: Patient, firm: Values) -> list[Candidate]:
     rs = kb.ruleset
-    reach = kb.index.reach
+    graph = kb.graph
+    flat, derived = firm.facts.flat, firm.facts.derived
     out: list[Candidate] = []
     for name, ftype in rs.fields.items():
-        if name.startswith("derived.") or name in _ALWAYS_KNOWN or not reach.get(name):
+        if name.startswith("derived.") or name in _ALWAYS_KNOWN or not graph.reached(name):
             continue
         value = flat.get(name)
         if name == "diagnosis.histology":
             if value != "unknown":
                 continue
-            answers = tuple(Answer(v, _words(v)) for v in ftype.values if v != "unknown")
+            answers = tuple(Answer(v, words(v)) for v in ftype.values if v != "unknown")
         elif value is not None:
             continue
         elif name == "diagnosis.subtype":
-            answers = tuple(Answer(v, _words(v)) for v in SUBTYPES.get(patient.diagnosis.histology, ()))
+            answers = tuple(Answer(v, words(v)) for v in SUBTYPES.get(patient.diagnosis.histology, ()))
         elif ftype.kind == "bool":
             answers = (Answer(True, "yes"), Answer(False, "no"))
         elif ftype.kind == "enum":
-            answers = tuple(Answer(v, _words(v)) for v in ftype.values)
+            answers = tuple(Answer(v, words(v)) for v in ftype.values)
         elif ftype.numeric:
             bounds = int_range(name) if ftype.kind == "int" else None
             if bounds and bounds[1] - bounds[0] <= SMALL_SCALE:  # a grade, a stage, ECOG: every value
                 answers = tuple(Answer(v, str(v)) for v in range(bounds[0], bounds[1] + 1))
             else:
-                answers = numeric_answers(_thresholds(kb, name), ftype.kind == "int")
+                answers = numeric_answers(graph.thresholds.get(name, ()), ftype.kind == "int")
         elif ftype.kind == "list":
-            tested = sorted({leaf.value for rid in reach[name] for leaf in kb.index.rules[rid].when.leaves()
+            tested = sorted({leaf.value for rid in graph.reached(name) for leaf in kb.rules[rid].when.leaves()
                              if leaf.field == name and leaf.op == "contains"}, key=str)
-            answers = tuple(Answer([m], f"{_words(m)} only") for m in tested)
+            answers = tuple(Answer([m], f"{words(m)} only") for m in tested)
             if ftype.item_kind == "enum":
-                answers += (Answer(list(ftype.values), "all: " + _words(list(ftype.values))), Answer([], "none"))
+                answers += (Answer(list(ftype.values), "all: " + words(list(ftype.values))), Answer([], "none"))
         else:
             answers = ()
         if answers:
@@ -123,43 +127,15 @@ def candidates(kb, patient: Patient, flat: dict, derived) -> list[Candidate]:
     for key, spec in SPECS.items():
         name = f"derived.{key}"
         d = derived[key]
-        if d.value is not None or not reach.get(name) or spec.kind not in ("bool", "enum"):
+        if d.value is not None or not graph.reached(name) or spec.kind not in ("bool", "enum"):
             continue
         lacked = [f for f in d.lacked if f not in _ALWAYS_KNOWN]
         presumed = any(p.field == name for p in rs.presumptions)
         if len(lacked) < 2 and not any(f in _NOT_ASKABLE for f in lacked) and not presumed:
             continue  # asked through its one missing input
         values = (True, False) if spec.kind == "bool" else spec.values
-        out.append(Candidate(name, tuple(Answer(v, _words(v)) for v in values)))
+        out.append(Candidate(name, tuple(Answer(v, words(v)) for v in values)))
     return out
-
-
-def _changes(f0: frozenset[Entry], p0: frozenset[Entry], f1: frozenset[Entry], p1: frozenset[Entry]) -> list[dict]:
-    c0, c1 = f0 | p0, f1 | p1
-    added, removed = sorted(c1 - c0, key=_entry_order), sorted(c0 - c1, key=_entry_order)
-    out = []
-    for code, phase, strength in added:
-        before = next((r for r in removed if r[:2] == (code, phase)), None)
-        if before is not None:
-            removed.remove(before)
-            out.append({"change": "strength", "intervention": code, "phase": phase, "strength": strength,
-                        "from": before[2], "firm": (code, phase, strength) in f1})
-        else:
-            out.append({"change": "added", "intervention": code, "phase": phase, "strength": strength,
-                        "firm": (code, phase, strength) in f1})
-    for code, phase, strength in removed:
-        out.append({"change": "removed", "intervention": code, "phase": phase, "strength": strength})
-    for e in sorted(c0 & c1, key=_entry_order):
-        if e not in f0 and e in f1:
-            out.append({"change": "firm", "intervention": e[0], "phase": e[1], "strength": e[2]})
-        elif e in f0 and e not in f1:
-            out.append({"change": "provisional", "intervention": e[0], "phase": e[1], "strength": e[2]})
-    return sorted(out, key=lambda c: (PHASES.index(c["phase"]), STRENGTHS.index(c["strength"]), c["intervention"],
-                                      c["change"]))
-
-
-def _entry_order(e: Entry):
-    return (PHASES.index(e[1]), STRENGTHS.index(e[2]), e[0])
 
 
 def confirms(name: str, presumptions: tuple[Presumption, ...]) -> list[Presumption]:
@@ -172,53 +148,71 @@ def confirms(name: str, presumptions: tuple[Presumption, ...]) -> list[Presumpti
     return out
 
 
-def rank_questions(kb, patient: Patient, firm, provisional) -> list[dict]:
-    """`firm` and `provisional` are the two evaluations of the consult (the same one without presumptions)."""
+class _Plans:
+    """The plan of each answer, through the same `plan_of` as the consult. Many answers give the same
+    rule values: their plan is made once."""
+
+    def __init__(self, kb: Knowledge):
+        self.kb = kb
+        self.memo: dict[tuple, Plan] = {}
+        self.from_fields = sorted({v[1] for r in kb.ruleset.rules for a in r.then for _, v in a.details
+                                   if isinstance(v, tuple) and len(v) == 2 and v[0] == "from"})
+
+    def __call__(self, firm: Values, provisional: Values, uncapped: Values | None) -> Plan:
+        from .consult import plan_of  # consult assembles the result from the questions: imported on use
+        key = (firm.fired, provisional.fired, provisional is firm, firm.histology_unknown,
+               provisional.histology_unknown,
+               None if uncapped is None else tuple(r for r in provisional.fired if uncapped.values[r] is not True),
+               repr([(firm.resolve(f), provisional.resolve(f)) for f in self.from_fields]))
+        plan = self.memo.get(key)
+        if plan is None:
+            plan = self.memo[key] = plan_of(self.kb, firm, provisional, uncapped)[2]
+        return plan
+
+
+def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Question, ...]:
+    """The questions of a consultation, each answer with how it changes the plan."""
     rs = kb.ruleset
     presumptions = rs.presumptions
-    hist_unknown = patient.diagnosis.histology == "unknown"
-    f0 = entries(kb, fired(firm.outcomes), hist_unknown)
-    prov_fired = fired(provisional.outcomes)
-    known = firm.inputs  # every other pass re-derives only what its answer or presumptions change
-    p0 = entries(kb, prov_fired, hist_unknown, capped_rules(kb, patient, presumptions, prov_fired, base_inputs=known))
-    # With the capping presumptions withheld: the baseline that tells which rules a cap touches.
-    uncapped_base = (evaluate_rules(kb, prepare(patient, [p for p in presumptions if not p.at_most], base=known))
-                     if capping(presumptions) else None)
+    firm, provisional = c.firm, c.provisional
+    plans = _Plans(kb)
+    before = c.plan
+    # With the capping presumptions withheld: the baseline that tells which rules a cap touches. An answer
+    # cannot make a presumption apply that did not (it only adds facts), so without it no answer is capped.
+    uncapped_base = c.uncapped
     order = {name: i for i, name in enumerate(rs.fields)}
     ranked = []
-    for cand in candidates(kb, patient, firm.inputs.flat, firm.derived):
-        only = kb.index.reach[cand.field]
+    for cand in candidates(kb, patient, firm):
+        only = kb.graph.reached(cand.field)
         answers = []
         distinct: set = set()
         for ans in cand.answers:
-            kw = ({"derived_answers": {cand.field: ans.value}} if cand.field.startswith("derived.")
-                  else {"answers": {cand.field: ans.value}})
+            kw: dict[str, dict[str, Any]] = ({"derived_answers": {cand.field: ans.value}}
+                                             if cand.field.startswith("derived.") else
+                                             {"answers": {cand.field: ans.value}})
             try:
-                firm_in = prepare(patient, (), base=known, **kw)
-                prov_in = prepare(patient, presumptions, base=provisional.inputs, **kw)
+                firm_facts = prepare(patient, (), base=firm.facts, **kw)
+                prov_facts = prepare(patient, presumptions, base=provisional.facts, **kw)
             except ValueError:  # an answer the patient model refuses in this file (e.g. out of its range)
                 continue
-            unknown_after = hist_unknown and not (cand.field == "diagnosis.histology")
-            f1 = entries(kb, fired(evaluate_rules(kb, firm_in, only, firm.outcomes)), unknown_after)
-            p1_fired = fired(evaluate_rules(kb, prov_in, only, provisional.outcomes))
-            capped = capped_rules(kb, patient, presumptions, p1_fired, only=only, base=uncapped_base,
-                                  base_inputs=provisional.inputs, **kw) if uncapped_base is not None else set()
-            p1 = entries(kb, p1_fired, unknown_after, capped)
-            changes = _changes(f0, p0, f1, p1)
-            distinct.update((c["change"], c["intervention"], c["phase"], c["strength"]) for c in changes)
-            answers.append({"answer": ans.value, "label": ans.label, "changes": changes})
+            f1 = reevaluate(kb, firm, firm_facts, only)
+            p1 = reevaluate(kb, provisional, prov_facts, only) if prov_facts.applied else f1
+            u1 = None
+            if uncapped_base is not None and capping(prov_facts.applied):
+                u_facts = uncapped_facts(patient, presumptions, prov_facts, **kw)
+                u1 = reevaluate(kb, uncapped_base, u_facts, only) if u_facts is not None else None
+            changes = diff(before, plans(f1, p1, u1)).changes
+            distinct.update((ch.change, ch.intervention, ch.phase, ch.strength) for ch in changes)
+            answers.append(AnswerEffect(ans.value, ans.label, changes))
         if not distinct:
             continue  # answering it changes nothing: `missing` still lists it
         treatment = any(phase in TREATMENT_PHASES for _, _, phase, _ in distinct)
-        q = {"field": cand.field, "text": question_text(rs, cand.field),
-             "answers": answers}
         confirmed = confirms(cand.field, presumptions)
-        if confirmed:
-            q["confirms"] = [{"field": p.field, "presumed": p.shown} for p in confirmed]
-        q["changes_treatment"] = treatment
+        q = Question(cand.field, question_text(rs, cand.field), tuple(answers),
+                     tuple((p.field, p.shown) for p in confirmed), treatment)
         ranked.append(((0 if treatment else 1, -len(distinct), order.get(cand.field, len(order))), q))
     ranked.sort(key=lambda x: x[0])
-    return [q for _, q in ranked]
+    return tuple(q for _, q in ranked)
 
 
 def question_text(rs, name: str) -> str:

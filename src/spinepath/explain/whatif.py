@@ -8,13 +8,20 @@ that a file could not.
 from __future__ import annotations
 
 import copy
+import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
 
+from ..evaluate.facts import prepare
+from ..evaluate.knowledge import Knowledge
+from ..evaluate.passes import full_pass
+from .consult import consultation, derived_block
+from .pathway import ListDiff, Plan, PlanDiff, diff
+from .result import Entry
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.fields import FieldType
-from ..load.interventions import PHASES, STRENGTHS
 from ..load.patient import SUBTYPES, Patient
 from ..load.fields import patient_paths, set_path
 
@@ -102,60 +109,47 @@ def apply(patient: Patient, sets: list[str], fields: dict[str, FieldType]) -> tu
         raise InputError([Diagnostic(*_where(n, len(loc) + 2), "bad-value", f"{loc}: {first['msg']}")]) from None
 
 
-def _key(r: dict) -> tuple:
-    return (r["intervention"], r["phase"])
+@dataclass(frozen=True)
+class WhatIf:
+    """A what-if: the same patient with some fields set, as a difference from the file's own consult."""
+
+    patient_id: str
+    chosen: dict[str, Any]
+    diff: PlanDiff
+
+    def to_json_data(self) -> dict:
+        def entry(e: Entry, before: Entry | None = None) -> dict:
+            out = {"intervention": e.intervention, "phase": e.phase, "strength": e.strength, "rule": e.rule,
+                   **({"details": e.details} if e.details else {})}
+            return {**out, "from": before.strength} if before is not None else out
+
+        def block(d: ListDiff) -> dict:
+            return {"added": [entry(e) for e in d.added], "removed": [entry(e) for e in d.removed],
+                    "changed": [entry(after, before) for before, after in d.changed]}
+        return {"format": FORMAT, "patient_id": self.patient_id, "set": self.chosen,
+                "recommendations": block(self.diff.firm), "provisional": block(self.diff.provisional),
+                "alerts": {"added": [a.to_json() for a in self.diff.alerts_added],
+                           "removed": [a.to_json() for a in self.diff.alerts_removed]},
+                "derived": [{"field": f, "before": b, "after": a} for f, b, a in self.diff.derived]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_json_data(), indent=2, ensure_ascii=False) + "\n"
+
+    @property
+    def unchanged(self) -> bool:
+        d = self.diff
+        return not (any((x.added, x.removed, x.changed)[i] for x in (d.firm, d.provisional) for i in range(3))
+                    or d.alerts_added or d.alerts_removed or d.derived)
 
 
-def _entry(r: dict) -> dict:
-    return {"intervention": r["intervention"], "phase": r["phase"], "strength": r["strength"], "rule": r["rule"],
-            **({"details": r["details"]} if r.get("details") else {})}
+def _plan(kb: Knowledge, patient: Patient) -> Plan:
+    """The plan of a full consult (both passes through the engine), with its derived values."""
+    firm = full_pass(kb, prepare(patient))
+    plan = consultation(kb, patient, firm.values()).plan
+    return replace(plan, derived=derived_block(firm))
 
 
-def _list_diff(before: list[dict], after: list[dict]) -> dict:
-    def sig(r):
-        return (r["intervention"], r["phase"], r["strength"], repr(sorted(r.get("details", {}).items())))
-    b = {sig(r): r for r in before}
-    a = {sig(r): r for r in after}
-    added = [a[k] for k in a if k not in b]
-    removed = [b[k] for k in b if k not in a]
-    changed = []
-    for r in list(added):
-        old = next((x for x in removed if _key(x) == _key(r)), None)
-        if old is not None and old["strength"] != r["strength"]:
-            added.remove(r)
-            removed.remove(old)
-            changed.append({**_entry(r), "from": old["strength"]})
-
-    def order(r):
-        return (PHASES.index(r["phase"]), STRENGTHS.index(r["strength"]), r["intervention"], r["rule"])
-    return {"added": [_entry(r) for r in sorted(added, key=order)],
-            "removed": [_entry(r) for r in sorted(removed, key=order)],
-            "changed": sorted(changed, key=order)}
-
-
-def diff(before: dict, after: dict, chosen: dict[str, Any]) -> dict:
-    def alert_sig(a):
-        return (a["code"], a["rule"], a["message"])
-    ab = {alert_sig(a): a for a in before["alerts"]}
-    aa = {alert_sig(a): a for a in after["alerts"]}
-    derived = []
-    for key in after["derived"]:
-        if key == "flags":
-            continue
-        if before["derived"].get(key) != after["derived"].get(key):
-            derived.append({"field": f"derived.{key}", "before": before["derived"].get(key),
-                            "after": after["derived"].get(key)})
-    return {
-        "format": FORMAT,
-        "patient_id": before["patient_id"],
-        "set": chosen,
-        "recommendations": _list_diff(before["recommendations"], after["recommendations"]),
-        "provisional": _list_diff(before.get("provisional", []), after.get("provisional", [])),
-        "alerts": {"added": [aa[k] for k in aa if k not in ab], "removed": [ab[k] for k in ab if k not in aa]},
-        "derived": derived,
-    }
-
-
-def unchanged(d: dict) -> bool:
-    return not (any(d[k][x] for k in ("recommendations", "provisional") for x in ("added", "removed", "changed"))
-                or d["alerts"]["added"] or d["alerts"]["removed"] or d["derived"])
+def whatif(kb: Knowledge, patient: Patient, sets: list[str]) -> WhatIf:
+    """The consult of the patient with `sets` applied, compared with the file's own."""
+    changed, chosen = apply(patient, sets, kb.ruleset.fields)
+    return WhatIf(patient.id, chosen, diff(_plan(kb, patient), _plan(kb, changed)))

@@ -14,13 +14,16 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, InputError, did_you_mean
 from .fields import FieldType
 from .interventions import CONTRACT, PHASES, STRENGTHS, Intervention
 from .rule_checks import Checker, check_value, cross_checks, kind_of
 from .yamlsafe import Document, load_path
+
+if TYPE_CHECKING:  # presumption_files reads rule files' conditions: it imports this module
+    from .presumption_files import Presumption
 
 RULE_KEYS = ("id", "title", "pathway", "when", "then", "rationale", "evidence", "supersedes", "notes")
 FACT_KEYS = ("meaning", "derived_by", "notes")
@@ -131,7 +134,7 @@ class Ruleset:
     derived_facts: dict[str, list[str]] = field(default_factory=dict)  # fact -> ids of rules deriving it
     facts: dict[str, Fact] = field(default_factory=dict)  # the `facts:` sections, in file order
     scenario_files: list[Path] = field(default_factory=list)
-    presumptions: tuple = ()  # presumptions.Presumption, in file order (attached by presumptions.attach)
+    presumptions: tuple["Presumption", ...] = ()  # in file order (attached by presumption_files.attach)
     questions: dict[str, str] = field(default_factory=dict)  # field -> the question a clinician is asked
 
     def rule(self, rule_id: str) -> Rule | None:

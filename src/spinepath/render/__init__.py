@@ -1,13 +1,14 @@
-"""Step 5 of the pipeline, render: the consult result as text, Markdown or JSON.
+"""Step 5 of the pipeline, render: the consult result as text, Markdown, HTML or FHIR.
 
-Renderers format the result dictionary; they never compute clinical facts. May import load (the
-intervention vocabulary) and nothing else from spinepath.
+Renderers lay out the typed result of explain/ (explain/result.py); they never compute clinical
+facts. May import load (the vocabularies) and explain's result types; nothing else from spinepath.
 """
 from __future__ import annotations
 
-import json
+from typing import Any, Iterable, Sequence
 
-from ..load.interventions import CONTRACT, TREATMENT_PHASES, said
+from ..explain.result import Alternative, Assumption, Change, Entry, EvidenceRef, Missing, Question
+from ..load.interventions import TREATMENT_PHASES, said
 
 STRENGTH_WORDS = {"recommended": "RECOMMENDED", "consider": "CONSIDER", "avoid": "AVOID"}
 PHASE_TITLES = {"diagnosis": "Diagnosis", "urgent": "Urgent", "neoadjuvant": "Neoadjuvant",
@@ -17,10 +18,6 @@ DERIVED_LABELS = {"region": "Region", "pediatric": "Paediatric", "enneking_stage
                   "escc_high_grade": "ESCC high grade (2-3)", "sins_total": "SINS total",
                   "sins_category": "SINS category", "en_bloc_feasible": "En bloc feasible (anatomy)",
                   "en_bloc_technique": "En bloc technique (WBB)"}
-
-
-def to_json(result: dict) -> str:
-    return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
 
 
 def words(value) -> str:
@@ -36,104 +33,109 @@ def words(value) -> str:
     return said(str(value))  # codes keep OUTPUT.md's spelling; the prose says tumour, centre
 
 
-def details_text(details: dict) -> str:
+def details_text(details: dict[str, Any]) -> str:
     return "; ".join(f"{k.replace('_', ' ')}: {words(v)}" for k, v in details.items())
 
 
-def evidence_text(evidence: list[dict]) -> str:
-    return "; ".join(f"{e['ref']} ({e['level']})" for e in evidence)
+def evidence_text(evidence: Iterable[EvidenceRef]) -> str:
+    return "; ".join(f"{e.ref} ({e.level})" for e in evidence)
 
 
-def alternative_text(alt: dict) -> str:
+def alternative_text(alt: Alternative) -> str:
     """What another rule advises for the same decision (another strength or other details)."""
-    details = f" [{details_text(alt['details'])}]" if alt["details"] else ""
-    return f"{alt['strength']}{details} ({alt['rule']})"
+    details = f" [{details_text(alt.details)}]" if alt.details else ""
+    return f"{alt.strength}{details} ({alt.rule})"
 
 
-def evidence_by_level(evidence: list[dict]) -> str:
+def evidence_by_level(evidence: Iterable[EvidenceRef]) -> str:
     """The same evidence, shorter: the references grouped under each level, levels in order of first use."""
     levels: dict[str, list[str]] = {}
     for e in evidence:
-        levels.setdefault(e["level"], []).append(e["ref"])
+        levels.setdefault(e.level, []).append(e.ref)
     return "; ".join(f"{level}: {', '.join(refs)}" for level, refs in levels.items())
 
 
-def grouped_by_phase(recommendations: list[dict]) -> list[tuple[str, list[dict]]]:
-    out: list[tuple[str, list[dict]]] = []
-    for rec in recommendations:  # already in contract order
-        if not out or out[-1][0] != rec["phase"]:
-            out.append((rec["phase"], []))
-        out[-1][1].append(rec)
+def grouped_by_phase(entries: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:
+    out: list[tuple[str, list[Entry]]] = []
+    for e in entries:  # already in contract order
+        if not out or out[-1][0] != e.phase:
+            out.append((e.phase, []))
+        out[-1][1].append(e)
     return out
 
 
-def grouped_missing(missing: list[dict]) -> list[tuple[list[str], str, list[str]]]:
+def grouped_missing(missing: Sequence[Missing]) -> list[tuple[list[str], str, list[str]]]:
     """Fields that are needed for the same things, as one row (e.g. the six SINS components)."""
     rows: dict[tuple, list[str]] = {}
     for m in missing:
-        rows.setdefault((m["needed_for"], tuple(m["rules"])), []).append(m["field"])
+        rows.setdefault(("; ".join(m.needed_for), m.rules), []).append(m.field)
     return [(fields, needed_for, list(rules)) for (needed_for, rules), fields in rows.items()]
 
 
-def change_text(c: dict) -> str:
+def change_text(c: Change) -> str:
     """One effect of an answer on the pathway, as the questions show it."""
-    what = f"{said(c['intervention'])} ({c['strength']}" + (f", {words(c['phase'])})" if c["intervention"] in _TWO_PHASES else ")")
-    kind = c["change"]
-    if kind == "added":
-        return f"+ {what}" + ("" if c.get("firm") else " provisional")
-    if kind == "removed":
+    what = f"{said(c.intervention)} ({c.strength}" + (f", {words(c.phase)})" if c.intervention in _TWO_PHASES else ")")
+    if c.change == "added":
+        return f"+ {what}" + ("" if c.firm else " provisional")
+    if c.change == "removed":
         return f"− {what}"
-    if kind == "strength":
-        return f"{said(c['intervention'])}: {c['from']} → {c['strength']}"
-    return f"{what} becomes {kind}"
+    if c.change == "strength":
+        return f"{said(c.intervention)}: {c.from_strength} → {c.strength}"
+    if c.change == "details":
+        return f"~ {what}" + (f" [{details_text(c.details)}]" if c.details else " [no details]")
+    return f"{what} becomes {c.change}"
 
 
-def presumed_text(a: dict) -> str:
+def presumed_text(a: Assumption) -> str:
     """A presumption as a reader says it: its label, or field = value."""
-    if a.get("label"):
-        return a["label"]
-    presumed = a["presumed"]
-    value = f"below {presumed['below']}" if isinstance(presumed, dict) else words(presumed)
-    return f"{a['field']} = {value}"
+    if a.label:
+        return a.label
+    value = f"below {a.presumed['below']}" if isinstance(a.presumed, dict) else words(a.presumed)
+    return f"{a.field} = {value}"
 
 
-def capped_text(entry: dict) -> str:
-    """Why a provisional entry is weaker than its rule says (GEN-09's cap), or ''."""
-    if not entry.get("capped_by"):
+def capped_text(entry: Entry) -> str:
+    """Why a provisional entry is weaker than its rule says (the presumption's cap_reason), or ''."""
+    if not entry.capped_by:
         return ""
-    return (f"consider, not recommended, until {entry['capped_by']} is known: the acceptance is presumed "
-            "only to show the option (GEN-09)")
+    return f"{entry.strength}, not recommended, {entry.capped_reason or 'until ' + entry.capped_by + ' is known'}"
 
 
-def grouped_provisional(entries: list[dict]) -> list[tuple[list[dict], list[dict]]]:
+def grouped_provisional(entries: Sequence[Entry]) -> list[tuple[tuple[Assumption, ...], list[Entry]]]:
     """Provisional entries sharing the same presumptions, as (presumptions, entries), in contract order."""
-    groups: dict[tuple, tuple[list[dict], list[dict]]] = {}
+    groups: dict[tuple, tuple[tuple[Assumption, ...], list[Entry]]] = {}
     for e in entries:
-        key = tuple(a["field"] for a in e["assumes"])
-        groups.setdefault(key, (e["assumes"], []))[1].append(e)
+        key = tuple(a.field for a in e.assumes)
+        groups.setdefault(key, (e.assumes, []))[1].append(e)
     return list(groups.values())
 
 
-# Codes the catalogue allows in more than one phase: their effects name the phase.
-_TWO_PHASES = {code for code, iv in CONTRACT.items() if len(iv.phases) > 1}
+# Codes the catalogue allows in more than one phase: their effects name the phase. Read from the
+# knowledge base's vocabulary when the result carries it, else from OUTPUT.md's catalogue.
+def _two_phase_codes() -> frozenset[str]:
+    from ..load.interventions import CONTRACT
+    return frozenset(code for code, iv in CONTRACT.items() if len(iv.phases) > 1)
 
 
-def _weight(change: dict) -> tuple:
+_TWO_PHASES = _two_phase_codes()
+
+
+def _weight(change: Change) -> tuple:
     """Changes to treatment first, and among them what is added or removed before what only firms up."""
-    return (change["phase"] not in TREATMENT_PHASES, change["change"] in ("firm", "provisional"))
+    return (change.phase not in TREATMENT_PHASES, change.change in ("firm", "provisional"))
 
 
-def answers_with_changes(question: dict, limit: int | None = None) -> list[tuple[str, list[str]]]:
+def answers_with_changes(question: Question, limit: int | None = None) -> list[tuple[str, list[str]]]:
     """(answer, effects) for the answers that change something. With a limit, the answers that change
     treatment most come first, each with at most `limit` effects and a count of the rest."""
-    answers = [a for a in question["answers"] if a["changes"]]
+    answers = [a for a in question.answers if a.changes]
     if limit is None:
-        return _merge_same([(a["label"], [change_text(c) for c in a["changes"]]) for a in answers])
-    answers = sorted(answers, key=lambda a: -sum(1 for c in a["changes"] if c["phase"] in TREATMENT_PHASES))
+        return _merge_same([(a.label, [change_text(c) for c in a.changes]) for a in answers])
+    answers = sorted(answers, key=lambda a: -sum(1 for c in a.changes if c.phase in TREATMENT_PHASES))
     out = []
     for a in answers:
-        firmed = [c for c in a["changes"] if c["change"] == "firm"]
-        changes = sorted((c for c in a["changes"] if c["change"] != "firm"), key=_weight)
+        firmed = [c for c in a.changes if c.change == "firm"]
+        changes = sorted((c for c in a.changes if c.change != "firm"), key=_weight)
         texts = [change_text(c) for c in changes[:limit]]
         if len(changes) > limit:
             texts.append(f"{len(changes) - limit} more")
@@ -141,7 +143,7 @@ def answers_with_changes(question: dict, limit: int | None = None) -> list[tuple
             texts.append(change_text(firmed[0]))
         elif firmed:
             texts.append(f"{len(firmed)} provisional entries become firm")
-        out.append((a["label"], texts))
+        out.append((a.label, texts))
     return _merge_same(out)
 
 

@@ -1,4 +1,5 @@
-"""Presumptions and question wordings of the knowledge base (rules/presumptions.yaml, rules/questions.yaml).
+"""Reading the presumptions and question wordings of the knowledge base (rules/presumptions.yaml,
+rules/questions.yaml).
 
 A presumption is what a first consult takes for granted while a field is unknown ("no distant
 disease until staging is complete"). The firm pathway never uses one; the provisional pathway does,
@@ -14,15 +15,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..derive import SPECS
-from ..load.diagnostics import Diagnostic, InputError, did_you_mean
-from ..load.fields import FieldType, patient_paths, set_path
-from ..load.patient import Patient
-from ..load.rule_checks import Checker, kind_of, scalar_ok
-from ..load.rule_files import Cond, Evidence, Ruleset, default_rules_dir, load_yaml, parse_cond, parse_evidence
+from .diagnostics import Diagnostic, InputError, did_you_mean
+from .fields import FieldType, patient_paths, set_path
+from .patient import Patient
+from .rule_checks import Checker, kind_of, scalar_ok
+from .rule_files import Cond, Evidence, Ruleset, default_rules_dir, load_yaml, parse_cond, parse_evidence
 
-PRESUMPTION_KEYS = ("field", "value", "below", "label", "unless", "at_most", "reason", "question", "settled_by",
-                    "evidence", "notes")
+PRESUMPTION_KEYS = ("field", "value", "below", "label", "unless", "at_most", "cap_reason", "reason", "question",
+                    "settled_by", "evidence", "notes")
 # Not a rule field, but the history is given as a whole or not at all: "no prior treatment" is a presumption.
 _HISTORY = "history.treatments"
 
@@ -41,29 +41,31 @@ class Presumption:
     label: str = ""  # the presumption in a few words ("no distant disease"), for "holds if"
     unless: Cond | None = None  # known patient facts that make the presumption unsafe: then it is not made
     at_most: str | None = None  # the strongest strength an entry resting on this presumption may have
+    cap_reason: str | None = None  # why, as shown beside a capped entry ("until ... is known: ...")
 
     @property
     def derived(self) -> bool:
         return self.field.startswith("derived.")
 
 
-def histology_dependent(field: str) -> bool:
-    """Presuming these would presume the diagnosis: refused (histology before surgery)."""
+def histology_dependent(field: str, derived_inputs: dict[str, tuple[str, ...]]) -> bool:
+    """Presuming these would presume the diagnosis: refused (histology before surgery).
+    `derived_inputs` gives, per computed value (derived.X), the patient fields it is computed from."""
     if field.startswith("diagnosis.histology"):
         return True
-    spec = SPECS.get(field.removeprefix("derived.")) if field.startswith("derived.") else None
-    return spec is not None and "diagnosis.histology" in spec.inputs
+    return "diagnosis.histology" in derived_inputs.get(field, ())
 
 
-def attach(ruleset: Ruleset) -> Ruleset:
-    """The ruleset with its presumptions and question wordings, checked against its rules."""
+def attach(ruleset: Ruleset, derived_inputs: dict[str, tuple[str, ...]]) -> Ruleset:
+    """The ruleset with its presumptions and question wordings, checked against its rules.
+    `derived_inputs`: derived.X -> the patient fields it is computed from (the derive step knows them)."""
     root = ruleset.root
     diags: list[Diagnostic] = []
     presumptions: tuple[Presumption, ...] = ()
     path = root / "presumptions.yaml"
     if path.exists():
         try:
-            presumptions = tuple(_load_presumptions(path, ruleset))
+            presumptions = tuple(_load_presumptions(path, ruleset, derived_inputs))
         except InputError as exc:
             diags.extend(exc.diagnostics)
     qpath = root / "questions.yaml"
@@ -86,7 +88,7 @@ def presumable_fields(ruleset: Ruleset) -> dict[str, FieldType]:
     return out
 
 
-def _load_presumptions(path: Path, rs: Ruleset) -> list[Presumption]:
+def _load_presumptions(path: Path, rs: Ruleset, derived_inputs: dict[str, tuple[str, ...]]) -> list[Presumption]:
     doc = load_yaml(path)
     c = Checker(doc)
     out: list[Presumption] = []
@@ -108,7 +110,7 @@ def _load_presumptions(path: Path, rs: Ruleset) -> list[Presumption]:
                 c.error(p + ("field",), "unknown-field", f"presumption on unknown field {name!r}"
                         f"{did_you_mean(str(name), fields)} (a patient field or a computed derived value)", True)
                 continue
-            if histology_dependent(name):
+            if histology_dependent(name, derived_inputs):
                 c.error(p + ("field",), "histology-presumed", f"{name} cannot be presumed: the histology (and what "
                         "follows from it) comes only from a tissue diagnosis, never from a presumption", True)
                 continue
@@ -131,13 +133,21 @@ def _load_presumptions(path: Path, rs: Ruleset) -> list[Presumption]:
             at_most = raw.get("at_most")
             if at_most is not None and at_most not in ("consider",):
                 c.error(p + ("at_most",), "bad-value", f"at_most: expected consider; got {kind_of(at_most)}", True)
+            cap_reason = None
+            if at_most is not None or "cap_reason" in raw:
+                if at_most is None:
+                    c.error(p + ("cap_reason",), "schema", "cap_reason goes with at_most: it says why an entry is "
+                            "held at that strength", True)
+                else:
+                    cap_reason = c.text(raw.get("cap_reason"), p + ("cap_reason",) if "cap_reason" in raw else p,
+                                        "cap_reason (why an entry resting on it is held at at_most)")
             settled = raw.get("settled_by")
             if settled is not None and settled not in rs.interventions:
                 c.error(p + ("settled_by",), "unknown-code", f"settled_by {settled!r} is not an intervention code"
                         f"{did_you_mean(str(settled), rs.interventions)}", True)
             if len(c.diags) == before:
                 out.append(Presumption(name, value, shown, reason, question, tuple(evidence), doc.file, c.doc.where(p),
-                                       settled, label, unless, at_most))
+                                       settled, label, unless, at_most, cap_reason))
     c.diags.extend(_threshold_checks(out, rs))
     if c.diags:
         raise InputError(c.diags)

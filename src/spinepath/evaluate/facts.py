@@ -1,0 +1,195 @@
+"""What the rules read in one pass: one `Facts` object, built once from the validated patient.
+
+A pass reads the patient's data (with a question's answer or the presumptions that apply filled in)
+and the values derived from it. Both evaluators read the same object: the Python evaluator through
+`lookup`, durable-rules through `engine_fact`, so that they cannot be fed two different patients.
+Numbers reach the rules as the patient model accepted them (at most four decimals, load/patient.py):
+nothing is rounded here.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from ..derive import SPECS, derive_all
+from ..derive.base import Derived
+from ..load.fields import NOT_FOR_RULES, get_path, set_path
+from ..load.patient import Patient
+from ..load.presumption_files import Presumption
+from .threevalued import Tri, truth
+from .engine import InternalError
+from .compile import companion
+
+# A rule-derived fact: its value and, while unknown, the patient fields that would decide it.
+RuleFact = tuple[Tri, tuple[str, ...]]
+Lookup = Callable[[str], tuple[Any, tuple[str, ...]]]
+
+
+def flatten(data: Any, prefix: str = "", out: dict | None = None) -> dict:
+    """Nested patient data -> {dotted field: leaf value}."""
+    out = {} if out is None else out
+    if isinstance(data, dict):
+        for k, v in data.items():
+            flatten(v, f"{prefix}{k}.", out)
+    else:
+        out[prefix[:-1]] = data
+    return out
+
+
+def fact_value(values: Iterable[Tri]) -> Tri:
+    """A rule-derived fact from the values of every rule that can derive it: true when one fired, false
+    when all are definitely false, else unknown. The one definition both evaluators use."""
+    values = list(values)
+    if True in values:
+        return True
+    if all(v is False for v in values):
+        return False
+    return None
+
+
+def make_lookup(flat: Mapping[str, Any], derived: Mapping[str, Derived],
+                rule_facts: Mapping[str, RuleFact]) -> Lookup:
+    """field -> (value or None, the patient fields that would decide it), for the three-valued evaluation."""
+    def lookup(name: str):
+        if name.startswith("derived."):
+            key = name.removeprefix("derived.")
+            if key in derived:
+                d = derived[key]
+                return d.value, (d.lacked or (name,)) if d.value is None else ()
+            value, missing = rule_facts.get(key, (None, (name,)))
+            return value, missing or (name,)
+        value = flat.get(name)
+        return value, (name,) if value is None else ()
+    return lookup
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The inputs of one pass: the patient data with answers and presumptions, and the derived values."""
+
+    patient: Patient  # the model of `data`
+    data: dict  # the patient file's data (model_dump), answers and presumptions applied
+    flat: dict  # `data` as {dotted field: value}
+    derived: dict[str, Derived]  # computed values, derived presumptions and answers applied
+    applied: tuple[Presumption, ...] = ()  # the presumptions that filled an unknown field, in file order
+    raw: dict[str, Derived] = field(default_factory=dict)  # derived from `data` alone
+
+    def lookup(self, rule_facts: Mapping[str, RuleFact]) -> Lookup:
+        return make_lookup(self.flat, self.derived, rule_facts)
+
+    def engine_fact(self, list_fields: Iterable[str], rule_facts: Mapping[str, bool]) -> dict:
+        """The one flattened fact the engine matches: the data rules read (never `id`, which the engine
+        takes as the fact's identity, §3.3), the derived values, the rule-derived facts decided so far,
+        and the item count of each list (for `not contains` on an empty list)."""
+        fact: dict[str, Any] = {}
+        for name, value in self.flat.items():
+            if name not in NOT_FOR_RULES and not any(name.startswith(f + ".") for f in NOT_FOR_RULES):
+                set_path(fact, name, _engine_value(value, name))
+        derived = {k: _engine_value(d.value, f"derived.{k}") for k, d in self.derived.items() if d.value is not None}
+        derived.update(rule_facts)
+        fact["derived"] = derived
+        for f in list_fields:
+            items = get_path(fact, f) if not f.startswith("derived.") else derived.get(f.removeprefix("derived."))
+            if isinstance(items, list):
+                fact[companion(f)] = len(items)
+        return fact
+
+
+def _engine_value(v: Any, name: str) -> Any:
+    """A value the C core reads back as written (§3.1: real numbers only, no exponent notation). The
+    patient model keeps numbers to four decimals; anything else here is a bug, not the user's input."""
+    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
+        return v
+    if isinstance(v, float):
+        if round(v, 4) != v or abs(v) >= 1e15:
+            raise InternalError(f"{name}: the number {v!r} cannot go to the rule engine as written")
+        return int(v) if v.is_integer() else v
+    if isinstance(v, (list, tuple)):
+        return [_engine_value(x, name) for x in v]
+    raise InternalError(f"{name}: a value of type {type(v).__name__} cannot go to the rule engine")
+
+
+@dataclass(frozen=True)
+class Values:
+    """Each rule's value (in evaluation order) and the rule-derived facts, on one set of facts, without
+    explanations: what a pathway is built from."""
+
+    facts: Facts
+    values: Mapping[str, Tri]
+    rule_facts: Mapping[str, RuleFact]
+
+    @property
+    def fired(self) -> tuple[str, ...]:
+        return tuple(rid for rid, v in self.values.items() if v is True)
+
+    def resolve(self, name: str) -> Any:
+        """A derived value or rule-derived fact by its field name (derived.X), None when not known."""
+        key = name.removeprefix("derived.")
+        d = self.facts.derived.get(key)
+        return d.value if d is not None else self.rule_facts.get(key, (None, ()))[0]
+
+    @property
+    def histology_unknown(self) -> bool:
+        return self.facts.flat.get("diagnosis.histology") == "unknown"
+
+
+# Patient field -> the derived values computed from it (derive.SPECS declares each value's inputs).
+DERIVED_FROM: dict[str, frozenset[str]] = {}
+for _name, _spec in SPECS.items():
+    for _f in _spec.inputs:
+        DERIVED_FROM[_f] = DERIVED_FROM.get(_f, frozenset()) | {_name}
+
+
+def _stale(changed: set[str]) -> set[str]:
+    """The derived values an input in `changed` (flattened leaf keys) or any field above it feeds."""
+    out: set[str] = set()
+    for key in changed:
+        parts = key.split(".")
+        for i in range(1, len(parts) + 1):
+            out |= DERIVED_FROM.get(".".join(parts[:i]), frozenset())
+    return out
+
+
+def _derive(model: Patient, flat: dict, base: Facts | None) -> dict[str, Derived]:
+    """derive_all, reusing from `base` (the same patient under other answers or presumptions) every value
+    whose declared inputs (derive.SPECS) are the same here: a question's answer changes one field."""
+    if base is None or not base.raw:
+        return derive_all(model)
+    changed = {k for k in flat.keys() | base.flat.keys() if flat.get(k) != base.flat.get(k)}
+    stale = _stale(changed)
+    if any(f.startswith(k + ".") for k in changed for f in DERIVED_FROM):  # an input below a changed key
+        return derive_all(model)
+    return {name: spec.compute(model) if name in stale else base.raw[name] for name, spec in SPECS.items()}
+
+
+def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,
+            derived_answers: Mapping[str, Any] | None = None, base: Facts | None = None) -> Facts:
+    """The facts of a pass. Answers are known values, so a presumption on the same field does not apply;
+    a presumption whose `unless` holds on the facts (and answers) is not made. `base`, the facts of another
+    pass of the same patient, saves re-deriving what did not change."""
+    data = patient.model_dump(mode="json", exclude_none=True)  # a fresh copy: ours to change
+    for name, value in (answers or {}).items():
+        set_path(data, name, value)
+    facts_only = make_lookup(flatten(data), {}, {})  # what forbids a presumption is read from the facts alone
+    presumptions = tuple(p for p in presumptions if p.unless is None or truth(p.unless, facts_only) is not True)
+    applied: list[Presumption] = []
+    for p in presumptions:
+        if not p.derived and get_path(data, p.field) is None:
+            set_path(data, p.field, copy.deepcopy(p.value))
+            applied.append(p)
+    model = Patient.model_validate(data) if answers or applied else patient
+    flat = flatten(data)
+    raw = _derive(model, flat, base)
+    derived = dict(raw)
+    for name, value in (derived_answers or {}).items():
+        derived[name.removeprefix("derived.")] = Derived(value)
+    for p in presumptions:
+        key = p.field.removeprefix("derived.")
+        # Only a value unknown for lack of data: one the data leave to the MDT (C1-C2, sacrum) or that
+        # conflicting data leave open is not presumed.
+        if p.derived and derived[key].value is None and derived[key].lacked:
+            derived[key] = Derived(p.value)
+            applied.append(p)
+    order = {p.field: i for i, p in enumerate(presumptions)}
+    return Facts(model, data, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw)

@@ -1,0 +1,108 @@
+"""The knowledge base as one typed object: the checked rules with their presumptions, the compiled
+engine, the evaluation plan and the dependency graph. Loaded once per process and content."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..derive import SPECS
+from ..derive.vocabulary import all_fields
+from ..load.presumption_files import Presumption, attach as attach_presumptions
+from ..load.rule_files import Rule, Ruleset, default_rules_dir, load_ruleset
+from . import cache
+from .compile import Compiled, compile_ruleset
+from .dependencies import DependencyGraph, build as build_graph
+from .engine import Engine
+
+# A step of the plan: a rule to evaluate (None: none here) and the derived facts settled after it.
+Step = tuple[Rule | None, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    ruleset: Ruleset
+    compiled: Compiled
+    engine: Engine
+    rules: dict[str, Rule]  # by id
+    list_fields: tuple[str, ...]  # fields holding lists (the engine counts their items)
+    # The rules in evaluation order, each with the derived facts that are settled once it is evaluated.
+    plan: tuple[tuple[Rule, tuple[str, ...]], ...]
+    graph: DependencyGraph
+    # Memo of `steps_for`: a set of rules -> its part of the plan. Filled on first use (one entry per
+    # input the questions try); it never changes what a step is.
+    _steps: dict[frozenset[str], tuple[Step, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def presumptions(self) -> tuple[Presumption, ...]:
+        return self.ruleset.presumptions
+
+    def steps_for(self, only: frozenset[str]) -> tuple[Step, ...]:
+        """The steps of the plan that evaluating `only` over another pass needs: its rules, and the facts
+        they read or derive, settled where the plan settles them (the other facts cannot change)."""
+        steps = self._steps.get(only)
+        if steps is None:
+            read = {f.removeprefix("derived.") for rid in only for f in self.rules[rid].fields()
+                    if f.startswith("derived.")}
+            read |= {fact for rid in only for fact in self.rules[rid].derives()}
+            out: list[Step] = []
+            for rule, settled in self.plan:
+                mine = rule if rule.id in only else None
+                facts = tuple(f for f in settled if f in read)
+                if mine is not None or facts:
+                    out.append((mine, facts))
+            steps = self._steps[only] = tuple(out)
+        return steps
+
+
+def _plan(rs: Ruleset, compiled: Compiled) -> tuple[tuple[Rule, tuple[str, ...]], ...]:
+    rules = sorted(rs.rules, key=lambda r: compiled.order[r.id])
+    position = {r.id: i for i, r in enumerate(rules)}
+    settled_after: list[list[str]] = [[] for _ in rules]
+    for fact, rids in rs.derived_facts.items():
+        settled_after[max(position[r] for r in rids)].append(fact)
+    return tuple((rule, tuple(facts)) for rule, facts in zip(rules, settled_after))
+
+
+def _load_and_compile(directory: Path) -> tuple[Ruleset, Compiled]:
+    """load_ruleset + presumptions + compile_ruleset, from the disk cache when neither the rules nor the
+    code changed."""
+    store = cache.cache_dir()
+    key = cache.cache_key(directory) if store is not None and directory.is_dir() else None
+    if key is not None:
+        hit = cache.read_entry(store, key, directory)
+        if hit is not None:
+            return hit
+    derived_inputs = {f"derived.{k}": spec.inputs for k, spec in SPECS.items()}
+    ruleset = attach_presumptions(load_ruleset(all_fields(), directory), derived_inputs)
+    compiled = compile_ruleset(ruleset)
+    if store is not None and key is not None and cache.cache_key(directory) == key:  # unchanged while read
+        cache.write_entry(store, key, directory, ruleset, compiled)
+    return ruleset, compiled
+
+
+def build(ruleset: Ruleset, compiled: Compiled) -> Knowledge:
+    lists = sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and not f.startswith("derived."))
+    lists += sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and f.startswith("derived."))
+    return Knowledge(ruleset, compiled, Engine(compiled), {r.id: r for r in ruleset.rules}, tuple(lists),
+                     _plan(ruleset, compiled), build_graph(ruleset))
+
+
+# Loaded knowledge by the content of its rules folder: a process that edits the rules and loads them
+# again (a notebook, a long test run) gets the new rules, never stale ones.
+_LOADED: dict[tuple[str, str], Knowledge] = {}
+_KEEP = 4
+
+
+def load_knowledge(rules_dir: str | Path | None = None) -> Knowledge:
+    """Load, check and compile the knowledge base: once per process and content of the rules folder."""
+    directory = Path(rules_dir).resolve() if rules_dir is not None else default_rules_dir()
+    digest = cache.rules_digest(directory) if directory.is_dir() else None
+    key = (str(directory), digest or "")
+    kb = _LOADED.get(key) if digest is not None else None
+    if kb is None:
+        kb = build(*_load_and_compile(directory))
+        if digest is not None:
+            if len(_LOADED) >= _KEEP:
+                _LOADED.pop(next(iter(_LOADED)))
+            _LOADED[key] = kb
+    return kb
