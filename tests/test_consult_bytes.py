@@ -4,12 +4,11 @@ of layout or wording in the code must not change a result unless on purpose; a f
 from __future__ import annotations
 
 import difflib
-import io
 import sys
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, example_consult
+from conftest import EXAMPLES, ROOT, example_result, text_at_80
 
 sys.path.insert(0, str(ROOT / "tests" / "golden"))
 from record_consults import FORMATS, STORE, stored  # noqa: E402
@@ -18,18 +17,10 @@ DIFF_LINES = 80  # of a changed output, enough to see what changed
 
 
 def _outputs(path) -> dict[str, str]:
-    from rich.console import Console
-
-    from spinepath.load.patient import load_patient
-    from spinepath.render import to_json
     from spinepath.render.markdown import render as markdown
-    from spinepath.render.text import render as text
 
-    patient = load_patient(path)
-    result = example_consult(path)
-    buf = io.StringIO()
-    text(result, Console(file=buf, width=80, highlight=False, soft_wrap=False), patient=patient)
-    return {"json": to_json(result), "text": buf.getvalue(), "markdown": markdown(result)}
+    result = example_result(path)
+    return {"json": result.to_json(), "text": text_at_80(result), "markdown": markdown(result)}
 
 
 def changed(before: str, after: str, name: str) -> str:

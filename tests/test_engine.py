@@ -5,17 +5,21 @@ from pathlib import Path
 
 import pytest
 
-from spinepath.explain.consult import consult, evaluate_patient, explain, load_knowledge
 from spinepath.evaluate.engine import InternalError
+from spinepath.evaluate.knowledge import load_knowledge
+from spinepath.evaluate.passes import evaluate_patient
+from spinepath.explain.consult import consult, consult_knowledge
 from spinepath.load.patient import parse_patient
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rules_min"
 
 
-def run(yaml_text: str) -> tuple[dict, list[str]]:
+def run(yaml_text: str) -> tuple[dict, tuple[str, ...]]:
+    """The firm consult (its JSON contract) and the rules that fired."""
     kb = load_knowledge(FIXTURE)
-    ev = evaluate_patient(parse_patient(yaml_text), kb)
-    return explain(ev), ev.fired
+    patient = parse_patient(yaml_text)
+    ev = evaluate_patient(patient, kb)
+    return consult_knowledge(patient, kb, ev, questions=False).to_json_data(), ev.fired
 
 
 BASE = "id: x\nage: {age}\nlesion: {{levels: [L2], wbb: {{zones: [5, 6, 7], layers: [B, C]}}, pedicles_involved: none}}\n" \
@@ -88,11 +92,15 @@ def test_an_engine_error_surfaces_as_an_internal_error(monkeypatch):
     from spinepath.evaluate import engine
 
     def refuse(handle, text):
-        raise engine._core.error("Could not assert fact, error code: 303")
+        raise engine._core.error(f"Could not assert fact, error code: {code}")
     kb = load_knowledge(FIXTURE)
     monkeypatch.setattr(engine._core, "assert_fact", refuse)
-    with pytest.raises(InternalError, match="the rule engine failed: .*303"):
+    code = 501
+    with pytest.raises(InternalError, match="the rule engine failed: .*501"):
         evaluate_patient(parse_patient(BASE.format(age=40, hist="chordoma")), kb)
+    code = 303  # the stack overflows whatever the packing: split down to one rule, then said plainly
+    with pytest.raises(InternalError, match="cannot match T-.*too many of its tests are true at once"):
+        evaluate_patient(parse_patient(BASE.format(age=40, hist="chordoma")), load_knowledge(FIXTURE))
 
 
 def test_sessions_are_cleaned_up_beyond_the_engine_limit():
@@ -118,7 +126,7 @@ def test_many_simultaneously_true_rules_do_not_hit_the_engine_stack(tmp_path):
     evidence: [{{ref: "24", level: "OCEBM 5"}}]""")
     (root / "many.rules.yaml").write_text("\n".join(rules) + "\n")
     result = consult(parse_patient(BASE.format(age=40, hist="chordoma")), root)
-    assert len(result["trace"]) == 150
+    assert len(result.trace) == 150
 
 
 def _true_rules_file(root: Path, count: int) -> None:
@@ -135,7 +143,7 @@ def _true_rules_file(root: Path, count: int) -> None:
     (root / "bound.rules.yaml").write_text("\n".join(rules) + "\n")
 
 
-def test_the_c_core_holds_64_true_paths_per_fact_and_not_65():
+def test_the_c_core_holds_64_matching_tests_per_fact_and_not_65():
     """../shared/notes/durable-rules.md §5.2, measured again on the installed core: the packing bound."""
     import json
     from spinepath.evaluate.engine import _core
@@ -158,28 +166,71 @@ def test_the_c_core_holds_64_true_paths_per_fact_and_not_65():
                 _core.assert_fact(handle, fact)
 
 
-def test_an_in_makes_one_path_true_not_one_per_value():
-    """The packing counts an `in` (an $or of equalities on one field) as one true path: 64 such rules,
-    each also with a test of its own, all true at once, stay within the core's bound."""
+def _core_run(rules: dict, fact: dict) -> int | str:
+    """Assert one fact into a ruleset made of `rules`: the number of actions queued, or the error code."""
     import json
-    from spinepath.evaluate.compile import true_paths
     from spinepath.evaluate.engine import _core
-    one_of = {"$or": [{"diagnosis.histology": v} for v in ("chordoma", "chondrosarcoma", "osteosarcoma")]}
-    assert true_paths(one_of) == 1
-    assert true_paths({"$or": [{"a": 1}, {"$gte": {"age": 3}}]}) == 2
-    assert true_paths({"$and": [{"$or": [{"a": 1}, {"b": 1}]}, {"$or": [{"c": 1}, {"d": 1}]}]}) == 4
-    rules = {f"r{i}": {"all": [{"m": {"$and": [{"t": "patient"}, {"$gte": {"age": i}}, one_of]}}]} for i in range(64)}
-    rules["__seen__"] = {"pri": 65535, "all": [{"m": {"t": "patient"}}]}
-    handle = _core.create_ruleset("bound-in", json.dumps(rules))
-    _, state = _core.assert_fact(handle, json.dumps({"sid": "1", "t": "patient", "age": 100,
-                                                     "diagnosis": {"histology": "chordoma"}}))
+    rules = dict(rules, __seen__={"pri": 65535, "all": [{"m": {"t": "patient"}}]})
+    handle = _core.create_ruleset(f"probe{next(_PROBES)}", json.dumps(rules))
+    try:
+        _, state = _core.assert_fact(handle, json.dumps(dict(fact, sid="1", t="patient")))
+    except _core.error as exc:
+        return str(exc)[-3:]
     queued, count = _core.start_action_for_state(handle, state), 0
     message = queued[1]
     while message:
         count += 1
         message = _core.complete_and_start_action(handle, state)
-    assert count == 65
     _core.delete_state(handle, "1")
+    return count
+
+
+_PROBES = __import__("itertools").count()
+
+
+def _chain(*tests) -> dict:
+    return {"all": [{"m": {"$and": [{"t": "patient"}, *tests]}}]}
+
+
+def test_the_bound_is_64_matching_children_of_one_alpha_node():
+    """What error 303 counts, measured on the installed core: the children of one node that match a fact.
+    A shared first test with 65 distinct true second tests fails; two parents with 63 each do not; a
+    false second test does not save 65 true first tests. fan_out() counts the same."""
+    from spinepath.evaluate.compile import fan_out
+    shared = {f"r{i}": _chain({"$gte": {"k": 0}}, {"$gte": {"age": i}}) for i in range(65)}
+    assert _core_run(shared, {"age": 200, "k": 5}) == "303"
+    assert fan_out([r["all"][0]["m"]["$and"][1] if False else {"$and": r["all"][0]["m"]["$and"][1:]}
+                    for r in shared.values()]) == 65
+    two = {f"r{j}_{i}": _chain({"$gte": {f"k{j}": 0}}, {"$gte": {"age": i}}) for j in range(2) for i in range(63)}
+    assert _core_run(two, {"age": 200, "k0": 5, "k1": 5}) == 127
+    assert fan_out([{"$and": r["all"][0]["m"]["$and"][1:]} for r in two.values()]) == 63
+    first_true = {f"r{i}": _chain({"$gte": {"age": i}}, {"$gte": {"k": 10}}) for i in range(65)}
+    assert _core_run(first_true, {"age": 200, "k": 5}) == "303"
+
+
+def test_fan_out_counts_tests_that_exclude_each_other_once():
+    from spinepath.evaluate.compile import fan_out, negative, positive
+    from spinepath.load.rule_files import Cond
+    one_of = {"$or": [{"diagnosis.histology": v} for v in ("chordoma", "chondrosarcoma", "osteosarcoma")]}
+    assert fan_out([one_of]) == 1
+    age = Cond("gte", (1, 1), (), "age", 18)
+    assert fan_out([positive(age), negative(age)]) == 1  # a rule's two patterns: age >= 18, age < 18
+    assert fan_out([{"$or": [{"a": 1}, {"$gte": {"age": 3}}]}]) == 2
+
+
+def test_a_ruleset_that_still_overflows_is_split_and_gives_the_same_values(tmp_path, monkeypatch):
+    """The packing bound is an economy: packed past it, the engine splits the ruleset on error 303 and
+    finds the same values."""
+    from spinepath.evaluate import compile as comp
+    from spinepath.evaluate.knowledge import build, load_knowledge
+    _true_rules_file(tmp_path / "rules", 80)
+    normal = load_knowledge(tmp_path / "rules")
+    monkeypatch.setattr(comp, "PATH_BUDGET", 10_000)
+    packed = build(normal.ruleset, comp.compile_ruleset(normal.ruleset))
+    assert sum(len(names) for names in packed.compiled.strata) == 1
+    patient = parse_patient(BASE.format(age=99, hist="chordoma"))
+    assert evaluate_patient(patient, packed).fired == evaluate_patient(patient, normal).fired
+    assert len(packed.engine.strata[0]) == 2
 
 
 @pytest.mark.parametrize("count, rulesets", [(64, 1), (65, 2)])
@@ -190,7 +241,7 @@ def test_rules_are_packed_up_to_the_bound_and_all_fire(tmp_path, count, rulesets
     kb = load_knowledge(tmp_path / "rules")
     assert sum(len(names) for names in kb.compiled.strata) == rulesets
     result = consult(parse_patient(BASE.format(age=99, hist="chordoma")), tmp_path / "rules")
-    assert len(result["trace"]) == count
+    assert len(result.trace) == count
 
 
 def test_avoiding_one_regimen_does_not_conflict_with_recommending_another():

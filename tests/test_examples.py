@@ -8,10 +8,11 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, SHARED, example_consult, run_cli
-from spinepath.explain.consult import evaluate_patient, load_knowledge
+from conftest import EXAMPLES, SHARED, example_consult, example_result, run_cli
+from spinepath.evaluate.facts import prepare
+from spinepath.evaluate.knowledge import load_knowledge
+from spinepath.evaluate.passes import engine_states, evaluate_patient, explained
 from spinepath.load.patient import load_patient
-from spinepath.render import to_json
 
 pytestmark = pytest.mark.skipif(not EXAMPLES, reason="no examples")
 
@@ -33,7 +34,7 @@ def test_every_consult_meets_the_contract(results, tmp_path):
     files = []
     for i, (path, result) in enumerate(results.items()):
         out = tmp_path / f"{i:02d}-{path.stem}.json"
-        out.write_text(to_json(result), encoding="utf-8")
+        out.write_text(example_result(path).to_json(), encoding="utf-8")
         files.append(str(out))
         for rec in result["recommendations"]:
             assert rec["rule"] and rec["evidence"], (path.name, rec)
@@ -51,8 +52,8 @@ def test_text_and_markdown_with_the_trace(path, results):
     from spinepath.render.markdown import render as markdown
     from spinepath.render.text import render as text
     buf = io.StringIO()
-    text(results[path], Console(file=buf, width=80, highlight=False, soft_wrap=False), trace=True)
-    for out in (buf.getvalue(), markdown(results[path], trace=True)):
+    text(example_result(path), Console(file=buf, width=80, highlight=False, soft_wrap=False), trace=True)
+    for out in (buf.getvalue(), markdown(example_result(path), trace=True)):
         assert "does not replace" in out
 
 
@@ -69,16 +70,14 @@ from spinepath.explain.consult import consult
 from spinepath.load.patient import load_patient
 from spinepath.board import brief_html, brief_md
 from spinepath.board.brief import build
-from spinepath.render import to_json
 from spinepath.render.markdown import render as markdown
 from spinepath.render.text import render as text
 for path in sys.argv[1:]:
-    patient = load_patient(path)
-    result = consult(patient)
+    result = consult(load_patient(path))
     buf = io.StringIO()
-    text(result, Console(file=buf, width=80, highlight=False, soft_wrap=False), trace=True, patient=patient)
-    brief = build(result, patient, "2026-12-10")
-    out = (to_json(result) + buf.getvalue() + markdown(result, trace=True) + brief_html.render(brief)
+    text(result, Console(file=buf, width=80, highlight=False, soft_wrap=False), trace=True)
+    brief = build(result, "2026-12-10")
+    out = (result.to_json() + buf.getvalue() + markdown(result, trace=True) + brief_html.render(brief)
            + brief_md.render(brief))
     print(path, hashlib.sha256(out.encode()).hexdigest())
 """
@@ -100,8 +99,28 @@ def test_same_bytes_whatever_the_hash_seed():
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_engine_and_three_valued_evaluation_agree(path):
+def test_the_engine_decides_true_false_and_unknown_as_the_explanation_does(path):
+    """Both passes of every example: the engine's value of every rule, asked apart from the consult,
+    equals the Python evaluator's."""
     kb = load_knowledge()
-    ev = evaluate_patient(load_patient(path), kb)  # raises InternalError on any disagreement
-    three_valued = {rid for rid, o in ev.outcomes.items() if o.value is True}
-    assert three_valued == set(ev.fired)
+    patient = load_patient(path)
+    for presumptions in ((), kb.presumptions):
+        facts = prepare(patient, presumptions)
+        states = engine_states(kb, facts)
+        outcomes, _ = explained(kb, facts)
+        assert states == {rid: o.value for rid, o in outcomes.items()}
+    evaluate_patient(patient, kb)  # and the pass itself checks the same
+
+
+def test_a_full_pass_refuses_a_disagreement_on_false_against_unknown(monkeypatch):
+    """The run-time check compares all three values: an engine that said unknown where the explanation
+    says false stops the consult (exit 1), it is not shown."""
+    from spinepath.evaluate import passes
+    from spinepath.evaluate.engine import InternalError
+    kb = load_knowledge()
+    facts = prepare(load_patient(EXAMPLES[0]))
+    real = passes.engine_states(kb, facts)
+    victim = next(rid for rid, v in real.items() if v is False)
+    monkeypatch.setattr(passes, "engine_states", lambda kb, facts: {**real, victim: None})
+    with pytest.raises(InternalError, match=f"disagree on {victim} \\(engine unknown, explanation false\\)"):
+        passes.full_pass(kb, facts)

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import ROOT, example_consult, run_cli, text_at_80
+from conftest import ROOT, example_result, run_cli, text_at_80
 from spinepath.load.interventions import said
 from spinepath.render.markdown import render as markdown
 
@@ -28,7 +28,7 @@ def test_codes_in_words(code, words):
 
 
 def test_the_text_and_markdown_consults_say_interventions_in_words():
-    result = example_consult(SEED)
+    result = example_result(SEED)
     for out in (text_at_80(result), markdown(result)):
         assert "multidisciplinary tumour board" in out and "multidisciplinary_tumor_board" not in out
         assert "staging work-up" in out and " tumor " not in out
@@ -83,6 +83,6 @@ def test_explain_keeps_wrapped_lines_indented():
 
 def test_one_more_answer_is_singular():
     from conftest import EXAMPLES
-    texts = [text_at_80(example_consult(p)) for p in EXAMPLES]
+    texts = [text_at_80(example_result(p)) for p in EXAMPLES]
     assert not any("1 more answers" in t for t in texts)
     assert any("1 more answer changes the plan" in t for t in texts)

@@ -47,9 +47,10 @@ def fail(diags: list[Diagnostic]) -> NoReturn:
     raise typer.Exit(2)
 
 
-def json_text(result: dict) -> str:
-    from ..render import to_json
-    return to_json(result)
+def json_text(data) -> str:
+    """JSON as every command prints it (a typed result writes its own: result.to_json())."""
+    import json
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def action_text(a) -> str:

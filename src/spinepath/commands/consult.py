@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic, InputError
-from .app import Format, RulesOpt, action_text, app, fail, json_text, patient_file, schema_app, stdout_console
+from .app import Format, RulesOpt, action_text, app, fail, patient_file, schema_app, stdout_console
 
 
 @app.command()
@@ -26,7 +26,7 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
     patient = load_patient(patient_file(file))
     result = run(patient, rules)
     if format is Format.json:
-        sys.stdout.write(json_text(result))
+        sys.stdout.write(result.to_json())
     elif format is Format.markdown:
         from ..render.markdown import render
         sys.stdout.write(render(result, trace=trace, all_=all_))
@@ -38,7 +38,7 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
             fail([Diagnostic("--format", 0, 0, "usage", str(exc))])
     else:
         from ..render.text import render
-        render(result, stdout_console(), trace=trace, patient=patient, all_=all_)
+        render(result, stdout_console(), trace=trace, all_=all_)
 
 
 
@@ -50,15 +50,13 @@ def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.p
            format: Format = typer.Option(Format.text, "--format", "-f", help="Output format (text or json)."),
            rules: Optional[Path] = RulesOpt):
     """Consult the file with some fields set, and show what changes."""
-    from ..explain.consult import consult_knowledge, load_knowledge
+    from ..evaluate.knowledge import load_knowledge
+    from ..explain.whatif import whatif as run
     from ..load.patient import load_patient
-    from ..explain.whatif import apply, diff
     patient = load_patient(patient_file(file))
-    kb = load_knowledge(rules)
-    changed, chosen = apply(patient, set_, kb.ruleset.fields)
-    result = diff(consult_knowledge(patient, kb), consult_knowledge(changed, kb), chosen)
+    result = run(load_knowledge(rules), patient, set_)
     if format is Format.json:
-        sys.stdout.write(json_text(result))
+        sys.stdout.write(result.to_json())
     elif format in (Format.markdown, Format.fhir):
         fail([Diagnostic("--format", 0, 0, "usage", "whatif prints text or json")])
     else:
@@ -91,10 +89,11 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
             rule_id: str = typer.Argument(..., help="Rule id, e.g. GEN-03."),
             rules: Optional[Path] = RulesOpt):
     """Show, condition by condition, why a rule fired or did not."""
-    from ..explain.consult import evaluate_patient, load_knowledge
+    from ..evaluate.knowledge import load_knowledge
+    from ..evaluate.passes import evaluate_patient
+    from ..evaluate.threevalued import evaluate
     from ..load.diagnostics import did_you_mean
     from ..load.patient import load_patient
-    from ..evaluate.threevalued import evaluate
     patient = load_patient(patient_file(file))
     kb = load_knowledge(rules)
     rule = kb.ruleset.find(rule_id)
@@ -118,7 +117,7 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
         say(text, f"  {mark[value]} {'  ' * depth}", hang=2)
     verdict = {True: "FIRED", False: "did not fire: a condition is false",
                None: "did not fire: blocked only by unknown data"}[outcome.value]
-    if outcome.value is True and any(t for t in ev.fired if rule.id in (kb.ruleset.rule(t).supersedes)):
+    if outcome.value is True and any(t for t in ev.fired if rule.id in kb.rules[t].supersedes):
         verdict += " (but superseded by a more specific rule)"
     out.print()
     say(f"Result: {verdict}", style="bold")
@@ -134,15 +133,14 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
 
 def _under_presumptions(patient, kb, rule_id: str) -> str:
     """What `explain` says of a rule blocked by unknowns: does it hold under the presumptions?"""
-    from ..explain.consult import evaluate_patient
+    from ..evaluate.passes import evaluate_patient
     from ..explain.provisional import assumption, rests_on
     from ..render import presumed_text
-    presumptions = kb.ruleset.presumptions
-    ev = evaluate_patient(patient, kb, presumptions)
+    ev = evaluate_patient(patient, kb, kb.presumptions)
     value = ev.outcomes[rule_id].value
     if value is True:
-        needed = rests_on(kb, patient, ev.inputs.applied, rule_id)
-        lines = [f"  - {presumed_text(assumption(p, kb.ruleset.references))} ({p.field}): {p.question}" for p in needed]
+        needed = rests_on(kb, patient, ev.facts.applied, rule_id, ev.values())
+        lines = [f"  - {presumed_text(assumption(p, kb))} ({p.field}): {p.question}" for p in needed]
         return "Under the presumptions it holds (provisional), assuming:\n" + "\n".join(lines)
     if value is False:
         return "Under the presumptions it does not hold: a presumed value makes a condition false."

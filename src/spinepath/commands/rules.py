@@ -16,7 +16,7 @@ from .app import Format, action_text, fail, rules_app, stdout_console
 def rules_lint(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
                strict: bool = typer.Option(True, help="Also report rules that no scenario fires.")):
     """Check ids, references, codes, fields, and conditions that can never be true."""
-    from ..explain.consult import load_knowledge
+    from ..evaluate.knowledge import load_knowledge
     from ..kb.lint import lint, presumption_findings, wording_findings
     from ..kb.scenarios import run_all
     kb = load_knowledge(directory)
@@ -32,7 +32,7 @@ def rules_lint(directory: Optional[Path] = typer.Argument(None, help="Rules dire
 @rules_app.command("test")
 def rules_test(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed).")):
     """Run every scenario beside the rules and report rule coverage."""
-    from ..explain.consult import load_knowledge
+    from ..evaluate.knowledge import load_knowledge
     from ..kb.scenarios import run_all
     kb = load_knowledge(directory)
     results, covered = run_all(kb)
@@ -57,9 +57,9 @@ def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules di
                  suggest: bool = typer.Option(False, "--suggest", help="Also print boundary scenarios (YAML, per "
                                               "scenarios file) that would kill the survivors, for review.")):
     """Mutate every condition and report the mutants no scenario notices (mutation score)."""
-    from ..explain.consult import load_knowledge
+    from ..evaluate.knowledge import load_knowledge
     from ..load.diagnostics import did_you_mean
-    from ..kb.mutate import run, suggest as suggested, suggestions_yaml
+    from ..kb.mutate import ScenarioNotModelled, run, suggest as suggested, suggestions_yaml
     kb = load_knowledge(directory)
     if rule is not None:
         found = kb.ruleset.find(rule)
@@ -67,7 +67,11 @@ def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules di
             ids = [r.id for r in kb.ruleset.rules]
             fail([Diagnostic("--rule", 0, 0, "unknown-rule", f"no rule {rule!r}{did_you_mean(rule, ids)}")])
         rule = found.id
-    report = run(kb, rule)
+    try:
+        report = run(kb, rule)
+    except ScenarioNotModelled as exc:
+        print(f"spinepath rules mutate: {exc}", file=sys.stderr)
+        raise typer.Exit(1)
     for m in report.survivors:
         print(f"{m.rule.file}:{m.at.pos[0]}:{m.at.pos[1]}: {m.rule.id}: survived: {m.what}")
     if suggest:
@@ -82,8 +86,9 @@ def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules di
 @rules_app.command("list")
 def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
                format: Format = typer.Option(Format.text, "--format", "-f")):
-    """List the rules with their decision points and evidence."""
-    from ..explain.consult import load_knowledge
+    """List the rules with their decision points and evidence, then each fact the rules derive and each
+    value spinepath computes: what it means, which rules derive it, which read it."""
+    from ..evaluate.knowledge import load_knowledge
     if format is Format.fhir:
         fail([Diagnostic("--format", 0, 0, "usage", "rules list prints text, json or markdown")])
     kb = load_knowledge(directory)
@@ -92,23 +97,48 @@ def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules dire
              "actions": [action_text(a) for a in r.then],
              "evidence": [{"ref": rs.references[e.ref]["short"], "ref_id": e.ref, "level": e.level} for e in r.evidence]}
             for r in rs.rules]
+    readers = kb.graph.readers
+    facts = [{"fact": f"derived.{f.name}", "meaning": f.meaning, "defined_in": f.file,
+              "derived_by": list(f.derived_by), "read_by": list(readers.get(f"derived.{f.name}", ()))}
+             for f in rs.facts.values()]
+    computed = [{"value": name, "computed_from": list(spec_inputs), "read_by": list(readers.get(name, ()))}
+                for name, spec_inputs in _computed_inputs().items() if readers.get(name)]
     if format is Format.json:
         sys.stdout.write(json.dumps({"ruleset": {"name": rs.name, "version": rs.version, "sha256": rs.sha256},
-                                     "rules": rows}, indent=2, ensure_ascii=False) + "\n")
+                                     "rules": rows, "facts": facts, "computed": computed},
+                                    indent=2, ensure_ascii=False) + "\n")
         return
     from rich.table import Table
+    out = stdout_console()
     t = Table(title=f"{rs.name} {rs.version}: {len(rows)} rules", title_justify="left")
     for col in ("id", "title", "does", "evidence"):
         t.add_column(col)
     for r in rows:
         t.add_row(r["id"], r["title"], "; ".join(r["actions"]),
                   "; ".join(f"{e['ref']} ({e['level']})" for e in r["evidence"]))
-    stdout_console().print(t)
+    out.print(t)
+    ft = Table(title=f"Facts the rules derive: {len(facts)}", title_justify="left")
+    for col in ("fact", "meaning", "derived by", "read by"):
+        ft.add_column(col)
+    for f in facts:
+        ft.add_row(f["fact"], f["meaning"], ", ".join(f["derived_by"]), ", ".join(f["read_by"]) or "no rule")
+    out.print(ft)
+    ct = Table(title=f"Values spinepath computes that rules read: {len(computed)}", title_justify="left")
+    for col in ("value", "computed from", "read by"):
+        ct.add_column(col)
+    for c in computed:
+        ct.add_row(c["value"], ", ".join(c["computed_from"]), ", ".join(c["read_by"]))
+    out.print(ct)
+
+
+def _computed_inputs() -> dict[str, tuple[str, ...]]:
+    from ..derive import SPECS
+    return {f"derived.{name}": spec.inputs for name, spec in SPECS.items()}
 
 
 @rules_app.command("map")
 def rules_map(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed).")):
     """Print the map from PATHWAYS.md decision points to rules and scenario files (Markdown)."""
-    from ..explain.consult import load_knowledge
+    from ..evaluate.knowledge import load_knowledge
     from ..kb.decision_points import decision_point_map, markdown_table
     sys.stdout.write(markdown_table(decision_point_map(load_knowledge(directory))))

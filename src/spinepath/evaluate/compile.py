@@ -5,7 +5,8 @@ What the engine note (../shared/notes/durable-rules.md) makes us do here:
 - `not` is pushed down to the leaves (De Morgan), because the engine has no single-fact negation;
   each negated leaf is false on a missing field, so a rule still fires only when it is *true*;
 - at most 15 $and/$or per pattern, no empty $and/$or (§5.1);
-- few rules per durable ruleset, so that no fact can make more than 64 paths true (§5.2);
+- few rules per durable ruleset, so that no node of the engine's alpha network can have more than 64
+  children matching one fact (§5.2; measured: evaluate/compile.py `fan_out`);
 - rules that read a derived fact run in a later stratum than the rules deriving it, so chaining is
   bounded and ordered (§4.1);
 - every rule is compiled twice: its positive pattern fires when it is true, its negative pattern
@@ -15,16 +16,25 @@ What the engine note (../shared/notes/durable-rules.md) makes us do here:
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 
 from ..load.diagnostics import Diagnostic, InputError
 from ..load.rule_files import Cond, Rule, Ruleset
 
 MAX_GROUP_OPS = 15
-# Simultaneously true alpha paths per durable ruleset. The C core's stack holds 64 (MAX_STACK_SIZE):
-# 64 distinct true rules plus the catch-all assert, 65 fail with error 303 (re-measured in
-# tests/test_engine.py at the bound). Rules are packed up to it: fewer rulesets, fewer asserts.
+# Children of one alpha node that may match one fact at once. The C core pushes the matching children
+# of a node on a stack of 64 (MAX_STACK_SIZE); a 65th fails with error 303. Measured on the installed
+# core (tests/test_engine.py): 65 rules whose first tests are distinct and true fail, and so do 65
+# whose shared first test has 65 distinct true second tests; 2 parents with 63 true children each
+# pass. Rules are packed up to the bound: fewer rulesets, fewer asserts. The engine splits a ruleset
+# that still overflows (evaluate/engine.py), so the bound is an economy, never a failure.
 PATH_BUDGET = 64
+MAX_PATHS = 4096  # a pattern whose expansion is longer than this gets a ruleset of its own
+# Rules ending at one alpha node: the core's lists hold 128 (measured: 129 rules with the same `in`
+# fail with error 107). Children of one node: its buckets hold 512 (creation never returns past them).
+MAX_ENDING = 127
+MAX_CHILDREN = 500
 
 
 def companion(field: str) -> str:
@@ -103,22 +113,79 @@ def _equality_field(expr) -> str | None:
     return None
 
 
-def true_paths(expr) -> int:
-    """Upper bound on the alpha paths one fact can make true for this test. Equalities of one field with
-    different values (an `in`) exclude each other: a fact makes at most one of them true."""
+def _paths(expr) -> list[tuple[str, ...]]:
+    """The engine's alpha paths of a test: its disjunctive normal form, each conjunction as the sequence
+    of its leaf tests (as JSON text), in the order written."""
     if isinstance(expr, dict) and len(expr) == 1:
         (k, v), = expr.items()
         if k == "$or":
-            fields = {_equality_field(x) for x in v}
-            if len(fields) == 1 and None not in fields:
-                return 1
-            return sum(true_paths(x) for x in v)
+            return [p for x in v for p in _paths(x)]
         if k == "$and":
-            n = 1
+            out: list[tuple[str, ...]] = [()]
             for x in v:
-                n *= true_paths(x)
-            return n
-    return 1
+                out = [a + b for a in out for b in _paths(x)]
+                if len(out) > MAX_PATHS:
+                    return out
+            return out
+    return [(json.dumps(expr, sort_keys=True),)]
+
+
+_COMPLEMENT = {"$gte": "$lt", "$lt": "$gte", "$gt": "$lte", "$lte": "$gt", "$ex": "$nex", "$nex": "$ex"}
+
+
+def _complement(leaf: dict) -> str | None:
+    """The test that is true exactly when this one is false on a known value (age >= 18 / age < 18)."""
+    (op, arg), = leaf.items()
+    if op in _COMPLEMENT:
+        return json.dumps({_COMPLEMENT[op]: arg}, sort_keys=True)
+    return None
+
+
+def fan_out(exprs: list[dict]) -> int:
+    """The most children of one alpha node that one fact can make match, over the paths of `exprs`
+    sharing their common prefixes as the engine does. Tests that exclude each other count once: plain
+    equalities of one field with different values, and a comparison beside its complement (a rule's
+    positive and negative patterns)."""
+    return _network(exprs)[0]
+
+
+def _network(exprs: list[dict]) -> tuple[int, int, int]:
+    """(matching children at most, children at most, patterns ending at one node at most) of the alpha
+    network `exprs` make: the three bounds of the C core (§5.2: stack 64, next list 128, bucket 512)."""
+    trie: dict = {}
+    ends: dict[int, int] = {}
+    for expr in exprs:
+        paths = _paths(expr)
+        if len(paths) > MAX_PATHS:
+            return MAX_PATHS, MAX_PATHS, MAX_PATHS
+        for path in paths:
+            node = trie
+            for leaf in path:
+                node = node.setdefault(leaf, {})
+            ends[id(node)] = ends.get(id(node), 0) + 1
+
+    def widest(node: dict) -> tuple[int, int]:
+        fields: set[str] = set()
+        count = 0
+        for key in node:
+            leaf = json.loads(key)
+            field = _equality_field(leaf)
+            if field is not None:
+                if field not in fields:
+                    fields.add(field)
+                    count += 1
+            elif _complement(leaf) not in node or key < _complement(leaf):  # a pair counts once
+                count += 1
+        below = [widest(child) for child in node.values()]
+        return max([count] + [b[0] for b in below]), max([len(node)] + [b[1] for b in below])
+    matching, children = widest(trie)
+    return matching, children, max(ends.values(), default=0)
+
+
+def fits(exprs: list[dict]) -> bool:
+    """Whether these patterns can share one ruleset of the C core."""
+    matching, children, ending = _network(exprs)
+    return matching <= PATH_BUDGET and children <= MAX_CHILDREN and ending <= MAX_ENDING
 
 
 def pattern(expr: dict) -> dict:
@@ -173,27 +240,22 @@ def compile_ruleset(ruleset: Ruleset) -> Compiled:
     names_per_stratum = []
     diags = []
     for s, rules in enumerate(strata):
-        units = []  # (rule, action kind, expr)
+        chunks: list[list] = []  # units (rule, action kind, expr), both of a rule's patterns together
+        exprs: list[dict] = []
         for i, rule in enumerate(rules):
             order[rule.id] = (s, i)
-            units.append((rule, "hit", positive(rule.when)))
-            units.append((rule, "neg", negative(rule.when)))
-        chunks: list[list] = []
-        budget = PATH_BUDGET
-        for unit in units:
-            rule, _, expr = unit
-            full = pattern(expr)
-            if count_groups(full) > MAX_GROUP_OPS:
+            units = [(rule, "hit", positive(rule.when)), (rule, "neg", negative(rule.when))]
+            if any(count_groups(pattern(expr)) > MAX_GROUP_OPS for _, _, expr in units):
                 diags.append(Diagnostic(rule.file, *rule.pos, "too-complex",
                                         f"{rule.id}: more than {MAX_GROUP_OPS - 1} all/any/in groups "
                                         "(a limit of the engine): split the rule"))
                 continue
-            paths = true_paths(expr)
-            if not chunks or budget - paths < 0:
+            mine = [expr for _, _, expr in units]
+            if not chunks or not fits(exprs + mine):
                 chunks.append([])
-                budget = PATH_BUDGET
-            chunks[-1].append(unit)
-            budget -= paths
+                exprs = []
+            chunks[-1].extend(units)
+            exprs += mine
         names = []
         for k, chunk in enumerate(chunks):
             name = f"stratum{s}_{k}"

@@ -11,6 +11,7 @@ and §8.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import warnings
@@ -48,39 +49,77 @@ class Engine:
     """Evaluates patients against a compiled ruleset; safe for any number of patients."""
 
     _sids = itertools.count(1)
+    _instances = itertools.count(1)
 
     def __init__(self, compiled: Compiled):
+        # The core registers rulesets by name, once per process: each engine names its own.
+        self.tag = f"#{next(self._instances)}"
         self.compiled = compiled
         self.handles: dict[str, Any] = {}
         self.actions: dict[str, dict[str, tuple[str, str] | None]] = {}  # ruleset -> rule name -> firing
+        self.definitions = fresh_definitions(compiled)
+        # The rulesets of each stratum; one that overflows the core's stack is replaced by its halves.
+        self.strata: list[list[str]] = [list(names) for names in compiled.strata]
         try:
-            for name, rules in fresh_definitions(compiled).items():
-                runs = {rule: rules[rule].pop("run") for rule in rules}
-                self.actions[name] = {rule: None if run == "noop" else compiled.actions[run]
-                                      for rule, run in runs.items()}
-                self.handles[name] = _core.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
+            for name, rules in self.definitions.items():
+                self._create(name, rules)
         except Exception as exc:  # a definition the compiler should have refused
             raise InternalError(f"the rule engine refused the compiled rules: {exc}") from exc
+
+    def _create(self, name: str, rules: dict) -> None:
+        rules = copy.deepcopy(rules)  # the engine deletes 'run' keys in place (§8.5)
+        runs = {rule: rules[rule].pop("run") for rule in rules}
+        self.actions[name] = {rule: None if run == "noop" else self.compiled.actions[run] for rule, run in runs.items()}
+        self.handles[name] = _core.create_ruleset(name + self.tag, json.dumps(rules, ensure_ascii=False))
+
+    def _split(self, s: int, name: str) -> list[str]:
+        """Replace a ruleset that overflowed the core's stack (error 303) by two halves, keeping both
+        patterns of a rule together. The values found do not depend on how rules are packed."""
+        rules = self.definitions[name]
+        units = [k for k in rules if k != "__seen__"]
+        ids = list(dict.fromkeys(k.split(" ", 1)[1] for k in units))
+        if len(ids) < 2:
+            raise InternalError(f"the rule engine cannot match {ids[0] if ids else name}: too many of its tests "
+                                "are true at once (engine error 303)")
+        half = set(ids[:len(ids) // 2])
+        parts = []
+        for suffix, keep in (("a", True), ("b", False)):
+            part = {k: v for k, v in rules.items() if k != "__seen__" and (k.split(" ", 1)[1] in half) == keep}
+            part["__seen__"] = rules["__seen__"]
+            self.definitions[name + suffix] = part
+            self._create(name + suffix, part)
+            parts.append(name + suffix)
+        at = self.strata[s].index(name)
+        self.strata[s][at:at + 1] = parts
+        return parts
 
     def run(self, base_fact: dict, fact_for_stratum) -> list[tuple[str, str]]:
         """Fire stratum by stratum; `fact_for_stratum(s, fired_so_far)` gives each stratum's fact.
 
         Returns the firings in order as (kind, rule id)."""
         fired_all: list[tuple[str, str]] = []
-        for s, names in enumerate(self.compiled.strata):
+        for s in range(len(self.strata)):
             fact = fact_for_stratum(s, fired_all) if s else base_fact
-            fired_all.extend(self._assert(names, fact))
+            fired_all.extend(self._assert(s, fact))
         return fired_all
 
-    def _assert(self, names, fact: dict) -> list[tuple[str, str]]:
+    def _assert(self, s: int, fact: dict) -> list[tuple[str, str]]:
         sid = str(next(self._sids))
         text = json.dumps(dict(fact, sid=sid, t="patient"), ensure_ascii=False)  # once for the stratum
         fired: list[tuple[str, str]] = []
         asserted = []
+        todo = list(self.strata[s])
         try:
-            for name in names:
+            while todo:
+                name = todo.pop(0)
                 handle, actions = self.handles[name], self.actions[name]
-                code, state = _core.assert_fact(handle, text)
+                try:
+                    code, state = _core.assert_fact(handle, text)
+                except _core.error as exc:
+                    if "error code: 303" not in str(exc):
+                        raise
+                    todo[0:0] = self._split(s, name)
+                    continue
                 asserted.append(handle)
                 if code == _NOT_HANDLED:  # cannot happen with the catch-all; harmless if it does
                     continue

@@ -97,12 +97,13 @@ class Facts:
 
 
 def _engine_value(v: Any, name: str) -> Any:
-    """A value the C core reads back as written (§3.1: real numbers only, no exponent notation). The
-    patient model keeps numbers to four decimals; anything else here is a bug, not the user's input."""
+    """A value the C core reads back as written (§3.1: it reads decimals exactly, but not the exponent
+    notation JSON uses below 1e-4 and from 1e16). The patient model refuses such numbers; one here is a
+    bug, not the user's input."""
     if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
         return v
     if isinstance(v, float):
-        if round(v, 4) != v or abs(v) >= 1e15:
+        if (v != 0 and abs(v) < 1e-4) or abs(v) >= 1e15 or v != v:
             raise InternalError(f"{name}: the number {v!r} cannot go to the rule engine as written")
         return int(v) if v.is_integer() else v
     if isinstance(v, (list, tuple)):
@@ -171,7 +172,8 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     data = patient.model_dump(mode="json", exclude_none=True)  # a fresh copy: ours to change
     for name, value in (answers or {}).items():
         set_path(data, name, value)
-    facts_only = make_lookup(flatten(data), {}, {})  # what forbids a presumption is read from the facts alone
+    flat = flatten(data)
+    facts_only = make_lookup(flat, {}, {})  # what forbids a presumption is read from the facts alone
     presumptions = tuple(p for p in presumptions if p.unless is None or truth(p.unless, facts_only) is not True)
     applied: list[Presumption] = []
     for p in presumptions:
@@ -179,7 +181,8 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
             set_path(data, p.field, copy.deepcopy(p.value))
             applied.append(p)
     model = Patient.model_validate(data) if answers or applied else patient
-    flat = flatten(data)
+    if applied:
+        flat = flatten(data)
     raw = _derive(model, flat, base)
     derived = dict(raw)
     for name, value in (derived_answers or {}).items():

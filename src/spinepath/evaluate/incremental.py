@@ -14,7 +14,7 @@ from ..load.rule_files import Rule
 from .engine import InternalError
 from .facts import Facts, RuleFact, Values, fact_value
 from .knowledge import Knowledge
-from .passes import engine_states
+from .passes import engine_values
 from .threevalued import Tri, truth
 
 
@@ -62,7 +62,8 @@ def downstream_closed(kb: Knowledge, only: frozenset[str]) -> bool:
 
 def verify(kb: Knowledge, values: Values) -> None:
     """The engine's values on the same facts must be these (SPINEPATH_VERIFY=1)."""
-    states = engine_states(kb, values.facts)
-    wrong = [rid for rid in kb.rules if states[rid] != values.values[rid]]
+    engine = engine_values(kb, values.facts)
+    wrong = [rid for rid in kb.rules if engine.values[rid] != values.values[rid]]
+    wrong += [f"derived.{f}" for f in kb.ruleset.derived_facts if engine.rule_facts[f][0] != values.rule_facts[f][0]]
     if wrong:
         raise InternalError(f"incremental re-evaluation disagrees with the rule engine on {', '.join(wrong[:5])}")

@@ -13,6 +13,7 @@ from typing import Mapping
 
 from ..load.patient import Patient
 from ..load.presumption_files import Presumption
+from ..load.rule_files import Rule
 from .engine import InternalError
 from .facts import Facts, RuleFact, Values, fact_value, prepare
 from .knowledge import Knowledge
@@ -53,14 +54,16 @@ def settle(fact: str, rids: list[str], outcomes: Mapping[str, Outcome], rule_fac
     rule_facts[fact] = (value, missing)
 
 
-def explained(kb: Knowledge, facts: Facts) -> tuple[dict[str, Outcome], dict[str, RuleFact]]:
-    """The Python evaluation of every rule, with its explanation, stratum by stratum."""
+def explained(kb: Knowledge, facts: Facts,
+              replace: Mapping[str, Rule] | None = None) -> tuple[dict[str, Outcome], dict[str, RuleFact]]:
+    """The Python evaluation of every rule, with its explanation, stratum by stratum (some rules'
+    conditions replaced, for mutation testing)."""
     outcomes: dict[str, Outcome] = {}
     rule_facts: dict[str, RuleFact] = {}
     lookup = facts.lookup(rule_facts)
     deriving = kb.ruleset.derived_facts
     for rule, settled in kb.plan:
-        outcomes[rule.id] = evaluate(rule.when, lookup)
+        outcomes[rule.id] = evaluate((replace or {}).get(rule.id, rule).when, lookup)
         for fact in settled:
             settle(fact, deriving[fact], outcomes, rule_facts)
     return outcomes, rule_facts
@@ -88,7 +91,16 @@ def engine_states(kb: Knowledge, facts: Facts) -> dict[str, Tri]:
         if rid in states and states[rid] != (kind == "hit"):
             raise InternalError(f"the rule engine found {rid} both true and false")
         states[rid] = kind == "hit"
-    return {rid: states.get(rid) for rid in kb.rules}
+    return {rule.id: states.get(rule.id) for rule, _ in kb.plan}  # in firing order, as the outcomes
+
+
+def engine_values(kb: Knowledge, facts: Facts) -> Values:
+    """The rule values as the engine alone decides them, with the facts derived from them: an evaluation
+    that shares nothing with the Python evaluator (the property tests and SPINEPATH_VERIFY compare)."""
+    states = engine_states(kb, facts)
+    rule_facts: dict[str, RuleFact] = {fact: (fact_value(states[r] for r in rids), ())
+                                       for fact, rids in kb.ruleset.derived_facts.items()}
+    return Values(facts, states, rule_facts)
 
 
 def full_pass(kb: Knowledge, facts: Facts) -> Pass:

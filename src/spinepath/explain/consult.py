@@ -6,59 +6,21 @@ the typed result that every view renders.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..derive import CONTRACT_KEYS, SPECS
-from ..evaluate.facts import Values, prepare
-from ..evaluate.incremental import values_of
+from ..evaluate.facts import prepare
 from ..evaluate.knowledge import Knowledge, load_knowledge
 from ..evaluate.passes import Pass, full_pass
 from ..load.patient import Patient
-from .pathway import Pathway, Plan, pathway, superseded_by
-from .provisional import capped_rules, provisional_only, uncapped_facts, with_assumptions
+from .pathway import superseded_by
+from .plan import consultation
+from .provisional import with_assumptions
 from .questions import rank_questions
-from .result import (Alert, ConsultResult, Entry, Flag, Missing, Reference, RulesetId, TraceStep)
+from .result import Alert, ConsultResult, Entry, Flag, Missing, Reference, RulesetId, TraceStep
 
-__all__ = ["consult", "consult_knowledge", "load_knowledge", "plan_of", "Consultation"]
-
-
-@dataclass(frozen=True)
-class Consultation:
-    """Both pathways of one patient, before the questions: what what-if compares and the questions
-    start from."""
-
-    firm: Values
-    provisional: Values  # the firm values when no presumption applies
-    uncapped: Values | None  # the provisional facts without the capping presumptions (None: no cap applies)
-    firm_pathway: Pathway
-    provisional_pathway: Pathway
-    plan: Plan
-
-
-def plan_of(kb: Knowledge, firm: Values, provisional: Values, uncapped: Values | None) -> tuple[Pathway, Pathway, Plan]:
-    """The one way rule values become a plan: the firm pathway, the provisional pathway (with caps), and
-    what the provisional one adds."""
-    firm_path = pathway(kb, firm.fired, firm.resolve, firm.histology_unknown)
-    if provisional is firm:
-        return firm_path, firm_path, Plan(firm_path.entries, (), firm_path.alerts, (), None)
-    capped = capped_rules(kb, provisional, uncapped) if uncapped is not None else {}
-    prov_path = pathway(kb, provisional.fired, provisional.resolve, provisional.histology_unknown, capped)
-    firm_alerts = {a.key() for a in firm_path.alerts}
-    plan = Plan(firm_path.entries, tuple(provisional_only(firm_path.entries, prov_path.entries)), firm_path.alerts,
-                tuple(a for a in prov_path.alerts if a.key() not in firm_alerts), None)
-    return firm_path, prov_path, plan
-
-
-def consultation(kb: Knowledge, patient: Patient, firm: Values) -> Consultation:
-    """The provisional pass on top of the firm one (the engine decides both when `firm` is a full pass)."""
-    prov_facts = prepare(patient, kb.presumptions, base=firm.facts)
-    provisional = full_pass(kb, prov_facts).values() if prov_facts.applied else firm
-    un_facts = uncapped_facts(patient, kb.presumptions, prov_facts) if prov_facts.applied else None
-    uncapped = values_of(kb, un_facts) if un_facts is not None else None
-    firm_path, prov_path, plan = plan_of(kb, firm, provisional, uncapped)
-    return Consultation(firm, provisional, uncapped, firm_path, prov_path, plan)
+__all__ = ["consult", "consult_knowledge", "load_knowledge"]
 
 
 def consult_knowledge(patient: Patient, kb: Knowledge, firm: Pass | None = None, questions: bool = True) -> ConsultResult:

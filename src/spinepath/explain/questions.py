@@ -13,7 +13,7 @@ the order of the fields in the patient file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..derive import SPECS
 from ..evaluate.facts import Values, prepare
@@ -24,11 +24,10 @@ from ..load.interventions import TREATMENT_PHASES
 from ..load.patient import SUBTYPES, Patient
 from ..load.presumption_files import Presumption
 from .pathway import Plan, diff
+from .plan import Consultation, plan_of
 from .provisional import capping, uncapped_facts
-from .result import AnswerEffect, Question
+from .result import AnswerEffect, Change, Question
 
-if TYPE_CHECKING:
-    from .consult import Consultation
 
 # Values the file always has: never asked.
 _ALWAYS_KNOWN = {"age", "lesion.levels"}
@@ -155,11 +154,11 @@ class _Plans:
     def __init__(self, kb: Knowledge):
         self.kb = kb
         self.memo: dict[tuple, Plan] = {}
+        self.diffs: dict[int, tuple[Change, ...]] = {}  # id of a memo plan -> its changes from the consult
         self.from_fields = sorted({v[1] for r in kb.ruleset.rules for a in r.then for _, v in a.details
                                    if isinstance(v, tuple) and len(v) == 2 and v[0] == "from"})
 
     def __call__(self, firm: Values, provisional: Values, uncapped: Values | None) -> Plan:
-        from .consult import plan_of  # consult assembles the result from the questions: imported on use
         key = (firm.fired, provisional.fired, provisional is firm, firm.histology_unknown,
                provisional.histology_unknown,
                None if uncapped is None else tuple(r for r in provisional.fired if uncapped.values[r] is not True),
@@ -168,6 +167,12 @@ class _Plans:
         if plan is None:
             plan = self.memo[key] = plan_of(self.kb, firm, provisional, uncapped)[2]
         return plan
+
+    def changes(self, before: Plan, after: Plan) -> tuple[Change, ...]:
+        """diff(before, after).changes, once per plan (`after` is one of the memo's)."""
+        if id(after) not in self.diffs:
+            self.diffs[id(after)] = diff(before, after).changes
+        return self.diffs[id(after)]
 
 
 def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Question, ...]:
@@ -201,7 +206,7 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Qu
             if uncapped_base is not None and capping(prov_facts.applied):
                 u_facts = uncapped_facts(patient, presumptions, prov_facts, **kw)
                 u1 = reevaluate(kb, uncapped_base, u_facts, only) if u_facts is not None else None
-            changes = diff(before, plans(f1, p1, u1)).changes
+            changes = plans.changes(before, plans(f1, p1, u1))
             distinct.update((ch.change, ch.intervention, ch.phase, ch.strength) for ch in changes)
             answers.append(AnswerEffect(ans.value, ans.label, changes))
         if not distinct:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..load.patient import Patient
@@ -110,9 +111,13 @@ class Entry:
     capped_by: str | None = None  # provisional entries: the presumed field that holds it at a lower strength
     capped_reason: str | None = None  # and why (the presumption's cap_reason)
 
+    @cached_property
+    def _key(self) -> tuple[str, str, str, str]:
+        return (self.intervention, self.phase, self.strength, details_key(self.details))
+
     def key(self) -> tuple[str, str, str, str]:
         """What makes two entries the same advice."""
-        return (self.intervention, self.phase, self.strength, details_key(self.details))
+        return self._key
 
     def to_json(self) -> dict:
         out: dict[str, Any] = {"intervention": self.intervention, "phase": self.phase, "strength": self.strength,
@@ -285,6 +290,11 @@ class ConsultResult:
     @property
     def statement(self) -> str:
         return MDT_STATEMENT
+
+    def value(self, name: str) -> Any:
+        """A computed value or rule-derived fact by its name (`region`, `en_bloc_technique`), None when not
+        known. The names are those of derive.SPECS and the rules' facts: data, not the result's structure."""
+        return self.derived.get(name.removeprefix("derived."))
 
     def to_json_data(self) -> dict:
         """The contract of OUTPUT.md, keys in its order."""

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from ..evaluate.facts import prepare
 from ..evaluate.knowledge import Knowledge
 from ..evaluate.passes import full_pass
-from .consult import consultation, derived_block
+from .consult import derived_block
+from .plan import consultation
 from .pathway import ListDiff, Plan, PlanDiff, diff
 from .result import Entry
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean

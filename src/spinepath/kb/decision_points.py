@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..explain.consult import Knowledge
+from ..evaluate.knowledge import Knowledge
 from .scenarios import run_all
 
 _DP = re.compile(r"^([A-Z]+)-(\d+)$")

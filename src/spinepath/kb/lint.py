@@ -2,6 +2,7 @@
 exercises, and evidence that is thin. Loading already refuses unknown fields, codes, refs and ids."""
 from __future__ import annotations
 
+from ..evaluate.knowledge import Knowledge
 from ..load.diagnostics import Diagnostic
 from ..load.rule_files import Cond, Ruleset
 
@@ -77,10 +78,11 @@ def lint(ruleset: Ruleset, covered: set[str] | None = None) -> list[Diagnostic]:
 _PROBE_LEVELS = (["C3"], ["T8"], ["L3"], ["S2"], ["C1", "C2"])
 
 
-def presumption_findings(kb) -> list[Diagnostic]:
-    from ..evaluate.partial import evaluate_rules, fired, prepare
-    from ..load.patient import Patient
+def presumption_findings(kb: Knowledge) -> list[Diagnostic]:
+    from ..evaluate.facts import prepare
+    from ..evaluate.incremental import values_of
     from ..explain.provisional import rests_on
+    from ..load.patient import Patient
     rs = kb.ruleset
     if not rs.presumptions:
         return []
@@ -90,12 +92,13 @@ def presumption_findings(kb) -> list[Diagnostic]:
             diagnosis = {"histology": "unknown", **({"imaging_suspicion": suspicion} if suspicion else {})}
             patient = Patient.model_validate({"id": "probe", "age": 50, "lesion": {"levels": levels},
                                               "diagnosis": diagnosis})
-            firm = fired(evaluate_rules(kb, prepare(patient)))
-            inputs = prepare(patient, rs.presumptions)
-            for rid in sorted(fired(evaluate_rules(kb, inputs)) - firm):
-                for a in kb.index.rules[rid].then:
-                    if a.kind == "recommend" and a.strength != "avoid" and rs.interventions[a.code].enters_tumor:
-                        for p in rests_on(kb, patient, inputs.applied, rid):
+            firm = set(values_of(kb, prepare(patient)).fired)
+            provisional = values_of(kb, prepare(patient, rs.presumptions))
+            for rid in sorted(set(provisional.fired) - firm):
+                for a in kb.rules[rid].then:
+                    if (a.kind == "recommend" and a.code and a.strength != "avoid"
+                            and rs.interventions[a.code].enters_tumor):
+                        for p in rests_on(kb, patient, provisional.facts.applied, rid, provisional):
                             out.add(Diagnostic(p.file, *p.pos, "presumed-resection",
                                                f"presuming {p.field} lets {rid} {a.strength.replace('ed', '')} "
                                                f"{a.code} while the histology is unknown"))

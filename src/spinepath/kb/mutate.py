@@ -7,10 +7,12 @@ replaces the rule and is run on the scenarios beside the rule (its `.scenarios.y
 the rules that read the facts it derives, through forward chaining. A mutant is killed when one of
 those scenarios fails. What survives is reported at the condition's FILE:LINE:COL.
 
-The scenarios are checked with the three-valued evaluation of the rules (durable-rules is held to the
-same answers by the run-time agreement check of every consult), on what a scenario can expect of the
-firm pathway: fired and not-fired rules, entries by strength, absent entries, alert codes and missing
-fields. Expectations on the provisional pathway and the questions are not part of the mutation run.
+The scenarios are checked with the three-valued evaluation of the rules, re-evaluating only what the
+mutated rule reaches (the dependency graph), and the plan is made by the same `pathway()` as a
+consult, on what a scenario can expect of the firm pathway: fired and not-fired rules, entries by
+strength, absent entries, alert codes and missing fields. Expectations on the provisional pathway and
+the questions are not part of the mutation run. A scenario that fails before any mutation stops the
+run with its name instead of being left out.
 """
 from __future__ import annotations
 
@@ -23,14 +25,18 @@ from typing import Iterator
 import yaml
 from pydantic import ValidationError
 
-from ..derive import CONTRACT_KEYS, SPECS
+from ..derive import SPECS
+from ..evaluate.facts import Facts, Values, prepare
+from ..evaluate.incremental import reevaluate, values_of
+from ..evaluate.knowledge import Knowledge
+from ..evaluate.passes import Pass, explained
+from ..explain.consult import missing as missing_data
+from ..explain.pathway import pathway
 from ..load.diagnostics import InputError
-from ..evaluate.partial import Inputs, entries, evaluate_rules, fired, prepare
-from ..load.patient import Patient, from_document
 from ..load.fields import get_path, set_path
+from ..load.patient import Patient, from_document
 from ..load.rule_files import Cond, Rule, display_path
 from .scenarios import load_scenarios
-from ..evaluate.threevalued import Outcome
 
 _SWAP = {"lt": "lte", "lte": "lt", "gt": "gte", "gte": "gt"}
 _SHOWN = {"equals": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "in", "contains": "contains",
@@ -126,53 +132,44 @@ def mutants(rule: Rule, fields: dict) -> list[Mutant]:
 class _Case:
     file: str
     name: str
-    inputs: Inputs
-    histology_unknown: bool
-    outcomes: dict[str, Outcome]
+    facts: Facts
+    values: Values
     expect: dict
 
 
-def _outcomes(kb, inputs: Inputs, replace: dict[str, Rule] | None = None, only: frozenset | None = None,
-              base: dict | None = None, explaining: bool = True) -> dict[str, Outcome]:
-    """The evaluation with some rules replaced; explaining (the missing fields too) when the scenario
-    expects missing fields, else the values alone, five times faster."""
-    return evaluate_rules(kb, inputs, only, base, explaining=explaining, replace=replace)
-
-
-def _observed(kb, case: _Case, outcomes: dict[str, Outcome], rules: dict[str, Rule]) -> dict:
-    ids = fired(outcomes)
-    superseded = {o for rid in ids for o in rules[rid].supersedes if o in ids}
-    alerts = set()
-    for rid in ids - superseded:
-        for a in rules[rid].then:
-            if a.kind == "alert":
-                alerts.add(a.code)
-            elif (a.kind == "recommend" and case.histology_unknown and a.strength != "avoid"
-                  and kb.ruleset.interventions[a.code].enters_tumor):
-                alerts.add("resection_before_histology_blocked")
-    missing = {f for o in outcomes.values() if o.value is None for f in o.missing}
-    for key in CONTRACT_KEYS:
-        d = case.inputs.derived[key]
-        if d.value is None:
-            missing.update(d.lacked)
-    return {"fired": ids, "entries": entries(kb, ids, case.histology_unknown), "alerts": alerts, "missing": missing}
+def _observed(kb: Knowledge, case: _Case, values: Values, replace: dict[str, Rule] | None = None) -> dict:
+    """What a scenario can expect of the firm pathway, made by the one `pathway()`."""
+    plan = pathway(kb, values.fired, values.resolve, values.histology_unknown)
+    seen = {"fired": set(values.fired), "entries": plan.entries, "alerts": {a.code for a in plan.alerts}}
+    if "missing" in case.expect:  # the explanation (which fields are missing) only when it is expected
+        outcomes, rule_facts = explained(kb, case.facts, replace)
+        ev = Pass(case.facts, outcomes, rule_facts, values.fired)
+        seen["missing"] = {m.field for m in missing_data(kb, ev)}
+    return seen
 
 
 def _passes(expect: dict, seen: dict) -> bool:
-    by = {s: {c for c, _, st in seen["entries"] if st == s} for s in ("recommended", "consider", "avoid")}
-    present = {c for c, _, _ in seen["entries"]}
+    by = {s: {e.intervention for e in seen["entries"] if e.strength == s} | {
+        e.intervention for e in seen["entries"] for a in e.alternatives if a.strength == s}
+        for s in ("recommended", "consider", "avoid")}
+    present = {e.intervention for e in seen["entries"]}
     return (all(r in seen["fired"] for r in expect.get("fired", []))
             and not any(r in seen["fired"] for r in expect.get("not_fired", []))
             and all(c in by[s] for s in by for c in expect.get(s, []))
             and not any(c in present for c in expect.get("absent", []))
             and all(a in seen["alerts"] for a in expect.get("alerts", []))
-            and all(f in seen["missing"] for f in expect.get("missing", [])))
+            and all(f in seen.get("missing", ()) for f in expect.get("missing", [])))
 
 
-def _cases(kb, files: list[Path]) -> dict[str, list[_Case]]:
-    """The scenarios of each file, evaluated once; those the firm checks here cannot pass are left out."""
+class ScenarioNotModelled(Exception):
+    """A scenario whose firm expectations the mutation run cannot check: it must say so, not drop it."""
+
+
+def _cases(kb: Knowledge, files: list[Path]) -> dict[str, list[_Case]]:
+    """The scenarios of each file, evaluated once. A scenario with an invalid patient is `rules test`'s
+    to report; one whose firm expectations fail here would lower the denominator silently, so it stops
+    the run with its name."""
     out: dict[str, list[_Case]] = {}
-    rules = kb.index.rules
     for path in files:
         cases = []
         for name, _, doc, expect in load_scenarios(path):
@@ -180,11 +177,12 @@ def _cases(kb, files: list[Path]) -> dict[str, list[_Case]]:
                 patient = from_document(doc)
             except InputError:
                 continue
-            inputs = prepare(patient)
-            case = _Case(doc.file, name, inputs, patient.diagnosis.histology == "unknown",
-                         _outcomes(kb, inputs, explaining="missing" in expect), expect)
-            if _passes(expect, _observed(kb, case, case.outcomes, rules)):
-                cases.append(case)
+            facts = prepare(patient)
+            case = _Case(doc.file, name, facts, values_of(kb, facts), expect)
+            if not _passes(expect, _observed(kb, case, case.values)):
+                raise ScenarioNotModelled(f"{doc.file}: scenario {name!r} fails before any mutation: run "
+                                          "`spinepath rules test` first")
+            cases.append(case)
         out[display_path(path)] = cases
     return out
 
@@ -193,11 +191,11 @@ def _beside(rule: Rule) -> str:
     return rule.file.removesuffix(".rules.yaml") + ".scenarios.yaml"
 
 
-def run(kb, rule_id: str | None = None) -> Report:
+def run(kb: Knowledge, rule_id: str | None = None) -> Report:
     rs = kb.ruleset
-    rules = kb.index.rules
+    rules = kb.rules
     cases = _cases(kb, rs.scenario_files)
-    downstream = _downstream(kb)
+    downstream = kb.graph.downstream
     total, survivors = 0, []
     chosen = [rules[rule_id]] if rule_id else rs.rules
     for rule in chosen:
@@ -209,35 +207,13 @@ def run(kb, rule_id: str | None = None) -> Report:
             mutated = {rule.id: dataclasses.replace(rule, when=m.when)}
             killed = False
             for case in relevant:
-                outcomes = _outcomes(kb, case.inputs, mutated, only, case.outcomes, "missing" in case.expect)
-                if not _passes(case.expect, _observed(kb, case, outcomes, rules)):
+                values = reevaluate(kb, case.values, case.facts, only, replace=mutated)
+                if not _passes(case.expect, _observed(kb, case, values, mutated)):
                     killed = True
                     break
             if not killed:
                 survivors.append(m)
     return Report(total, survivors)
-
-
-def _downstream(kb) -> dict[str, frozenset[str]]:
-    """Rule id -> the rules reading a fact it derives, transitively."""
-    rs = kb.ruleset
-    readers: dict[str, set[str]] = {}
-    for r in rs.rules:
-        for f in r.fields():
-            if f.startswith("derived.") and f.removeprefix("derived.") in rs.derived_facts:
-                readers.setdefault(f.removeprefix("derived."), set()).add(r.id)
-    out = {}
-    for r in rs.rules:
-        seen: set[str] = set()
-        todo = [r.id]
-        while todo:
-            for fact in kb.index.rules[todo.pop()].derives():
-                for rid in readers.get(fact, ()):
-                    if rid not in seen:
-                        seen.add(rid)
-                        todo.append(rid)
-        out[r.id] = frozenset(seen)
-    return out
 
 
 # ------------------------------------------------------------------ scenarios that would kill survivors
@@ -276,11 +252,11 @@ def _candidates(leaf: Cond, ftype, rule: Rule) -> list:
     return values
 
 
-def _tells_apart(kb, inputs: Inputs, m: Mutant, only: frozenset[str]) -> bool:
-    """Do the rule and this mutant of it disagree on whether the rule fires for these inputs?"""
-    base = evaluate_rules(kb, inputs)
-    mutated = evaluate_rules(kb, inputs, only, base, replace={m.rule.id: dataclasses.replace(m.rule, when=m.when)})
-    return (base[m.rule.id].value is True) != (mutated[m.rule.id].value is True)
+def _tells_apart(kb: Knowledge, facts: Facts, m: Mutant, only: frozenset[str]) -> bool:
+    """Do the rule and this mutant of it disagree on whether the rule fires for these facts?"""
+    base = values_of(kb, facts)
+    mutated = reevaluate(kb, base, facts, only, replace={m.rule.id: dataclasses.replace(m.rule, when=m.when)})
+    return (base.values[m.rule.id] is True) != (mutated.values[m.rule.id] is True)
 
 
 # Sample histories for the derived values read from history.treatments (prior surgery, its margin,
@@ -332,11 +308,11 @@ def _boundary_patient(kb, m: Mutant, patients: list[dict], only: frozenset[str])
             trial = json.loads(json.dumps(data))
             _set_or_drop(trial, field, value)
             try:
-                inputs = prepare(Patient.model_validate(trial))
+                facts = prepare(Patient.model_validate(trial))
             except ValidationError:
                 continue
-            if _tells_apart(kb, inputs, m, only):
-                return trial, inputs, (field, value)
+            if _tells_apart(kb, facts, m, only):
+                return trial, facts, (field, value)
     return None
 
 
@@ -346,7 +322,7 @@ def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> lis
                 if isinstance(doc.data, dict)]
     out: list[Suggestion] = []
     killed: set[int] = set()
-    downstream = _downstream(kb)
+    downstream = kb.graph.downstream
     for i, m in enumerate(report.survivors):
         if i in killed:
             continue
@@ -355,11 +331,11 @@ def suggest(kb, rule_id: str | None = None, report: Report | None = None) -> lis
         found = _boundary_patient(kb, m, patients, only)
         if found is None:
             continue
-        trial, inputs, (field, value) = found
-        fires = evaluate_rules(kb, inputs)[rule.id].value is True
+        trial, facts, (field, value) = found
+        fires = values_of(kb, facts).values[rule.id] is True
         kills = [m.what]
         for j, other in enumerate(report.survivors):  # the same patient may kill other survivors of the rule
-            if j != i and j not in killed and other.rule.id == rule.id and _tells_apart(kb, inputs, other, only):
+            if j != i and j not in killed and other.rule.id == rule.id and _tells_apart(kb, facts, other, only):
                 killed.add(j)
                 kills.append(other.what)
         killed.add(i)

@@ -4,7 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..explain.consult import Knowledge, consult_knowledge, evaluate_patient, explain
+from ..evaluate.knowledge import Knowledge
+from ..evaluate.passes import full_pass
+from ..evaluate.facts import prepare
+from ..explain.consult import consult_knowledge, missing as missing_data
+from ..explain.pathway import pathway
+from ..explain.result import Entry
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.patient import from_document
 from ..load.yamlsafe import Document, load_path
@@ -119,13 +124,18 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
     except InputError as exc:
         res.failures.extend(f"patient is invalid: {d}" for d in exc.diagnostics)
         return res
-    ev = evaluate_patient(patient, kb)
+    ev = full_pass(kb, prepare(patient))
     # The provisional pass and the questions cost five times the firm one: only when expected.
+    provisional: tuple[Entry, ...] = ()
+    questions: tuple[str, ...] = ()
     if any(k in expect for k in PROVISIONAL_KEYS):
-        result = consult_knowledge(patient, kb, ev)
+        result = consult_knowledge(patient, kb, ev, questions="questions" in expect or "first_question" in expect)
+        entries, alerts, provisional = result.recommendations, result.alerts, result.provisional
+        questions = tuple(q.field for q in result.questions)
     else:
-        result = explain(ev)
-        result["provisional"], result["questions"] = [], []
+        values = ev.values()
+        plan = pathway(kb, values.fired, values.resolve, values.histology_unknown)
+        entries, alerts = plan.entries, plan.alerts
     res.fired = list(ev.fired)
     known_ids = {r.id for r in kb.ruleset.rules}
     for rid in expect.get("fired", []) + expect.get("not_fired", []):
@@ -140,10 +150,10 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
         if rid in ev.fired:
             res.failures.append(f"{rid} should not fire but did")
     by_strength: dict[str, set] = {"recommended": set(), "consider": set(), "avoid": set()}
-    for r in result["recommendations"]:
-        by_strength[r["strength"]].add(r["intervention"])
-        for alt in r.get("alternatives", []):  # merged into one entry, still advised at that strength
-            by_strength[alt["strength"]].add(r["intervention"])
+    for r in entries:
+        by_strength[r.strength].add(r.intervention)
+        for alt in r.alternatives:  # merged into one entry, still advised at that strength
+            by_strength[alt.strength].add(r.intervention)
     for strength in ("recommended", "consider", "avoid"):
         for code in expect.get(strength, []):
             if code not in by_strength[strength]:
@@ -153,34 +163,33 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
     for code in expect.get("absent", []):
         if code in present:
             res.failures.append(f"{code} should not appear but does")
-    alert_codes = {a["code"] for a in result["alerts"]}
+    alert_codes = {a.code for a in alerts}
     for code in expect.get("alerts", []):
         if code not in alert_codes:
             res.failures.append(f"alert {code} should be raised; got {', '.join(sorted(alert_codes)) or 'none'}")
-    missing = {m["field"] for m in result["missing"]}
+    missing = {m.field for m in missing_data(kb, ev)}
     for f in expect.get("missing", []):
         if f not in missing:
             res.failures.append(f"{f} should be listed as missing")
-    _expect_provisional(res, result, expect)
+    _expect_provisional(res, provisional, questions, expect)
     return res
 
 
-def _expect_provisional(res: ScenarioResult, result: dict, expect: dict) -> None:
+def _expect_provisional(res: ScenarioResult, entries: tuple[Entry, ...], asked: tuple[str, ...], expect: dict) -> None:
     """`provisional: [code]` must be provisional entries, `provisional_absent: [code]` must not be;
     `assumes: [field]` must be presumed by some provisional entry; `questions: [field]` must be asked,
     `first_question: [field]` first."""
-    provisional = {r["intervention"] for r in result["provisional"]}
+    provisional = {r.intervention for r in entries}
     for code in expect.get("provisional", []):
         if code not in provisional:
             res.failures.append(f"{code} should be provisional; got {', '.join(sorted(provisional)) or 'nothing'}")
     for code in expect.get("provisional_absent", []):
         if code in provisional:
             res.failures.append(f"{code} should not be provisional but is")
-    assumed = {a["field"] for r in result["provisional"] for a in r["assumes"]}
+    assumed = {a.field for r in entries for a in r.assumes}
     for f in expect.get("assumes", []):
         if f not in assumed:
             res.failures.append(f"{f} should be presumed by a provisional entry; got {', '.join(sorted(assumed)) or 'none'}")
-    asked = [q["field"] for q in result["questions"]]
     for f in expect.get("questions", []):
         if f not in asked:
             res.failures.append(f"{f} should be asked; the questions are {', '.join(asked) or 'none'}")
@@ -189,20 +198,20 @@ def _expect_provisional(res: ScenarioResult, result: dict, expect: dict) -> None
             res.failures.append(f"{f} should be the first question; got {asked[0] if asked else 'none'}")
 
 
-# One run per knowledge base and file list in a process: `rules lint`, `rules test` and the map all
-# need the same results, and a Knowledge is immutable once loaded (load_knowledge caches it).
-_RUNS: dict[tuple[int, tuple[str, ...]], tuple[Knowledge, tuple[list[ScenarioResult], set[str]]]] = {}
+# The last run in a process: `rules lint`, `rules test` and the map all need the same results, and a
+# Knowledge is immutable once loaded (load_knowledge keeps one per content of the rules folder).
+_LAST: list[tuple[Knowledge, tuple[str, ...], list[ScenarioResult], set[str]]] = []
 
 
 def run_all(kb: Knowledge, files: list[Path] | None = None) -> tuple[list[ScenarioResult], set[str]]:
     """Run every scenario; return the results and the ids of rules that some scenario fired."""
     files = files if files is not None else kb.ruleset.scenario_files
-    key = (id(kb), tuple(str(f) for f in files))
-    cached = _RUNS.get(key)
-    if cached is not None and cached[0] is kb:
-        return list(cached[1][0]), set(cached[1][1])
+    names = tuple(str(f) for f in files)
+    for known, known_names, results, covered in _LAST:
+        if known is kb and known_names == names:
+            return list(results), set(covered)
     results, covered = _run(kb, files)
-    _RUNS[key] = (kb, (results, covered))
+    _LAST[:] = [(kb, names, results, covered)]
     return list(results), set(covered)
 
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       WithJsonSchema, model_validator)
 
 from .sins_points import sins_from_components
@@ -60,6 +60,22 @@ def _date(value: Any) -> Any:
         raise ValueError("expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
     return value
 
+
+SMALLEST = 0.0001  # the smallest non-zero magnitude a number may have
+
+
+def _measured(value: float) -> float:
+    # One number for every reader: rules, the rule engine and the views all read the value as the file
+    # gives it, unrounded. The engine reads decimals exactly (../shared/notes/durable-rules.md §3.1) but
+    # not exponent notation, which JSON writes for magnitudes below 0.0001: such a value is refused here,
+    # never rounded behind the user's back.
+    if value != 0 and abs(value) < SMALLEST:
+        raise ValueError(f"expected 0 or a number of at least {SMALLEST} in size (no measurement here is that "
+                         f"small); got {value!r}")
+    return value
+
+
+Measure = Annotated[float, AfterValidator(_measured)]
 
 DateStr = Annotated[str, BeforeValidator(_date), WithJsonSchema({
     "anyOf": [{"type": "string", "pattern": _DATE.pattern}, {"type": "integer"}],
@@ -120,8 +136,8 @@ class Lesion(Strict):
     pedicles_involved: Literal["none", "unilateral", "bilateral"] | None = None
     vertebral_artery: Literal["none", "unilateral", "bilateral"] | None = None
     great_vessels_adherent: bool | None = None
-    size_cm: Annotated[float, Field(gt=0, le=100)] | None = None
-    distance_to_neural_mm: Annotated[float, Field(ge=0, le=1000)] | None = None
+    size_cm: Annotated[Measure, Field(gt=0, le=100)] | None = None
+    distance_to_neural_mm: Annotated[Measure, Field(ge=0, le=1000)] | None = None
     epidural: Epidural | None = None
     sins: Sins | None = None
 
@@ -148,7 +164,7 @@ class Diagnosis(Strict):
     grade: Annotated[int, Field(ge=1, le=3)] | None = None
     benign_stage: Annotated[int, Field(ge=1, le=3)] | None = None
     necrosis_percent: Annotated[int, Field(ge=0, le=100)] | None = None
-    marrow_plasma_cells_percent: Annotated[float, Field(ge=0, le=100)] | None = None
+    marrow_plasma_cells_percent: Annotated[Measure, Field(ge=0, le=100)] | None = None
     imaging_suspicion: Literal["benign", "malignant", "indeterminate"] | None = None
     biopsy: Biopsy | None = None
 
@@ -173,7 +189,7 @@ class Radiotherapy(Strict):
     kind: Literal["radiotherapy"]
     date: DateStr | None = None
     modality: Literal["photon_conventional", "photon_imrt", "sbrt", "proton", "carbon_ion"] | None = None
-    dose_gy: Annotated[float, Field(gt=0, le=200)] | None = None
+    dose_gy: Annotated[Measure, Field(gt=0, le=200)] | None = None
     fractions: Annotated[int, Field(ge=1, le=100)] | None = None
     # Not in PATIENT.md v1 (an addition, README): the levels in the field, for the board's spine picture.
     levels: list[Literal[tuple(LEVELS)]] | None = None  # type: ignore[valid-type]

@@ -1,6 +1,7 @@
 """The consult as Markdown (for notes, tickets and tumour-board preparation)."""
 from __future__ import annotations
 
+from ..explain.result import ConsultResult
 from ..load.interventions import said
 from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
@@ -12,92 +13,96 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render(result: dict, trace: bool = False, all_: bool = False) -> str:
-    rs = result["ruleset"]
-    out = [f"# spinepath consult: {result['patient_id']}", "",
-           f"Ruleset **{rs['name']} {rs['version']}** (sha256 `{rs['sha256'][:12]}`)", ""]
-    if result["alerts"]:
+def render(result: ConsultResult, trace: bool = False, all_: bool = False) -> str:
+    rs = result.ruleset
+    out = [f"# spinepath consult: {result.patient_id}", "",
+           f"Ruleset **{rs.name} {rs.version}** (sha256 `{rs.sha256[:12]}`)", ""]
+    if result.alerts:
         out += ["## Alerts", ""]
-        for a in result["alerts"]:
-            out.append(f"- **{a['severity'].upper()}** `{a['code']}`: {a['message']} (rule {a['rule']})")
+        for a in result.alerts:
+            out.append(f"- **{a.severity.upper()}** `{a.code}`: {a.message} (rule {a.rule})")
         out.append("")
     out += ["## Pathway", ""]
-    if not result["recommendations"]:
+    if not result.recommendations:
         out += ["No rule makes a recommendation on the facts alone; see the provisional pathway and the questions.", ""]
-    for phase, recs in grouped_by_phase(result["recommendations"]):
+    for phase, recs in grouped_by_phase(result.recommendations):
         out += [f"### {PHASE_TITLES[phase]}", "", "| strength | intervention | details | rule | evidence |",
                 "|---|---|---|---|---|"]
         for r in recs:
-            rule = r["rule"] + (f" (also {', '.join(r['also_by'])})" if r.get("also_by") else "")
-            out.append(f"| **{STRENGTH_WORDS[r['strength']]}** | {said(r['intervention'])} | {_cell(details_text(r['details']))} "
-                       f"| {rule} | {_cell(evidence_text(r['evidence']))} |")
+            rule = r.rule + (f" (also {', '.join(r.also_by)})" if r.also_by else "")
+            out.append(f"| **{STRENGTH_WORDS[r.strength]}** | {said(r.intervention)} | {_cell(details_text(r.details))} "
+                       f"| {rule} | {_cell(evidence_text(r.evidence))} |")
         out.append("")
         for r in recs:
-            out.append(f"- **{said(r['intervention'])}** ({r['rule']}): {r['rationale']}")
-            if r.get("blocked"):
-                out.append(f"  - *Blocked:* {r['blocked']}")
-            for alt in r.get("alternatives", []):
-                out.append(f"  - *Or* {alternative_text(alt)}: {alt['rationale']}")
-            for arg in r.get("arguments", []):
-                out.append(f"  - *{arg['stance']}* ({arg['rule']}): {arg['rationale']}")
+            out.append(f"- **{said(r.intervention)}** ({r.rule}): {r.rationale}")
+            if r.blocked:
+                out.append(f"  - *Blocked:* {r.blocked}")
+            for alt in r.alternatives:
+                out.append(f"  - *Or* {alternative_text(alt)}: {alt.rationale}")
+            for arg in r.arguments:
+                out.append(f"  - *{arg.stance}* ({arg.rule}): {arg.rationale}")
         out.append("")
     out += _provisional(result, all_) + _questions(result, all_)
     out += ["## Derived staging", "", "| value | result |", "|---|---|"]
-    d = result["derived"]
     for key, label in DERIVED_LABELS.items():
-        out.append(f"| {label} | {_cell(words(d.get(key)))} |")
+        out.append(f"| {label} | {_cell(words(result.value(key)))} |")
     out.append("")
-    if d.get("flags"):
+    if result.flags:
         out += ["Notes on the derivation:", ""]
-        out += [f"- `{f['code']}`: {f['message']}" for f in d["flags"]]
+        out += [f"- `{f.code}`: {f.message}" for f in result.flags]
         out.append("")
-    if all_ and result["missing"]:
+    if all_ and result.missing:
         out += ["## Missing data that would change the advice", "", "| field | needed for | rules |", "|---|---|---|"]
-        for fields, needed_for, rules in grouped_missing(result["missing"]):
+        for fields, needed_for, rules in grouped_missing(result.missing):
             out.append(f"| {', '.join(f'`{f}`' for f in fields)} | {_cell(needed_for)} | {', '.join(rules)} |")
         out.append("")
     if trace:
         out += ["## Trace", ""]
-        for t in result["trace"]:
-            matched = ", ".join(f"{k}={words(v)}" for k, v in t["matched"].items())
-            extra = f" — superseded by {t['superseded_by']}" if t.get("superseded_by") else ""
-            out.append(f"{t['step']}. **{t['rule']}** {t['title']}{extra}  \n   matched: {matched or '—'}")
+        for t in result.trace:
+            matched = ", ".join(f"{k}={words(v)}" for k, v in t.matched.items())
+            extra = f" — superseded by {t.superseded_by}" if t.superseded_by else ""
+            out.append(f"{t.step}. **{t.rule}** {t.title}{extra}  \n   matched: {matched or '—'}")
         out.append("")
-    if result.get("references"):
+    if result.references:
         out += ["## References", ""]
-        out += [f"- [{r['ref_id']}] {r['citation']}" for r in result["references"]]
+        out += [f"- [{r.ref_id}] {r.citation}" for r in result.references]
         out.append("")
-    out += ["---", "", f"*{result['statement']}*", ""]
+    out += ["---", "", f"*{result.statement}*", ""]
     return "\n".join(out)
 
 
-def _provisional(result: dict, all_: bool) -> list[str]:
-    groups = grouped_provisional(result.get("provisional", []))
-    if not groups:
+def _provisional(result: ConsultResult, all_: bool) -> list[str]:
+    groups = grouped_provisional(result.provisional)
+    if not groups and not result.provisional_alerts:
         return []
     out = ["## Provisional: holds if the presumptions are right", ""]
     for assumes, recs in groups:
         out += ["**Holds if** " + "; ".join(presumed_text(a) for a in assumes) + ":", ""]
         for r in recs:
-            details = f" [{details_text(r['details'])}]" if r["details"] else ""
-            out.append(f"- **{STRENGTH_WORDS[r['strength']]}** {said(r['intervention'])} "
-                       f"({PHASE_TITLES[r['phase']].lower()}){_cell(details)} — {r['rule']}")
-            if r.get("capped_by"):
+            details = f" [{details_text(r.details)}]" if r.details else ""
+            out.append(f"- **{STRENGTH_WORDS[r.strength]}** {said(r.intervention)} "
+                       f"({PHASE_TITLES[r.phase].lower()}){_cell(details)} — {r.rule}")
+            if r.capped_by:
                 out.append(f"  - *Note:* {capped_text(r)}")
             if all_:
-                out.append(f"  - {r['rationale']} ({_cell(evidence_text(r['evidence']))})")
+                out.append(f"  - {r.rationale} ({_cell(evidence_text(r.evidence))})")
+        out.append("")
+    for a in result.provisional_alerts:
+        out.append(f"- **{a.severity.upper()}** `{a.code}`: {a.message} (rule {a.rule}; if "
+                   + "; ".join(presumed_text(x) for x in a.assumes) + ")")
+    if result.provisional_alerts:
         out.append("")
     return out
 
 
-def _questions(result: dict, all_: bool) -> list[str]:
-    questions = result.get("questions", [])
+def _questions(result: ConsultResult, all_: bool) -> list[str]:
+    questions = result.questions
     if not questions:
         return []
     shown = questions if all_ else questions[:TOP_QUESTIONS]
     out = ["## Questions that would change the plan", ""]
     for i, q in enumerate(shown, 1):
-        out.append(f"{i}. {q['text']} (`{q['field']}`)")
+        out.append(f"{i}. {q.text} (`{q.field}`)")
         for label, changes in answers_with_changes(q):
             out.append(f"   - *{label}*: {'; '.join(changes)}")
     if len(questions) > len(shown):

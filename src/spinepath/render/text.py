@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..explain.result import ConsultResult, Entry, Argument
 from ..load.interventions import said
 from . import (PHASE_TITLES, alternative_text, capped_text, STRENGTH_WORDS, answers_with_changes, details_text,
                evidence_by_level,
@@ -21,81 +22,81 @@ STRENGTH_STYLE = {"recommended": "bold green", "consider": "bold yellow", "avoid
 SEVERITY_STYLE = {"critical": "bold white on red", "warning": "bold yellow", "info": "cyan"}
 
 
-def render(result: dict, console: Console, trace: bool = False, patient=None, all_: bool = False) -> None:
-    rs = result["ruleset"]
+def render(result: ConsultResult, console: Console, trace: bool = False, all_: bool = False) -> None:
+    rs = result.ruleset
+    patient = result.patient
     head = Text()
-    head.append(f"spinepath consult — {result['patient_id']}\n", style="bold")
-    if patient is not None:
-        dx = patient.diagnosis
-        head.append(f"{patient.age} y, {patient.sex or 'sex not given'}; histology: {words(dx.histology)}"
-                    f"{' (' + dx.subtype + ')' if dx.subtype else ''}"
-                    f"{', grade ' + str(dx.grade) if dx.grade else ''}; levels {', '.join(patient.lesion.levels)}\n")
-    head.append(f"ruleset {rs['name']} {rs['version']} (sha256 {rs['sha256'][:12]})", style="dim")
+    head.append(f"spinepath consult — {result.patient_id}\n", style="bold")
+    dx = patient.diagnosis
+    head.append(f"{patient.age} y, {patient.sex or 'sex not given'}; histology: {words(dx.histology)}"
+                f"{' (' + dx.subtype + ')' if dx.subtype else ''}"
+                f"{', grade ' + str(dx.grade) if dx.grade else ''}; levels {', '.join(patient.lesion.levels)}\n")
+    head.append(f"ruleset {rs.name} {rs.version} (sha256 {rs.sha256[:12]})", style="dim")
     console.print(head)
 
-    if result["alerts"]:
+    if result.alerts:
         lines = []
-        for a in result["alerts"]:
+        for a in result.alerts:
             t = Text()
-            t.append(f" {a['severity'].upper()} ", style=SEVERITY_STYLE[a["severity"]])
-            t.append(f" {a['code']}", style="bold")
-            t.append(f" ({a['rule']})")
+            t.append(f" {a.severity.upper()} ", style=SEVERITY_STYLE[a.severity])
+            t.append(f" {a.code}", style="bold")
+            t.append(f" ({a.rule})")
             # Critical and warning alerts are read in full; an info alert's text waits for --all.
-            if all_ or a["severity"] != "info":
-                t.append(f"\n{a['message']}")
+            if all_ or a.severity != "info":
+                t.append(f"\n{a.message}")
             lines.append(t)
         console.print(Panel(Group(*lines), title="ALERTS", border_style="red", title_align="left"))
 
     console.print()
     console.print(Text("Pathway", style="bold underline"))
-    if not result["recommendations"]:
+    if not result.recommendations:
         console.print("  No rule makes a recommendation on the facts alone"
-                      + ("; see the provisional pathway and the questions below." if result.get("provisional")
-                         or result.get("questions") else "."))
+                      + ("; see the provisional pathway and the questions below." if result.provisional
+                         or result.questions else "."))
     explained: set[str] = set()
-    for phase, recs in grouped_by_phase(result["recommendations"]):
+    for phase, recs in grouped_by_phase(result.recommendations):
         console.print(Text(PHASE_TITLES[phase], style="bold"))
         for i, r in enumerate(recs):
-            rule = f"({r['rule']}{', also ' + ', '.join(r['also_by']) if r.get('also_by') else ''})"
+            rule = f"({r.rule}{', also ' + ', '.join(r.also_by) if r.also_by else ''})"
             _entry(console, r, rule)
-            if r.get("blocked"):
-                _say(console, "Blocked: ", r["blocked"], style="red")
-            for alt in r.get("alternatives", []):
+            if r.blocked:
+                _say(console, "Blocked: ", r.blocked, style="red")
+            for alt in r.alternatives:
                 _say(console, "Or: ", alternative_text(alt))
-            _arguments(console, r.get("arguments", []), all_)
+            _arguments(console, r.arguments, all_)
             # One rule often gives several entries (e.g. GEN-05): say its reason once, after the last.
             nxt = recs[i + 1] if i + 1 < len(recs) else None
-            if nxt is None or nxt["rule"] != r["rule"] or nxt["rationale"] != r["rationale"]:
-                if r["rule"] not in explained or all_:  # a rule's reason is said once, where it first appears
+            if nxt is None or nxt.rule != r.rule or nxt.rationale != r.rationale:
+                if r.rule not in explained or all_:  # a rule's reason is said once, where it first appears
                     _why(console, r)
-                explained.add(r["rule"])
+                explained.add(r.rule)
 
     _provisional(result, console, all_)
     _questions(result, console, all_)
 
     console.print()
     console.print(Text("Derived staging", style="bold underline"))
-    d = result["derived"]
-    technique = f" ({words(d.get('en_bloc_technique'))})" if d.get("en_bloc_technique") else ""
-    items = [f"Region: {words(d.get('region'))}", f"Paediatric: {words(d.get('pediatric'))}",
-             f"Enneking stage: {words(d.get('enneking_stage'))}", f"ESCC 2-3: {words(d.get('escc_high_grade'))}",
-             "SINS: " + " ".join(dict.fromkeys([words(d.get("sins_total")) if d.get("sins_total") is not None else "",
-                                                words(d.get("sins_category"))]).keys()).strip(),
-             f"En bloc feasible (anatomy): {words(d.get('en_bloc_feasible'))}{technique}"]
+    v = result.value
+    technique = f" ({words(v('en_bloc_technique'))})" if v("en_bloc_technique") else ""
+    items = [f"Region: {words(v('region'))}", f"Paediatric: {words(v('pediatric'))}",
+             f"Enneking stage: {words(v('enneking_stage'))}", f"ESCC 2-3: {words(v('escc_high_grade'))}",
+             "SINS: " + " ".join(dict.fromkeys([words(v("sins_total")) if v("sins_total") is not None else "",
+                                                words(v("sins_category"))]).keys()).strip(),
+             f"En bloc feasible (anatomy): {words(v('en_bloc_feasible'))}{technique}"]
     for line in _wrap_items(items, console.width - 2, sep=" ·"):
         console.print(Text("  " + line))
-    for f in d.get("flags", []):
-        for i, line in enumerate(textwrap.wrap(f"note [{f['code']}]: {f['message']}", console.width - 2,
+    for f in result.flags:
+        for i, line in enumerate(textwrap.wrap(f"note [{f.code}]: {f.message}", console.width - 2,
                                                subsequent_indent="  ")):
             console.print(Text("  " + line, style="dim"))
 
-    if all_ and result["missing"]:
+    if all_ and result.missing:
         console.print()
         mt = Table(title="Missing data that would change the advice", title_justify="left")
         mt.add_column("field")
         mt.add_column("needed for")
         mt.add_column("rules")
-        for fields, needed_for, rules in grouped_missing(result["missing"]):
+        for fields, needed_for, rules in grouped_missing(result.missing):
             mt.add_row("\n".join(fields), needed_for, ", ".join(rules))
         console.print(mt)
 
@@ -106,20 +107,20 @@ def render(result: dict, console: Console, trace: bool = False, patient=None, al
         tt.add_column("rule")
         tt.add_column("matched")
         tt.add_column("did")
-        for t in result["trace"]:
-            matched = ", ".join(f"{k}={words(v)}" for k, v in t["matched"].items())
-            did = "; ".join(t["actions"] + [f"asserted {a}" for a in t["asserted"]])
-            if t.get("superseded_by"):
-                did += f" (superseded by {t['superseded_by']})"
-            tt.add_row(str(t["step"]), t["rule"], matched, did)
+        for t in result.trace:
+            matched = ", ".join(f"{k}={words(v)}" for k, v in t.matched.items())
+            did = "; ".join(list(t.actions) + [f"asserted {a}" for a in t.asserted])
+            if t.superseded_by:
+                did += f" (superseded by {t.superseded_by})"
+            tt.add_row(str(t.step), t.rule, matched, did)
         console.print(tt)
     console.print()
-    console.print(Text(result["statement"], style="italic"))
+    console.print(Text(result.statement, style="italic"))
 
 
-def _provisional(result: dict, console: Console, all_: bool) -> None:
-    groups = grouped_provisional(result.get("provisional", []))
-    if not groups:
+def _provisional(result: ConsultResult, console: Console, all_: bool) -> None:
+    groups = grouped_provisional(result.provisional)
+    if not groups and not result.provisional_alerts:
         return
     console.print()
     console.print(Text("Provisional: holds if the presumptions below are right", style="bold underline"))
@@ -128,22 +129,48 @@ def _provisional(result: dict, console: Console, all_: bool) -> None:
                                   subsequent_indent="  "):
             console.print(Text(line, style="bold"))
         for r in recs:
-            _entry(console, r, f"({r['rule']})", PHASE_TITLES[r["phase"]].lower())
-            if r.get("capped_by"):
+            _entry(console, r, f"({r.rule})", PHASE_TITLES[r.phase].lower())
+            if r.capped_by:
                 _say(console, "Note: ", capped_text(r))
             if all_:
                 _why(console, r)
+    _provisional_alerts(result, console, all_)
 
 
-def _questions(result: dict, console: Console, all_: bool) -> None:
-    questions = result.get("questions", [])
+def _provisional_alerts(result: ConsultResult, console: Console, all_: bool) -> None:
+    """Alerts that hold only under the presumptions, each under what it rests on. An info alert is named
+    on one line, as in the alert panel; --all shows each with its presumptions and text."""
+    shown = [a for a in result.provisional_alerts if all_ or a.severity != "info"]
+    quiet = [a for a in result.provisional_alerts if a not in shown]
+    groups: dict[tuple, list] = {}
+    for a in shown:
+        groups.setdefault(tuple(x.field for x in a.assumes), []).append(a)
+    for alerts in groups.values():
+        for line in textwrap.wrap("Alerts if " + "; ".join(presumed_text(x) for x in alerts[0].assumes),
+                                  console.width, subsequent_indent="  "):
+            console.print(Text(line, style="bold"))
+        for a in alerts:
+            t = Text("  ")
+            t.append(f"{a.severity.upper():<12}", style=SEVERITY_STYLE[a.severity])
+            t.append(a.code, style="bold")
+            t.append(f" ({a.rule})")
+            console.print(t)
+            _say(console, "", a.message)
+    if quiet:
+        text = "Info alerts under the presumptions (--all): " + ", ".join(f"{a.code} ({a.rule})" for a in quiet)
+        for line in textwrap.wrap(text, max(console.width - SAY_INDENT, 30), subsequent_indent="  "):
+            console.print(Text(" " * SAY_INDENT + line, style="dim"))
+
+
+def _questions(result: ConsultResult, console: Console, all_: bool) -> None:
+    questions = result.questions
     if not questions:
         return
     console.print()
     console.print(Text("Questions that would change the plan", style="bold underline"))
     shown = questions if all_ else questions[:TOP_QUESTIONS]
     for i, q in enumerate(shown, 1):
-        for line in textwrap.wrap(f"{i}. {q['text']} [{q['field']}]", console.width, subsequent_indent="   "):
+        for line in textwrap.wrap(f"{i}. {q.text} [{q.field}]", console.width, subsequent_indent="   "):
             console.print(Text(line, style="bold"))
         answers = answers_with_changes(q, None if all_ else ANSWER_CHANGES)
         hidden = 0 if all_ else max(len(answers) - ANSWERS_SHOWN, 0)
@@ -187,11 +214,11 @@ def _say(console: Console, label: str, text: str, style: str = "") -> None:
         console.print(Text(" " * SAY_INDENT + line, style=style))
 
 
-def _why(console: Console, r: dict) -> None:
+def _why(console: Console, r: Entry) -> None:
     """The reason, then its evidence in the same paragraph (dimmed), wrapped under "Why:"."""
     label = "Why: "
-    reason = label + r["rationale"]
-    text = f"{reason} Evidence: {evidence_by_level(r['evidence'])}"
+    reason = label + r.rationale
+    text = f"{reason} Evidence: {evidence_by_level(r.evidence)}"
     width = max(console.width - SAY_INDENT, 30)
     done = 0
     for line in textwrap.wrap(text, width, subsequent_indent=" " * len(label)):
@@ -205,25 +232,25 @@ def _why(console: Console, r: dict) -> None:
         done += len(body) + 1
 
 
-def _arguments(console: Console, arguments: list[dict], all_: bool) -> None:
+def _arguments(console: Console, arguments: tuple[Argument, ...], all_: bool) -> None:
     if all_:
         for arg in arguments:
-            _say(console, f"{arg['stance'].upper()} ({arg['rule']}): ", arg["rationale"])
+            _say(console, f"{arg.stance.upper()} ({arg.rule}): ", arg.rationale)
         return
-    sides = [(stance, [a["rule"] for a in arguments if a["stance"] == stance]) for stance in ("for", "against")]
+    sides = [(stance, [a.rule for a in arguments if a.stance == stance]) for stance in ("for", "against")]
     said = [f"{stance} {', '.join(rules)}" for stance, rules in sides if rules]
     if said:
         _say(console, "Arguments: ", "; ".join(said))
 
 
-def _entry(console: Console, r: dict, rule: str, phase: str = "") -> None:
+def _entry(console: Console, r: Entry, rule: str, phase: str = "") -> None:
     """An entry's first line (strength, intervention, details, rule), wrapped under the intervention."""
-    rest = said(r["intervention"]) + (f"  {phase}" if phase else "") + (
-        f"  [{details_text(r['details'])}]" if r["details"] else "") + f"  {rule}"
+    rest = said(r.intervention) + (f"  {phase}" if phase else "") + (
+        f"  [{details_text(r.details)}]" if r.details else "") + f"  {rule}"
     lines = textwrap.wrap(rest, max(console.width - INDENT, 30), subsequent_indent="")
     first = Text("  ")
-    first.append(f"{STRENGTH_WORDS[r['strength']]:<12}", style=STRENGTH_STYLE[r["strength"]])
-    name = said(r["intervention"])
+    first.append(f"{STRENGTH_WORDS[r.strength]:<12}", style=STRENGTH_STYLE[r.strength])
+    name = said(r.intervention)
     if lines[0].startswith(name):  # the intervention in bold, however many words it has
         first.append(name, style="bold")
         first.append(lines[0][len(name):])
