@@ -2,14 +2,22 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import zlib
 from pathlib import Path
 
 import pytest
+
+# The suite never writes into the user's cache folder (~/.cache/spinepath): one temporary cache for the
+# session, made by the first process and inherited by the xdist workers.
+if "SPINEPATH_TEST_CACHE" not in os.environ:
+    os.environ["SPINEPATH_TEST_CACHE"] = tempfile.mkdtemp(prefix="spinepath-pytest-cache-")
+os.environ["XDG_CACHE_HOME"] = os.environ["SPINEPATH_TEST_CACHE"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").rglob("*.yaml") if not p.name.endswith(".expect.yaml"))

@@ -132,3 +132,39 @@ def test_the_check_resolves_relative_imports():
     found = _imports("spinepath.derive.region", PACKAGE / "derive" / "region.py", probe)
     assert ("spinepath.explain.consult", "consult", 2) in found and ("spinepath.derive.base", "Derived", 1) in found
     assert LAYERS[_step("spinepath.explain.consult")] > LAYERS[_step("spinepath.derive.region")]
+
+
+# Keys of the consult result's JSON that nothing else spinepath reads has (FHIR resources, patient
+# files and rule files have none of them). Above evaluate/, the typed result is read by attribute: a
+# subscript or .get() with one of these keys is the untyped dict coming back.
+RESULT_KEYS = {"recommendations", "provisional", "provisional_alerts", "alerts", "questions", "missing", "trace",
+               "references", "ruleset", "patient_id", "intervention", "strength", "rationale", "also_by",
+               "alternatives", "arguments", "assumes", "capped_by", "capped_reason", "blocked", "answers",
+               "changes", "needed_for", "changes_treatment", "confirms", "matched", "asserted", "superseded_by",
+               "ref_id"}
+ABOVE_EVALUATE = ("explain", "render", "board", "teach", "cohort", "kb", "interop", "commands")
+
+
+def _string_key_reads(source: str) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        key = None
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            key = node.slice.value
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+              and node.args and isinstance(node.args[0], ast.Constant)):
+            key = node.args[0].value
+        if isinstance(key, str) and key in RESULT_KEYS:
+            found.append((node.lineno, key))
+    return found
+
+
+def test_no_module_above_evaluate_reads_the_result_by_string_key():
+    found = [f"{MODULES[name].relative_to(ROOT)}:{line}: [{key!r}]" for name, path in MODULES.items()
+             if _step(name) in ABOVE_EVALUATE for line, key in _string_key_reads(path.read_text(encoding="utf-8"))]
+    assert not found, "read the typed result (explain/result.py) by attribute:\n" + "\n".join(found)
+
+
+def test_the_string_key_check_sees_a_subscript_and_a_get():
+    assert [k for _, k in _string_key_reads('r["recommendations"]\nx.get("strength")\ny["code"]\n')] == [
+        "recommendations", "strength"]

@@ -100,3 +100,17 @@ def test_scenarios_share_a_base_patient(tmp_path):
     bad = run_scenario(kb, pc.file, "c", 14, pc, {})
     assert any(":15:" in f and "age" in f for f in bad.failures), bad.failures
     assert merged({"a": {"b": 1, "c": 2}}, {"a": {"c": None, "d": [1]}}) == {"a": {"b": 1, "d": [1]}}
+
+
+def test_rules_list_shows_each_fact_with_its_meaning_its_derivers_and_its_readers():
+    import json
+    r = run_cli("rules", "list", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    facts = {f["fact"]: f for f in json.loads(r.stdout)["facts"]}
+    curative = facts["derived.curative_treatment_planned"]
+    assert curative["meaning"] and "CH-01a" in curative["derived_by"] and {"FU-01", "FU-02"} <= set(curative["read_by"])
+    assert facts["derived.salvage_setting"]["read_by"] == []  # derived, read by no rule: shown as such
+    computed = {c["value"]: c for c in json.loads(r.stdout)["computed"]}
+    assert "lesion.levels" in computed["derived.region"]["computed_from"]
+    text = run_cli("rules", "list", env={**__import__("os").environ, "COLUMNS": "160"}).stdout
+    assert "Facts the rules derive" in text and "no rule" in text

@@ -311,6 +311,8 @@ GOOD = """presumptions:
     (("    reason:", "    reasons:"), "unknown key 'reasons'"),
     (("value: none", "below: 5"), "numeric patient field"),
     (("ref: \"26\"", "ref: \"9999\""), "not in rules/references.yaml"),
+    (("    reason:", "    at_most: consider\n    reason:"), "cap_reason (why an entry resting on it is held"),
+    (("    reason:", "    cap_reason: because\n    reason:"), "cap_reason goes with at_most"),
 ])
 def test_bad_presumptions_are_refused_with_a_place(tmp_path, change, message):
     text = _errors(tmp_path, GOOD.replace(*change))
@@ -438,3 +440,37 @@ def test_a_short_integer_scale_is_asked_value_by_value():
     stage = next(q for q in result["questions"] if q["field"] == "diagnosis.benign_stage")
     assert [a["answer"] for a in stage["answers"]] == [1, 2, 3]
     assert result["questions"][0]["field"] == "diagnosis.benign_stage"
+
+
+# ---------------------------------------------------------------------------- alerts under presumptions
+
+def test_alerts_that_hold_only_under_the_presumptions_are_shown_with_them():
+    """Defect C of CODE-2026-12: alerts of the provisional pass were computed and dropped. Each now comes
+    with the presumptions its rule rests on, in the JSON, the text and the Markdown."""
+    from spinepath.render.markdown import render as markdown
+    with_alerts = [p for p in EXAMPLES if example_result(p).provisional_alerts]
+    assert len(with_alerts) >= 20
+    for path in with_alerts:
+        result = example_result(path)
+        firm = {a.key() for a in result.alerts}
+        for alert in result.provisional_alerts:
+            assert alert.assumes and alert.key() not in firm, (path.name, alert.code)
+        data = example_consult(path)
+        assert data["provisional_alerts"][0]["assumes"][0]["question"]
+        shown = text_at_80(result, all_=True)
+        assert all(a.code in shown for a in result.provisional_alerts)
+        assert all(a.code in markdown(result) for a in result.provisional_alerts)
+
+
+def test_a_warning_under_presumptions_is_read_in_full_without_all():
+    """Info alerts under presumptions are named on one line (as in the alert panel); a warning or a
+    critical one is printed with its text and the presumptions it rests on."""
+    from dataclasses import replace
+    result = consult(parse_patient(yaml.safe_dump(CHORDOMA), "<t>"))
+    info = result.provisional_alerts[0]
+    assert info.severity == "info"
+    out = text_at_80(result)
+    assert "Info alerts under the presumptions (--all)" in out and info.message[:40] not in out
+    warned = replace(result, provisional_alerts=(replace(info, severity="warning"),))
+    out = text_at_80(warned)
+    assert "Alerts if " in out and "WARNING" in out and info.message[:40] in out.replace("\n    ", " ")

@@ -37,8 +37,8 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
         except FhirUnavailable as exc:
             fail([Diagnostic("--format", 0, 0, "usage", str(exc))])
     else:
-        from ..render.text import render
-        render(result, stdout_console(), trace=trace, all_=all_)
+        from ..render.text import render as text
+        text(result, stdout_console(), trace=trace, all_=all_)
 
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -93,15 +93,15 @@ def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules dire
         fail([Diagnostic("--format", 0, 0, "usage", "rules list prints text, json or markdown")])
     kb = load_knowledge(directory)
     rs = kb.ruleset
-    rows = [{"id": r.id, "title": r.title, "pathway": list(r.pathway), "file": r.file,
+    rows: list[dict[str, Any]] = [{"id": r.id, "title": r.title, "pathway": list(r.pathway), "file": r.file,
              "actions": [action_text(a) for a in r.then],
              "evidence": [{"ref": rs.references[e.ref]["short"], "ref_id": e.ref, "level": e.level} for e in r.evidence]}
             for r in rs.rules]
     readers = kb.graph.readers
-    facts = [{"fact": f"derived.{f.name}", "meaning": f.meaning, "defined_in": f.file,
+    facts: list[dict[str, Any]] = [{"fact": f"derived.{f.name}", "meaning": f.meaning, "defined_in": f.file,
               "derived_by": list(f.derived_by), "read_by": list(readers.get(f"derived.{f.name}", ()))}
              for f in rs.facts.values()]
-    computed = [{"value": name, "computed_from": list(spec_inputs), "read_by": list(readers.get(name, ()))}
+    computed: list[dict[str, Any]] = [{"value": name, "computed_from": list(spec_inputs), "read_by": list(readers.get(name, ()))}
                 for name, spec_inputs in _computed_inputs().items() if readers.get(name)]
     if format is Format.json:
         sys.stdout.write(json.dumps({"ruleset": {"name": rs.name, "version": rs.version, "sha256": rs.sha256},

@@ -26,6 +26,10 @@ class Spec:
     # when one of them changes (a test checks this against what `compute` really reads).
     inputs: tuple[str, ...] = ()
 
+    def derive(self, patient: Any) -> Derived:
+        assert self.compute is not None, "a derived value without its calculator"
+        return self.compute(patient)
+
 
 def _p(patient, dotted):
     return get(patient, dotted)
@@ -132,4 +136,4 @@ CONTRACT_KEYS = ("region", "pediatric", "enneking_stage", "escc_high_grade", "si
 
 
 def derive_all(patient) -> dict[str, Derived]:
-    return {name: spec.compute(patient) for name, spec in SPECS.items()}
+    return {name: spec.derive(patient) for name, spec in SPECS.items()}

@@ -16,10 +16,11 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..load.fields import FieldType
 from ..load.interventions import Intervention
-from ..load.presumption_files import Presumption
+from ..load.rule_files import Presumption
 from ..load.rule_files import Action, Cond, Evidence, Fact, Rule, Ruleset, display_path
 from .compile import Compiled
 
@@ -108,7 +109,7 @@ class _Uncacheable(Exception):
     pass
 
 
-def _encode(x, directory: Path):
+def _encode(x: Any, directory: Path) -> Any:
     """Plain JSON data with tags for what JSON lacks: tuples, frozensets, paths, the dataclasses."""
     if isinstance(x, (str, int, float, bool)) or x is None:
         return x
@@ -126,7 +127,7 @@ def _encode(x, directory: Path):
         return {k: _encode(v, directory) for k, v in x.items()}
     name = type(x).__name__
     if dataclasses.is_dataclass(x) and _TYPES.get(name) is type(x):
-        out = {"@": name}
+        out: dict[str, Any] = {"@": name}
         for f in dataclasses.fields(x):
             out[f.name] = _encode(getattr(x, f.name), directory)
         if isinstance(x, (Rule, Presumption, Fact)):  # shown relative to the working folder: recomputed when read
@@ -136,8 +137,8 @@ def _encode(x, directory: Path):
     raise _Uncacheable(name)
 
 
-def _decode(text: str, directory: Path):
-    def hook(d: dict):
+def _decode(text: str, directory: Path) -> Any:
+    def hook(d: dict) -> Any:
         if "@" in d:
             return _TYPES[d.pop("@")](**d)
         if "@tuple" in d:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..load.diagnostics import Diagnostic, InputError
 from ..load.rule_files import Cond, Rule, Ruleset
@@ -96,7 +97,7 @@ def _group(op: str, items: list[dict]) -> dict:
     return items[0] if len(items) == 1 else {op: items}
 
 
-def count_groups(expr) -> int:
+def count_groups(expr: Any) -> int:
     if isinstance(expr, dict):
         return sum((1 if k in ("$and", "$or") else 0) + count_groups(v) for k, v in expr.items())
     if isinstance(expr, list):
@@ -104,16 +105,16 @@ def count_groups(expr) -> int:
     return 0
 
 
-def _equality_field(expr) -> str | None:
+def _equality_field(expr: Any) -> str | None:
     """The field of a plain equality test ({"diagnosis.histology": "chordoma"}), else None."""
     if isinstance(expr, dict) and len(expr) == 1:
         (k, v), = expr.items()
         if not k.startswith("$") and not isinstance(v, (dict, list)):
-            return k
+            return str(k)
     return None
 
 
-def _paths(expr) -> list[tuple[str, ...]]:
+def _paths(expr: Any) -> list[tuple[str, ...]]:
     """The engine's alpha paths of a test: its disjunctive normal form, each conjunction as the sequence
     of its leaf tests (as JSON text), in the order written."""
     if isinstance(expr, dict) and len(expr) == 1:
@@ -259,7 +260,7 @@ def compile_ruleset(ruleset: Ruleset) -> Compiled:
         names = []
         for k, chunk in enumerate(chunks):
             name = f"stratum{s}_{k}"
-            rules_json = {}
+            rules_json: dict[str, Any] = {}
             for rule, kind, expr in chunk:
                 action = f"{kind}:{rule.id}"
                 actions[action] = (kind, rule.id)

@@ -101,8 +101,8 @@ def build(rs: Ruleset) -> DependencyGraph:
     reads: dict[str, frozenset[str]] = {}
     for rid in rules:
         fs: set[str] = set()
-        for r in up(rid):
-            for f in rules[r].fields():
+        for other in up(rid):
+            for f in rules[other].fields():
                 fs.add(f)
                 if f in inputs_of:
                     fs |= set(inputs_of[f])

@@ -15,7 +15,7 @@ import copy
 import itertools
 import json
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 from .compile import Compiled, fresh_definitions
 
@@ -24,7 +24,7 @@ class InternalError(Exception):
     """A bug or an engine failure, never the user's input: exit status 1."""
 
 
-def _import_core():
+def _import_core() -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import durable_rules_engine  # the C core; raises durable_rules_engine.error
@@ -42,7 +42,7 @@ def _rule_name(message: str) -> str:
         end = message.find('"', 2)
         if end > 2:
             return message[2:end]
-    return next(iter(json.loads(message)))
+    return str(next(iter(json.loads(message))))
 
 
 class Engine:
@@ -93,7 +93,7 @@ class Engine:
         self.strata[s][at:at + 1] = parts
         return parts
 
-    def run(self, base_fact: dict, fact_for_stratum) -> list[tuple[str, str]]:
+    def run(self, base_fact: dict, fact_for_stratum: Callable[[int, list[tuple[str, str]]], dict]) -> list[tuple[str, str]]:
         """Fire stratum by stratum; `fact_for_stratum(s, fired_so_far)` gives each stratum's fact.
 
         Returns the firings in order as (kind, rule id)."""
@@ -129,8 +129,9 @@ class Engine:
                     rule = _rule_name(message)
                     if rule not in actions:
                         raise InternalError(f"a rule action failed inside the engine: unknown firing {rule!r}")
-                    if actions[rule] is not None:
-                        fired.append(actions[rule])
+                    firing = actions[rule]
+                    if firing is not None:
+                        fired.append(firing)
                     message = _core.complete_and_start_action(handle, state)
             return fired
         except InternalError:

@@ -16,7 +16,7 @@ from ..derive import SPECS, derive_all
 from ..derive.base import Derived
 from ..load.fields import NOT_FOR_RULES, get_path, set_path
 from ..load.patient import Patient
-from ..load.presumption_files import Presumption
+from ..load.rule_files import Presumption
 from .threevalued import Tri, truth
 from .engine import InternalError
 from .compile import companion
@@ -51,7 +51,7 @@ def fact_value(values: Iterable[Tri]) -> Tri:
 def make_lookup(flat: Mapping[str, Any], derived: Mapping[str, Derived],
                 rule_facts: Mapping[str, RuleFact]) -> Lookup:
     """field -> (value or None, the patient fields that would decide it), for the three-valued evaluation."""
-    def lookup(name: str):
+    def lookup(name: str) -> tuple[Any, tuple[str, ...]]:
         if name.startswith("derived."):
             key = name.removeprefix("derived.")
             if key in derived:
@@ -161,7 +161,7 @@ def _derive(model: Patient, flat: dict, base: Facts | None) -> dict[str, Derived
     stale = _stale(changed)
     if any(f.startswith(k + ".") for k in changed for f in DERIVED_FROM):  # an input below a changed key
         return derive_all(model)
-    return {name: spec.compute(model) if name in stale else base.raw[name] for name, spec in SPECS.items()}
+    return {name: spec.derive(model) if name in stale else base.raw[name] for name, spec in SPECS.items()}
 
 
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,

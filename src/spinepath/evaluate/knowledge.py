@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..derive import SPECS
 from ..derive.vocabulary import all_fields
-from ..load.presumption_files import Presumption, attach as attach_presumptions
+from ..load.presumption_files import attach as attach_presumptions
+from ..load.rule_files import Presumption
 from ..load.rule_files import Rule, Ruleset, default_rules_dir, load_ruleset
 from . import cache
 from .compile import Compiled, compile_ruleset
@@ -63,12 +64,12 @@ def _plan(rs: Ruleset, compiled: Compiled) -> tuple[tuple[Rule, tuple[str, ...]]
     return tuple((rule, tuple(facts)) for rule, facts in zip(rules, settled_after))
 
 
-def _load_and_compile(directory: Path) -> tuple[Ruleset, Compiled]:
+def load_and_compile(directory: Path) -> tuple[Ruleset, Compiled]:
     """load_ruleset + presumptions + compile_ruleset, from the disk cache when neither the rules nor the
     code changed."""
     store = cache.cache_dir()
     key = cache.cache_key(directory) if store is not None and directory.is_dir() else None
-    if key is not None:
+    if store is not None and key is not None:
         hit = cache.read_entry(store, key, directory)
         if hit is not None:
             return hit
@@ -100,7 +101,7 @@ def load_knowledge(rules_dir: str | Path | None = None) -> Knowledge:
     key = (str(directory), digest or "")
     kb = _LOADED.get(key) if digest is not None else None
     if kb is None:
-        kb = build(*_load_and_compile(directory))
+        kb = build(*load_and_compile(directory))
         if digest is not None:
             if len(_LOADED) >= _KEEP:
                 _LOADED.pop(next(iter(_LOADED)))

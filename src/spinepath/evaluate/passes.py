@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..load.patient import Patient
-from ..load.presumption_files import Presumption
+from ..load.rule_files import Presumption
 from ..load.rule_files import Rule
 from .engine import InternalError
-from .facts import Facts, RuleFact, Values, fact_value, prepare
+from .facts import Facts, Lookup, RuleFact, Values, fact_value, prepare
 from .knowledge import Knowledge
 from .threevalued import Outcome, Tri, evaluate
 
@@ -36,7 +36,7 @@ class Pass:
     def value(self, rule_id: str) -> Tri:
         return self.outcomes[rule_id].value
 
-    def lookup(self):
+    def lookup(self) -> Lookup:
         return self.facts.lookup(self.rule_facts)
 
     def values(self) -> Values:
@@ -75,7 +75,7 @@ def engine_states(kb: Knowledge, facts: Facts) -> dict[str, Tri]:
     deriving = kb.ruleset.derived_facts
     states: dict[str, Tri] = {}
 
-    def fact_for_stratum(s: int, firings) -> dict:
+    def fact_for_stratum(s: int, firings: list[tuple[str, str]]) -> dict:
         for kind, rid in firings:
             states[rid] = kind == "hit"
         decided = {}

@@ -41,19 +41,20 @@ def describe(c: Cond) -> str:
 
 def _compare(op: str, actual: Any, expected: Any) -> bool:
     if op == "equals":
-        return actual == expected
+        return bool(actual == expected)
     if op == "in":
         return actual in expected
     if op == "contains":
         return expected in actual
-    return {"lt": actual < expected, "lte": actual <= expected,
-            "gt": actual > expected, "gte": actual >= expected}[op]
+    return bool({"lt": actual < expected, "lte": actual <= expected,
+                 "gt": actual > expected, "gte": actual >= expected}[op])
 
 
 def evaluate(c: Cond, lookup: Lookup, depth: int = 0) -> Outcome:
     if c.op in ("all", "any", "not"):
         subs = [evaluate(ch, lookup, depth + 1) for ch in c.children]
         values = [s.value for s in subs]
+        value: Tri
         if c.op == "not":
             value = None if values[0] is None else not values[0]
         elif c.op == "all":
@@ -72,7 +73,7 @@ def evaluate(c: Cond, lookup: Lookup, depth: int = 0) -> Outcome:
         return Outcome(value, missing, matched, lines)
     actual, lacked = lookup(c.field)
     if c.op == "exists":
-        value: Tri = actual is not None
+        value = actual is not None
     elif c.op == "missing":
         value = actual is None
     elif actual is None:

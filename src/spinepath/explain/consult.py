@@ -18,7 +18,8 @@ from .pathway import superseded_by
 from .plan import consultation
 from .provisional import with_assumptions
 from .questions import rank_questions
-from .result import Alert, ConsultResult, Entry, Flag, Missing, Reference, RulesetId, TraceStep
+from ..load.rule_files import Action
+from .result import Alert, Argument, ConsultResult, Entry, Flag, Missing, Reference, RulesetId, TraceStep
 
 __all__ = ["consult", "consult_knowledge", "load_knowledge"]
 
@@ -102,7 +103,7 @@ def missing(kb: Knowledge, ev: Pass) -> tuple[Missing, ...]:
     return tuple(Missing(f, tuple(needed[f][0]), tuple(sorted(needed[f][1]))) for f in sorted(needed))
 
 
-def _action_text(a) -> str:
+def _action_text(a: Action) -> str:
     if a.kind == "recommend":
         return f"{a.strength}: {a.code} ({a.phase})"
     if a.kind == "alert":
@@ -123,7 +124,8 @@ def trace(kb: Knowledge, ev: Pass) -> tuple[TraceStep, ...]:
     return tuple(out)
 
 
-def references(kb: Knowledge, entries: tuple[Entry, ...], alerts: tuple[Alert, ...], arguments) -> tuple[Reference, ...]:
+def references(kb: Knowledge, entries: tuple[Entry, ...], alerts: tuple[Alert, ...],
+               arguments: tuple[Argument, ...]) -> tuple[Reference, ...]:
     """Every reference the advice cites: its entries, their arguments and presumptions, the rules behind
     its alerts."""
     ids: list[str] = []

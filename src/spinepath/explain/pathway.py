@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..evaluate.knowledge import Knowledge
 from ..load.interventions import PHASES, STRENGTHS
-from ..load.presumption_files import Presumption
+from ..load.rule_files import Presumption
 from ..load.rule_files import Action, Rule, evidence_entries
 from .result import SEVERITIES, Alert, Alternative, Argument, Change, Details, Entry, EvidenceRef
 
@@ -82,11 +82,12 @@ def pathway(kb: Knowledge, fired: Sequence[str], resolve: Resolve, histology_unk
         for a in rule.then:
             if a.kind == "recommend":
                 assert a.code is not None and a.phase is not None and a.strength is not None
-                strength, blocked, cap = a.strength, None, capped.get(rid)
-                if cap is not None and not (cap.at_most and strength == "recommended"):
-                    cap = None
-                if cap is not None:
+                strength: str = a.strength
+                blocked, cap = None, capped.get(rid)
+                if cap is not None and cap.at_most and strength == "recommended":
                     strength = cap.at_most
+                else:
+                    cap = None
                 if histology_unknown and interventions[a.code].enters_tumor and strength != "avoid":
                     alerts.append(Alert(SAFETY_NET_CODE, "critical",
                                         f"{rule.id} would {strength.replace('recommended', 'recommend')} {a.code} "

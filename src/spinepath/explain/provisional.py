@@ -14,7 +14,7 @@ from ..evaluate.facts import Facts, prepare
 from ..evaluate.incremental import Values, reevaluate
 from ..evaluate.knowledge import Knowledge
 from ..load.patient import Patient
-from ..load.presumption_files import Presumption
+from ..load.rule_files import Presumption
 from .pathway import evidence
 from .result import Alert, Assumption, Entry, EvidenceRef
 

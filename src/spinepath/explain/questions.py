@@ -22,7 +22,7 @@ from ..evaluate.knowledge import Knowledge
 from ..load.fields import int_range
 from ..load.interventions import TREATMENT_PHASES
 from ..load.patient import SUBTYPES, Patient
-from ..load.presumption_files import Presumption
+from ..load.rule_files import Presumption, Ruleset
 from .pathway import Plan, diff
 from .plan import Consultation, plan_of
 from .provisional import capping, uncapped_facts
@@ -50,7 +50,7 @@ class Candidate:
     answers: tuple[Answer, ...]
 
 
-def words(v) -> str:
+def words(v: Any) -> str:
     """An answer as a clinician reads it."""
     if v is True:
         return "yes"
@@ -61,7 +61,7 @@ def words(v) -> str:
     return str(v).replace("_", " ")
 
 
-def _fmt(x) -> str:
+def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
@@ -220,8 +220,8 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Qu
     return tuple(q for _, q in ranked)
 
 
-def question_text(rs, name: str) -> str:
+def question_text(rs: Ruleset, name: str) -> str:
     for p in rs.presumptions:
         if p.field == name:
             return p.question
-    return rs.questions.get(name) or f"Not recorded: {name}. What is it?"
+    return str(rs.questions.get(name) or f"Not recorded: {name}. What is it?")

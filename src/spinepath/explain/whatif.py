@@ -65,7 +65,7 @@ def parse_set(expr: str, n: int, fields: dict[str, FieldType]) -> tuple[str, Any
 
 
 def _scalar(name: str, raw: str, ftype: FieldType, n: int, col: int) -> Any:
-    def bad(expected: str, hint: str = ""):
+    def bad(expected: str, hint: str = "") -> InputError:
         return InputError([Diagnostic(*_where(n, col), "bad-value", f"{name}: expected {expected}; got {raw!r}{hint}")])
     kind = ftype.kind
     if kind == "bool":

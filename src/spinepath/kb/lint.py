@@ -96,7 +96,7 @@ def presumption_findings(kb: Knowledge) -> list[Diagnostic]:
             provisional = values_of(kb, prepare(patient, rs.presumptions))
             for rid in sorted(set(provisional.fired) - firm):
                 for a in kb.rules[rid].then:
-                    if (a.kind == "recommend" and a.code and a.strength != "avoid"
+                    if (a.kind == "recommend" and a.code and a.strength and a.strength != "avoid"
                             and rs.interventions[a.code].enters_tumor):
                         for p in rests_on(kb, patient, provisional.facts.applied, rid, provisional):
                             out.add(Diagnostic(p.file, *p.pos, "presumed-resection",

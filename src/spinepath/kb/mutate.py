@@ -20,7 +20,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import yaml
 from pydantic import ValidationError
@@ -354,7 +354,7 @@ def _set_or_drop(data: dict, dotted: str, value) -> None:
         set_path(data, dotted, value)
         return
     parts = dotted.split(".")
-    cur = data
+    cur: Any = data
     for part in parts[:-1]:
         cur = cur.get(part)
         if not isinstance(cur, dict):

@@ -69,7 +69,7 @@ def patient_fields() -> dict[str, FieldType]:
 
 def int_range(path: str) -> tuple[int, int] | None:
     """The bounds (ge, le) the patient model puts on an integer field, e.g. diagnosis.grade -> (1, 3)."""
-    model = pm.Patient
+    model: Any = pm.Patient
     parts = path.split(".")
     for part in parts[:-1]:
         field = model.model_fields.get(part)

@@ -318,7 +318,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
-def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
+def _describe(err: Any, doc: Document) -> tuple[tuple, str, bool]:
     """(path, message, point at key?) for one pydantic error."""
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -353,7 +353,7 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
             extra = f' (write it quoted: "{got}")'
         return path, f"{name}: expected {expected}; got {got!r}{hint}{extra}", False
     if kind == "union_tag_invalid":
-        return path, f"{name}: treatment kind must be one of {', '.join(TREATMENT_KINDS)}; got {ctx.get('tag')!r}{did_you_mean(ctx.get('tag'), TREATMENT_KINDS)}", False
+        return path, f"{name}: treatment kind must be one of {', '.join(TREATMENT_KINDS)}; got {ctx.get('tag')!r}{did_you_mean(str(ctx.get('tag')), TREATMENT_KINDS)}", False
     if kind == "union_tag_not_found":
         return path, f"{name}: each treatment needs a 'kind' ({', '.join(TREATMENT_KINDS)})", False
     type_words = {"int_type": "an integer", "int_from_float": "an integer", "bool_type": "true or false",

@@ -19,33 +19,12 @@ from .diagnostics import Diagnostic, InputError, did_you_mean
 from .fields import FieldType, patient_paths, set_path
 from .patient import Patient
 from .rule_checks import Checker, kind_of, scalar_ok
-from .rule_files import Cond, Evidence, Ruleset, default_rules_dir, load_yaml, parse_cond, parse_evidence
+from .rule_files import Presumption, Ruleset, default_rules_dir, load_yaml, parse_cond, parse_evidence
 
 PRESUMPTION_KEYS = ("field", "value", "below", "label", "unless", "at_most", "cap_reason", "reason", "question",
                     "settled_by", "evidence", "notes")
 # Not a rule field, but the history is given as a whole or not at all: "no prior treatment" is a presumption.
 _HISTORY = "history.treatments"
-
-
-@dataclass(frozen=True)
-class Presumption:
-    field: str
-    value: Any  # what the provisional pass uses (for `below: N`, a value below N that no rule tells apart)
-    shown: Any  # what a reader is shown as presumed: the value, or {"below": N}
-    reason: str
-    question: str
-    evidence: tuple[Evidence, ...]
-    file: str
-    pos: tuple[int, int]
-    settled_by: str | None = None
-    label: str = ""  # the presumption in a few words ("no distant disease"), for "holds if"
-    unless: Cond | None = None  # known patient facts that make the presumption unsafe: then it is not made
-    at_most: str | None = None  # the strongest strength an entry resting on this presumption may have
-    cap_reason: str | None = None  # why, as shown beside a capped entry ("until ... is known: ...")
-
-    @property
-    def derived(self) -> bool:
-        return self.field.startswith("derived.")
 
 
 def histology_dependent(field: str, derived_inputs: dict[str, tuple[str, ...]]) -> bool:
@@ -145,7 +124,7 @@ def _load_presumptions(path: Path, rs: Ruleset, derived_inputs: dict[str, tuple[
             if settled is not None and settled not in rs.interventions:
                 c.error(p + ("settled_by",), "unknown-code", f"settled_by {settled!r} is not an intervention code"
                         f"{did_you_mean(str(settled), rs.interventions)}", True)
-            if len(c.diags) == before:
+            if len(c.diags) == before and reason and question and label:
                 out.append(Presumption(name, value, shown, reason, question, tuple(evidence), doc.file, c.doc.where(p),
                                        settled, label, unless, at_most, cap_reason))
     c.diags.extend(_threshold_checks(out, rs))

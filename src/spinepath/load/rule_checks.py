@@ -97,18 +97,18 @@ def cross_checks(raw_rules: list[tuple[Any, Document]], fields) -> list[Diagnost
     for rule, doc in raw_rules:
         if rule.id in seen:
             first = seen[rule.id]
-            diags.append(Diagnostic(rule.file, *rule.pos, "duplicate-id",
+            diags.append(Diagnostic(rule.file, rule.pos[0], rule.pos[1], "duplicate-id",
                                     f"rule id {rule.id} is already used at {first.file}:{first.pos[0]}"))
         else:
             seen[rule.id] = rule
         for f in rule.fields():
             if f not in fields and f.removeprefix("derived.") not in derivable:
-                diags.append(Diagnostic(rule.file, *rule.pos, "unknown-field",
+                diags.append(Diagnostic(rule.file, rule.pos[0], rule.pos[1], "unknown-field",
                                         f"{rule.id} reads {f}, which is neither computed nor derived by any rule"))
     ids = set(seen)
     for rule, _ in raw_rules:
         for other in rule.supersedes:
             if other not in ids:
-                diags.append(Diagnostic(rule.file, *rule.pos, "unknown-rule",
+                diags.append(Diagnostic(rule.file, rule.pos[0], rule.pos[1], "unknown-rule",
                                         f"{rule.id} supersedes {other}, which is not a rule{did_you_mean(other, ids)}"))
     return diags

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .diagnostics import Diagnostic, InputError, did_you_mean
 from .fields import FieldType
@@ -22,8 +22,6 @@ from .interventions import CONTRACT, PHASES, STRENGTHS, Intervention
 from .rule_checks import Checker, check_value, cross_checks, kind_of
 from .yamlsafe import Document, load_path
 
-if TYPE_CHECKING:  # presumption_files reads rule files' conditions: it imports this module
-    from .presumption_files import Presumption
 
 RULE_KEYS = ("id", "title", "pathway", "when", "then", "rationale", "evidence", "supersedes", "notes")
 FACT_KEYS = ("meaning", "derived_by", "notes")
@@ -121,6 +119,30 @@ class Rule:
         return [a.code for a in self.then if a.kind == "derive"]
 
 
+@dataclass(frozen=True)
+class Presumption:
+    """What a first consult takes for granted while a field is unknown (rules/presumptions.yaml,
+    read by presumption_files.py)."""
+
+    field: str
+    value: Any  # what the provisional pass uses (for `below: N`, a value below N that no rule tells apart)
+    shown: Any  # what a reader is shown as presumed: the value, or {"below": N}
+    reason: str
+    question: str
+    evidence: tuple[Evidence, ...]
+    file: str
+    pos: tuple[int, int]
+    settled_by: str | None = None
+    label: str = ""  # the presumption in a few words ("no distant disease"), for "holds if"
+    unless: Cond | None = None  # known patient facts that make the presumption unsafe: then it is not made
+    at_most: str | None = None  # the strongest strength an entry resting on this presumption may have
+    cap_reason: str | None = None  # why, as shown beside a capped entry ("until ... is known: ...")
+
+    @property
+    def derived(self) -> bool:
+        return self.field.startswith("derived.")
+
+
 @dataclass
 class Ruleset:
     name: str
@@ -134,7 +156,7 @@ class Ruleset:
     derived_facts: dict[str, list[str]] = field(default_factory=dict)  # fact -> ids of rules deriving it
     facts: dict[str, Fact] = field(default_factory=dict)  # the `facts:` sections, in file order
     scenario_files: list[Path] = field(default_factory=list)
-    presumptions: tuple["Presumption", ...] = ()  # in file order (attached by presumption_files.attach)
+    presumptions: tuple[Presumption, ...] = ()  # in file order (attached by presumption_files.attach)
     questions: dict[str, str] = field(default_factory=dict)  # field -> the question a clinician is asked
 
     def rule(self, rule_id: str) -> Rule | None:
@@ -197,7 +219,7 @@ def load_ruleset(fields: dict[str, FieldType], root: str | Path | None = None) -
             for fact in loaded[1]:
                 if fact.name in facts:
                     first = facts[fact.name]
-                    diags.append(Diagnostic(fact.file, *fact.pos, "duplicate-id",
+                    diags.append(Diagnostic(fact.file, fact.pos[0], fact.pos[1], "duplicate-id",
                                             f"fact {fact.name} is already defined at {first.file}:{first.pos[0]}"))
                 else:
                     facts[fact.name] = fact
@@ -245,10 +267,11 @@ def _load_meta(path: Path, root: Path) -> tuple[str, str]:
                                      "with name and version")])
     doc = load_yaml(path)
     c = Checker(doc)
+    name = version = None
     if c.mapping(doc.data, (), ("name", "version"), ("name", "version"), "ruleset.yaml"):
         name = c.text(doc.data.get("name"), ("name",), "name")
         version = c.text(str(doc.data.get("version", "")), ("version",), "version")
-    if c.diags:
+    if c.diags or name is None or version is None:
         raise InputError(c.diags)
     return name, version
 
@@ -367,7 +390,7 @@ def _parse_rule(c: Checker, raw, path, fields, references, interventions) -> Rul
     evidence = parse_evidence(c, raw.get("evidence"), path + ("evidence",), references) if "evidence" in raw else ()
     pathway = _id_list(c, raw.get("pathway"), path + ("pathway",), "pathway")
     supersedes = _id_list(c, raw.get("supersedes"), path + ("supersedes",), "supersedes")
-    if len(c.diags) > before or when is None:
+    if len(c.diags) > before or when is None or title is None or rationale is None:
         return None
     return Rule(rid, title, when, tuple(then), rationale, tuple(evidence), c.doc.file, c.doc.where(path),
                 pathway, supersedes)
@@ -417,8 +440,9 @@ def parse_cond(c: Checker, raw, path, fields) -> Cond | None:
         if not isinstance(items, list) or not items:
             c.error(path + (op,), "schema", f"'{op}': expected a non-empty list of conditions", True)
             return None
-        children = [parse_cond(c, item, path + (op, i), fields) for i, item in enumerate(items)]
-        if any(ch is None for ch in children):
+        parsed = [parse_cond(c, item, path + (op, i), fields) for i, item in enumerate(items)]
+        children = [ch for ch in parsed if ch is not None]
+        if len(children) < len(parsed):
             return None
         return Cond(op, pos, tuple(children))
     name = raw.get("field")
@@ -518,7 +542,7 @@ def _parse_actions(c, raw, path, fields, interventions) -> list[Action]:
         if not isinstance(details, dict):
             c.error(p + ("details",), "schema", "details: expected a mapping", True)
             continue
-        parsed = []
+        parsed: list[tuple[str, Any]] = []
         for key, val in details.items():
             if key not in iv.details:
                 allowed_keys = ", ".join(iv.details) or "none"

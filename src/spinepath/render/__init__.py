@@ -20,7 +20,7 @@ DERIVED_LABELS = {"region": "Region", "pediatric": "Paediatric", "enneking_stage
                   "en_bloc_technique": "En bloc technique (WBB)"}
 
 
-def words(value) -> str:
+def words(value: Any) -> str:
     """A derived value as a reader says it."""
     if value is None:
         return "not known"

@@ -9,7 +9,7 @@ from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, c
 TOP_QUESTIONS = 5
 
 
-def _cell(text) -> str:
+def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 

@@ -107,12 +107,12 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
         tt.add_column("rule")
         tt.add_column("matched")
         tt.add_column("did")
-        for t in result.trace:
-            matched = ", ".join(f"{k}={words(v)}" for k, v in t.matched.items())
-            did = "; ".join(list(t.actions) + [f"asserted {a}" for a in t.asserted])
-            if t.superseded_by:
-                did += f" (superseded by {t.superseded_by})"
-            tt.add_row(str(t.step), t.rule, matched, did)
+        for step in result.trace:
+            matched = ", ".join(f"{k}={words(v)}" for k, v in step.matched.items())
+            did = "; ".join(list(step.actions) + [f"asserted {a}" for a in step.asserted])
+            if step.superseded_by:
+                did += f" (superseded by {step.superseded_by})"
+            tt.add_row(str(step.step), step.rule, matched, did)
         console.print(tt)
     console.print()
     console.print(Text(result.statement, style="italic"))
