@@ -47,7 +47,7 @@ def _check(text: str):
             assert d.file == "fuzz.yaml" and d.message
         return
     result = consult(patient)
-    assert result["format"] == "spinepath.consult/1"
+    assert result.to_json_data()["format"] == "spinepath.consult/1"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
