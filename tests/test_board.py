@@ -84,8 +84,7 @@ def test_in_chromium_the_longest_briefs_print_on_at_most_two_a4_pages(tmp_path):
     from spinepath.explain.consult import consult
     pages = {}
     for path in EXAMPLES:
-        patient = load_patient(path)
-        pages[path.stem] = brief_html.render(build(consult(patient), patient, DATE))
+        pages[path.stem] = brief_html.render(build(consult(load_patient(path)), DATE))
     # Longest by what is printed as text: the pictures are a fixed height, their markup length says nothing.
     longest = sorted(pages, key=lambda k: len(re.sub(r"<svg.*?</svg>", "", pages[k])), reverse=True)[:6]
     printed = {name: _pdf_pages(tmp_path, pages[name], name) for name in longest}

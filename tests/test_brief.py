@@ -35,9 +35,8 @@ HOSTILE = patient_text(
 
 
 def model_for(text: str):
-    patient = parse_patient(text)
-    result = consult(patient)
-    return build(result, patient, "2026-03-04"), result
+    result = consult(parse_patient(text))
+    return build(result, "2026-03-04"), result
 
 
 def test_every_patient_field_has_a_label_a_question_and_a_place_in_the_case():
@@ -49,49 +48,65 @@ def test_every_patient_field_has_a_label_a_question_and_a_place_in_the_case():
 
 def test_enneking_how_text_comes_from_the_inputs_and_the_result_flags():
     model, result = model_for(CHONDRO)
-    row = next(r for r in model["staging"] if r["key"] == "enneking_stage")
-    assert row["value"] == result["derived"]["enneking_stage"] == "IB"
-    flag = next(f for f in result["derived"]["flags"] if f["code"] == "grade2_mapping_convention")
+    row = next(r for r in model.staging if r.key == "enneking_stage")
+    assert row.value == result.derived["enneking_stage"] == "IB"
+    flag = next(f for f in result.flags if f.code == "grade2_mapping_convention")
     for part in ("G1 low grade, T2 extracompartmental, M0", "Histology chondrosarcoma", "Grade 2",
-                 "WBB layers A, D", "Distant disease none", flag["message"]):
-        assert part in row["how"], part
+                 "WBB layers A, D", "Distant disease none", flag.message):
+        assert part in row.how, part
 
 
 def test_a_value_that_cannot_be_derived_names_the_data_it_needs():
     model, result = model_for(patient_text(id="u", age=50, lesion={"levels": ["L2"]},
                                            diagnosis={"histology": "osteosarcoma"}))
-    row = next(r for r in model["staging"] if r["key"] == "enneking_stage")
-    assert row["value"] == "not known"
-    needed = [m["field"] for m in result["missing"] if "derived.enneking_stage" in m["needed_for"]]
-    assert needed and all(f in row["how"] for f in needed)
+    row = next(r for r in model.staging if r.key == "enneking_stage")
+    assert row.value == "not known"
+    needed = [m.field for m in result.missing if "derived.enneking_stage" in m.needed_for]
+    assert needed and all(f in row.how for f in needed)
 
 
 def test_open_questions_are_the_ranked_questions_with_their_effects():
     model, result = model_for(patient_text(id="q", age=50, lesion={"levels": ["L2"]},
                                            diagnosis={"histology": "chondrosarcoma", "grade": 1}))
-    assert result["questions"], "a sparse file must have questions"
-    assert [q["fields"][0] for q in model["questions"]] == [q["field"] for q in result["questions"]][:len(model["questions"])]
-    first, ranked = model["questions"][0], result["questions"][0]
-    assert first["question"] == ranked["text"]
-    changed = next(a for a in ranked["answers"] if a["changes"])
-    assert changed["label"] in first["context"] and said(changed["changes"][0]["intervention"]) in first["context"]
+    assert result.questions, "a sparse file must have questions"
+    assert [q.fields[0] for q in model.questions] == [q.field for q in result.questions][:len(model.questions)]
+    first, ranked = model.questions[0], result.questions[0]
+    assert first.question == ranked.text
+    changed = next(a for a in ranked.answers if a.changes)
+    assert changed.label in first.context and said(changed.changes[0].intervention) in first.context
 
 
 def test_treatments_are_a_timeline_and_options_keep_rule_and_evidence():
     model, result = model_for(CHONDRO)
-    assert model["timeline"] == [("2011-02", "surgery", "extent: subtotal; margin: R2; at a specialised centre: no")]
-    shown = [(r["intervention"], r["strength"], b["rule"]) for _, blocks in model["options"]
-             for b in blocks for r in b["items"]]
-    assert sorted(shown) == sorted((r["intervention"], r["strength"], r["rule"]) for r in result["recommendations"])
+    assert [(t.date, t.kind, t.details) for t in model.timeline] == [
+        ("2011-02", "surgery", "extent: subtotal; margin: R2; at a specialised centre: no")]
+    shown = [(r.intervention, r.strength, b.rule) for phase in model.options for b in phase.blocks for r in b.items]
+    assert sorted(shown) == sorted((r.intervention, r.strength, r.rule) for r in result.recommendations)
     md = brief_md.render(model)
-    for r in result["recommendations"]:
-        assert r["rationale"] in md
-        assert f"[{r['evidence'][0]['ref_id']}]" in md
-    for ref in result["references"]:
-        assert ref["citation"].replace("UNVERIFIED", "not verified") in md
+    for r in result.recommendations:
+        assert r.rationale in md
+        assert f"[{r.evidence[0].ref_id}]" in md
+    for ref in result.references:
+        assert ref.citation.replace("UNVERIFIED", "not verified") in md
     assert "UNVERIFIED" not in md  # a handout for the board: a discreet note instead of capitals
-    if any("UNVERIFIED" in ref["citation"] for ref in result["references"]):
+    if any("UNVERIFIED" in ref.citation for ref in result.references):
         assert "*(citation not verified)*" in md
+
+
+def test_alerts_under_presumptions_are_shown_apart_with_what_they_rest_on():
+    from spinepath.render import presumed_text
+    model, result = model_for(CHONDRO)
+    assert result.provisional_alerts, "CHONDRO has no SINS: the stable-spine alert holds only if it is presumed"
+    assert [a for g in model.provisional_alerts for a in g.alerts] == list(result.provisional_alerts)
+    md, html = brief_md.render(model), brief_html.render(model)
+    firm_md = md.split("## Provisional alerts")[0]
+    assert md.index("## Provisional alerts") < md.index("## Open questions")
+    for group in model.provisional_alerts:
+        presumed = "; ".join(presumed_text(a) for a in group.assumes)
+        assert f"**Raised if** {presumed}:" in md and f"Raised if {presumed}:" in html
+        for a in group.alerts:
+            assert a.message in md and f"`{a.code}`" not in firm_md
+            assert f"({a.code}, rule {a.rule})" in html
 
 
 def test_page_one_is_what_the_board_decides_on():
@@ -163,7 +178,7 @@ def test_patient_text_cannot_inject_markup():
 def test_strength_is_a_word_and_a_colour():
     model, result = model_for(CHONDRO)
     html = brief_html.render(model)
-    for strength in {r["strength"] for r in result["recommendations"]}:
+    for strength in {r.strength for r in result.recommendations}:
         assert re.search(rf'<span class="badge b-{strength}">{strength.upper()}</span>', html)
         assert re.search(rf"\.b-{strength} {{ background: #[0-9a-f]{{6}}", html)
 

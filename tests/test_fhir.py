@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import EXAMPLES, example_consult, run_cli
+from conftest import EXAMPLES, example_result, run_cli
 
 pytest.importorskip("fhir.resources")
 from fhir.resources.R4B.bundle import Bundle  # noqa: E402
@@ -15,30 +15,29 @@ from spinepath.render.fhir import bundle  # noqa: E402
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_is_a_valid_r4_bundle_holding_what_the_json_holds(path):
-    result = example_consult(path)
+    result = example_result(path)
     doc = bundle(result)
     Bundle.model_validate(doc)
     kinds = [e["resource"]["resourceType"] for e in doc["entry"]]
     assert kinds[0] == "GuidanceResponse" and kinds.count("RequestGroup") == 1 and kinds.count("Patient") == 1
     group = next(e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "RequestGroup")
     actions = group.get("action", [])
-    assert len(actions) == len(result["recommendations"]) + len(result.get("provisional", []))
+    assert len(actions) == len(result.recommendations) + len(result.provisional)
     requests = {e["fullUrl"]: e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "ServiceRequest"}
-    for action, entry in zip(actions, result["recommendations"]):
+    for action, entry in zip(actions, result.recommendations):
         request = requests[action["resource"]["reference"]]
-        assert request["code"]["coding"][0]["code"] == entry["intervention"]
-        assert request.get("doNotPerform", False) == (entry["strength"] == "avoid")
-        assert action["description"] == entry["rationale"]
-        assert [d["label"] for d in action.get("documentation", [])] == [f"[{e['ref_id']}]" for e in entry["evidence"]]
-    for action in actions[len(result["recommendations"]):]:
+        assert request["code"]["coding"][0]["code"] == entry.intervention
+        assert request.get("doNotPerform", False) == (entry.strength == "avoid")
+        assert action["description"] == entry.rationale
+        assert [d["label"] for d in action.get("documentation", [])] == [f"[{e.ref_id}]" for e in entry.evidence]
+    for action in actions[len(result.recommendations):]:
         assert action["condition"][0]["expression"]["expression"].startswith("holds if:")
     issues = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "DetectedIssue"]
-    assert [i["code"]["coding"][0]["code"] for i in issues] == [a["code"] for a in result["alerts"]]
+    assert [i["code"]["coding"][0]["code"] for i in issues] == [a.code for a in result.alerts]
     response = doc["entry"][0]["resource"]
-    assert response["status"] == ("data-requested" if result.get("questions") else "success")
-    assert [r["mustSupport"][0] for r in response.get("dataRequirement", [])] == [q["field"] for q in
-                                                                                 result.get("questions", [])]
-    assert response["identifier"][0]["value"] == result["ruleset"]["sha256"]
+    assert response["status"] == ("data-requested" if result.questions else "success")
+    assert [r["mustSupport"][0] for r in response.get("dataRequirement", [])] == [q.field for q in result.questions]
+    assert response["identifier"][0]["value"] == result.ruleset.sha256
 
 
 def test_the_command_writes_the_same_bytes_twice():
@@ -86,12 +85,11 @@ from spinepath.load.patient import parse_patient  # noqa: E402
 from spinepath.load.yamlsafe import load_text  # noqa: E402
 
 
-def _advice(result: dict) -> tuple:
+def _advice(result) -> tuple:
     def entries(rows):
-        return [(r["intervention"], r["phase"], r["strength"], r["rule"], json.dumps(r["details"], sort_keys=True))
-                for r in rows]
-    return (entries(result["recommendations"]), entries(result.get("provisional", [])),
-            [q["field"] for q in result.get("questions", [])], [a["code"] for a in result["alerts"]])
+        return [(r.intervention, r.phase, r.strength, r.rule, json.dumps(r.details, sort_keys=True)) for r in rows]
+    return (entries(result.recommendations), entries(result.provisional),
+            [q.field for q in result.questions], [a.code for a in result.alerts])
 
 
 def _round_trip(text: str, name: str, advice: bool = True) -> None:
@@ -144,7 +142,7 @@ def test_an_mcode_shaped_bundle_imports_into_a_valid_patient_file_with_its_sourc
     assert doc.age == 56 and doc.sex == "female" and doc.performance.ecog == 1
     assert "(as of 2026-11-20)" in r.stdout and "# Condition/primary-cancer-condition-jenny-m" in r.stdout
     assert "http://loinc.org|2039-6" in r.stdout and "warning: not mapped" in r.stderr
-    assert consult(doc)["recommendations"]  # a plan, firm where the facts allow
+    assert consult(doc).recommendations  # a plan, firm where the facts allow
 
 
 def test_an_unmapped_histology_is_left_unknown_and_the_consult_asks_for_it(tmp_path):
@@ -158,9 +156,9 @@ def test_an_unmapped_histology_is_left_unknown_and_the_consult_asks_for_it(tmp_p
     assert r.returncode == 0, r.stderr
     assert "icd-o-3|9999/3" in r.stderr and "histology: unknown  # no mappable histology" in r.stdout
     result = consult(parse_patient(r.stdout, "imported.yaml"))
-    assert any(q["field"] == "diagnosis.histology" for q in result["questions"]) or \
-        "diagnosis.histology" in {m["field"] for m in result["missing"]}
-    assert "image_guided_core_biopsy" in {r["intervention"] for r in result["recommendations"]}
+    assert any(q.field == "diagnosis.histology" for q in result.questions) or \
+        "diagnosis.histology" in {m.field for m in result.missing}
+    assert "image_guided_core_biopsy" in {r.intervention for r in result.recommendations}
 
 
 @pytest.mark.parametrize("text, said", [

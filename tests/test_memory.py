@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from spinepath.cohort import synth
-from spinepath.explain.consult import evaluate_patient, load_knowledge
+from spinepath.evaluate.knowledge import load_knowledge
+from spinepath.evaluate.passes import evaluate_patient
 from spinepath.load.patient import parse_patient
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, EXAMPLES, ROOT, chromium, example_consult, patient_text, png_pixels
+from conftest import CHROMIUM, EXAMPLES, ROOT, chromium, example_result, patient_text, png_pixels
 from spinepath.board import brief_html, brief_md, pack
 from spinepath.board.brief import build, pictures
 from spinepath.explain.consult import consult
 from spinepath.load.diagnostics import InputError
-from spinepath.load.patient import load_patient, parse_patient
+from spinepath.load.patient import Surgery, load_patient, parse_patient
 from spinepath.render import spine_levels, treatment_timeline, wbb_diagram
 
 DATE = "2026-12-10"
@@ -32,8 +32,8 @@ def _ids(svg: str, kind: str, cls: str) -> set[str]:
 
 
 def _brief(path) -> tuple[str, object]:
-    patient = load_patient(path)
-    return brief_html.render(build(example_consult(path), patient, DATE)), patient
+    result = example_result(path)
+    return brief_html.render(build(result, DATE)), result.patient
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
@@ -120,7 +120,7 @@ def test_radiotherapy_levels_are_read_from_the_patient_file():
     """An addition to PATIENT.md: a radiotherapy course may name its levels, as a surgery does."""
     p = _patient(history={"treatments": [{"kind": "radiotherapy", "date": "2019", "dose_gy": 60, "levels": ["L2"]}]})
     result = consult(p)
-    assert pictures(result, p, DATE)["levels"]["irradiated"] == [("2019", ["L2"])]
+    assert pictures(result, DATE).levels.irradiated == [("2019", ["L2"])]
     with pytest.raises(InputError) as bad:
         _patient(history={"treatments": [{"kind": "radiotherapy", "levels": ["L9"]}]})
     assert "p.yaml:" in str(bad.value.diagnostics[0]) and "L1–L5" in str(bad.value.diagnostics[0])
@@ -133,7 +133,7 @@ def test_radiotherapy_levels_are_read_from_the_patient_file():
     ([None, None], [0, 1]),
 ])
 def test_the_timeline_is_in_date_order(dates, expected):
-    treatments = [{"kind": "surgery"} | ({"date": d} if d else {}) for d in dates]
+    treatments = [Surgery(kind="surgery", date=d) for d in dates]
     assert treatment_timeline.order(treatments) == expected
 
 
@@ -157,8 +157,7 @@ def test_no_history_and_an_empty_history_are_said_differently():
 
 
 def test_the_markdown_brief_says_each_picture_in_words():
-    patient = load_patient(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")
-    md = brief_md.render(build(consult(patient), patient, DATE))
+    md = brief_md.render(build(consult(load_patient(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")), DATE))
     assert "**Pictures, in words** (the HTML brief draws them):" in md
     assert "- WBB axial diagram, schematic; from the recorded zones, not from images." in md
     assert "Osteotomy (dashed): sagittal resection through the uninvolved side (zone 4 side)." in md
@@ -189,7 +188,7 @@ def test_chromium_draws_the_pictures(tmp_path, name):
     """The pictures alone on a page, as Chromium paints them: not blank, the diagram's black zone ring and
     the hatched grey cells where the patient has them, the timeline's text on the right."""
     patient = load_patient(ROOT / "examples" / f"{name}.yaml")
-    model = build(consult(patient), patient, DATE)
+    model = build(consult(patient), DATE)
     page, shot = tmp_path / "pictures.html", tmp_path / "pictures.png"
     page.write_text(brief_html.document("pictures", [brief_html.pictures(model, "s")]), encoding="utf-8")
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,560", page.as_uri())

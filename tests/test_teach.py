@@ -147,8 +147,8 @@ def test_answers_are_scored_against_the_rules():
     judged = len(score["hits"]) + len(score["misses"]) + len(score["wrong_picks"])
     assert score["score_percent"] == round(100 / judged)
     strengths = {}
-    for rec in result["recommendations"]:
-        strengths.setdefault(rec["intervention"], set()).add(rec["strength"])
+    for rec in result.recommendations:
+        strengths.setdefault(rec.intervention, set()).add(rec.strength)
     for row in score["options"]:
         expected = row["expected"]
         assert (expected in strengths[row["intervention"]]) if expected != "not_recommended" \
@@ -233,7 +233,7 @@ def test_every_teaching_case_runs_and_hides_the_answer_until_it_is_given(case):
     options, result = options_for(case.id)
     assert [o.number for o in options] == list(range(1, len(options) + 1))
     assert len({o.intervention for o in options}) == len(options)
-    assert {r["intervention"] for r in result["recommendations"]} <= {o.intervention for o in options}
+    assert {r.intervention for r in result.recommendations} <= {o.intervention for o in options}
     assert sum(o.expected == "not_recommended" for o in options) >= 3
     assert resolve(case.id).patient.id == case.id
     runner = CliRunner()
@@ -242,10 +242,10 @@ def test_every_teaching_case_runs_and_hides_the_answer_until_it_is_given(case):
     before, after = out.output.split("Score: ", 1)
     assert after.startswith("100%")
     assert case.meta.decision_point.split()[0] in before
-    for r in result["recommendations"]:
-        assert r["rule"] not in before and r["rationale"][:60] not in before
-    for a in result["alerts"] + result["trace"]:
-        assert a["rule"] not in before
+    for r in result.recommendations:
+        assert r.rule not in before and r.rationale[:60] not in before
+    for a in (*result.alerts, *result.trace):
+        assert a.rule not in before
     for word in ("RECOMMENDED", "CONSIDER", "AVOID", "Enneking stage", case.meta.objective[:40]):
         assert word not in before, word
     scored = json.loads(runner.invoke(app, ["teach", case.id, "--answers", "1", "--json"]).output)
@@ -254,12 +254,12 @@ def test_every_teaching_case_runs_and_hides_the_answer_until_it_is_given(case):
 
 def _explained_wrong_pick(case_id: str, options) -> int:
     """An option no rule proposes here, that the knowledge base explains by a rule that would."""
-    from spinepath.explain.consult import evaluate_patient
+    from spinepath.evaluate.passes import evaluate_patient
     from spinepath.explain.why_not import reasons
     kb = load_knowledge()
-    outcomes = evaluate_patient(resolve(case_id).patient, kb).outcomes
+    ev = evaluate_patient(resolve(case_id).patient, kb)
     return next(o.number for o in options if o.expected == "not_recommended"
-                and any("would propose it" in r for r in reasons(kb, outcomes, o.intervention)))
+                and any("would propose it" in r for r in reasons(kb, ev, o.intervention)))
 
 
 def test_a_series_is_played_end_to_end_and_a_wrong_pick_is_explained(terminal):

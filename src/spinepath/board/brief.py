@@ -1,19 +1,23 @@
-"""The tumour-board brief as plain data, built from one consult result and its patient file.
+"""The tumour-board brief as a typed model, built from one consult result.
 
 Everything shown comes from the result (derived values, flags, recommendations, alerts, missing
-data) or from the patient's own fields; nothing here re-derives staging or re-runs a rule. The
-renderers (render/brief_md.py, render/brief_html.py) only lay this model out.
+data) or from the patient's own fields, which the result carries; nothing here re-derives staging or
+re-runs a rule. The renderers (board/brief_md.py, board/brief_html.py) only lay this model out.
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Sequence
 
 from ..derive.base import get
 from ..derive.history import below_needed_margin, first_resection
+from ..explain.result import Alert, Argument, Assumption, ConsultResult, Entry, EvidenceRef, Flag, Missing, \
+    Reference, RulesetId
 from ..load.interventions import said
-from ..load.patient import LEVELS, Patient
+from ..load.patient import LEVELS, Patient, Radiotherapy, Surgery, Treatment
 from ..render import PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional, words
-from ..render import spine_levels
+from ..render import spine_levels, treatment_timeline, wbb_diagram
+from ..render.treatment_timeline import Mark
 
 # Label of every patient field the case summary shows (the questions come from the consult).
 FIELDS: dict[str, str] = {
@@ -88,8 +92,8 @@ TREATMENT_LABELS = {"extent": "extent", "margin": "margin", "specialized_center"
                     "levels": "levels", "modality": "modality", "dose_gy": "dose (Gy)", "fractions": "fractions",
                     "regimen": "regimen", "intent": "intent"}
 
-# A derived value shown in the staging table: its key in result["derived"], its label, the patient
-# fields its calculator reads (shown as "from ..."), and the derived keys whose flags explain it.
+# A derived value shown in the staging table: its name among the result's derived values, its label, the
+# patient fields its calculator reads (shown as "from ..."), and the derived values whose flags explain it.
 STAGING_ROWS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("region", "Region", ("lesion.levels",), ("region",)),
     ("pediatric", "Paediatric (under 18)", ("age",), ("pediatric",)),
@@ -131,6 +135,119 @@ ENNEKING_MEANING = {"IA": "G1 low grade, T1 intracompartmental, M0", "IB": "G1 l
 MAX_QUESTIONS = 6  # the top of the ranked list: the board reads the rest in the consult (--all)
 
 
+# ------------------------------------------------------------------------------ the model
+
+@dataclass(frozen=True)
+class CaseSection:
+    """A part of the case summary: the patient's own findings, (label, value) in the order shown."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TreatmentRow:
+    date: str  # "date not given" when the file has none
+    kind: str
+    details: str
+
+
+@dataclass(frozen=True)
+class StagingRow:
+    """A derived value with how it was derived (its inputs, its flags, or the data it still needs)."""
+
+    key: str  # the name of the derived value
+    label: str
+    value: str  # as a reader says it
+    how: str
+
+
+@dataclass(frozen=True)
+class OptionBlock:
+    """Entries one rule gives with one strength and one reason: the reason is said once."""
+
+    rule: str
+    strength: str
+    rationale: str
+    evidence: tuple[EvidenceRef, ...]
+    blocked: str | None
+    items: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class PhaseOptions:
+    title: str  # the phase as a heading
+    blocks: tuple[OptionBlock, ...]
+
+
+@dataclass(frozen=True)
+class ProvisionalOptions:
+    """Provisional entries that rest on the same presumptions."""
+
+    assumes: tuple[Assumption, ...]
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class ProvisionalAlerts:
+    """Alerts that hold only under the same presumptions."""
+
+    assumes: tuple[Assumption, ...]
+    alerts: tuple[Alert, ...]
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    question: str
+    fields: tuple[str, ...]
+    context: str  # the field and what each answer would change
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    ref_id: str
+    citation: str  # as the handout prints it
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Pictures:
+    wbb: wbb_diagram.Picture
+    levels: spine_levels.Picture
+    timeline: treatment_timeline.Picture
+
+
+@dataclass(frozen=True)
+class Brief:
+    """One patient's brief for the board; `date` is the day of the board (never inside the consult)."""
+
+    patient_id: str
+    summary: str
+    date: str
+    ruleset: RulesetId
+    case: tuple[CaseSection, ...]
+    timeline: tuple[TreatmentRow, ...] | None  # None: the file gives no treatment history
+    pictures: Pictures
+    notes: str | None
+    staging: tuple[StagingRow, ...]
+    other_flags: tuple[Flag, ...]  # flags that belong to no staging row
+    alerts: tuple[Alert, ...]
+    options: tuple[PhaseOptions, ...]
+    provisional: tuple[ProvisionalOptions, ...]
+    provisional_alerts: tuple[ProvisionalAlerts, ...]
+    loose_arguments: tuple[Argument, ...]  # arguments about options no entry proposes
+    questions: tuple[OpenQuestion, ...]
+    references: tuple[ReferenceRow, ...]
+    statement: str
+
+
+# ------------------------------------------------------------------------------ its parts
+
+def derived_value(result: ConsultResult, name: str) -> Any:
+    """A derived value of the result by its name (None: not known)."""
+    return result.derived.get(name)
+
+
 def field_value(patient: Patient, field: str) -> Any:
     return get(patient, field)
 
@@ -142,27 +259,33 @@ def text(value: Any) -> str:
     return words(value)
 
 
-def case_sections(patient: Patient) -> list[tuple[str, list[tuple[str, str]]]]:
+def case_sections(patient: Patient) -> tuple[CaseSection, ...]:
     """The patient's own findings, section by section; absent keys are left out (listed as questions)."""
     out = []
     for title, fields in CASE_SECTIONS:
-        rows = [(FIELDS[f], text(v)) for f in fields if (v := field_value(patient, f)) is not None]
+        rows = tuple((FIELDS[f], text(v)) for f in fields if (v := field_value(patient, f)) is not None)
         if rows:
-            out.append((title, rows))
-    return out
+            out.append(CaseSection(title, rows))
+    return tuple(out)
 
 
-def timeline(patient: Patient) -> list[tuple[str, str, str]] | None:
-    """(date, kind, details) per treatment in the file's (chronological) order; None when not given."""
-    treatments = field_value(patient, "history.treatments")
+def _treatment_details(t: Treatment) -> str:
+    """Every recorded detail a board reads, in the order of the patient format."""
+    return "; ".join(f"{TREATMENT_LABELS[name]}: {text(v)}" for name in type(t).model_fields
+                     if name in TREATMENT_LABELS and (v := getattr(t, name)) is not None)
+
+
+def _treatments(patient: Patient) -> list[Treatment] | None:
+    return None if patient.history is None else patient.history.treatments
+
+
+def timeline(patient: Patient) -> tuple[TreatmentRow, ...] | None:
+    """A row per treatment in the file's (chronological) order; None when not given."""
+    treatments = _treatments(patient)
     if treatments is None:
         return None
-    rows = []
-    for t in treatments:
-        data = t.model_dump(exclude_none=True)
-        details = "; ".join(f"{TREATMENT_LABELS[k]}: {text(v)}" for k, v in data.items() if k in TREATMENT_LABELS)
-        rows.append((data.get("date", "date not given"), text(data["kind"]), details))
-    return rows
+    return tuple(TreatmentRow(t.date if t.date is not None else "date not given", text(t.kind), _treatment_details(t))
+                 for t in treatments)
 
 
 def _input_text(patient: Patient, fields: tuple[str, ...]) -> str:
@@ -177,73 +300,87 @@ def _input_text(patient: Patient, fields: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
-def _lacking(missing: list[dict], key: str) -> list[str]:
-    return [m["field"] for m in missing if f"derived.{key}" in m["needed_for"].split("; ")]
+def _lacking(missing: Sequence[Missing], key: str) -> list[str]:
+    return [m.field for m in missing if f"derived.{key}" in m.needed_for]
 
 
-def _row_value(key: str, derived: dict) -> Any:
-    if key == "sins_total" and derived.get("sins_total") is None and derived.get("sins_min") is not None:
-        category = derived.get("sins_category")
-        return (f"{derived['sins_min']}-{derived['sins_max']} (partial)"
-                + (f", {text(category)}" if category else ""))
-    if key == "sins_total" and derived.get("sins_total") is not None:
-        return f"{derived['sins_total']} ({text(derived.get('sins_category'))})"
-    return derived.get(key)
+def _row_value(key: str, result: ConsultResult) -> Any:
+    value = derived_value(result, key)
+    if key != "sins_total":
+        return value
+    category = derived_value(result, "sins_category")
+    if value is not None:
+        return f"{value} ({text(category)})"
+    low = derived_value(result, "sins_min")
+    if low is not None:
+        return f"{low}-{derived_value(result, 'sins_max')} (partial)" + (f", {text(category)}" if category else "")
+    return None
 
 
-def staging_rows(result: dict, patient: Patient) -> tuple[list[dict], list[dict]]:
+def staging_rows(result: ConsultResult) -> tuple[tuple[StagingRow, ...], tuple[Flag, ...]]:
     """(rows of the staging table with how each value was derived, flags that belong to no row)."""
-    derived = result["derived"]
-    flags = list(derived.get("flags", []))
+    flags = list(result.flags)
     rows = []
     for key, label, inputs, sources in STAGING_ROWS:
-        value = _row_value(key, derived)
+        value = _row_value(key, result)
         if value is None and key not in ALWAYS_SHOWN:
             continue
-        mine = [f for f in flags if f["source"].removeprefix("derived.") in sources]
+        mine = [f for f in flags if f.source.removeprefix("derived.") in sources]
         flags = [f for f in flags if f not in mine]
-        rows.append(_staging_row(key, label, value, inputs, mine, result, patient))
-    return rows, flags
+        rows.append(_staging_row(key, label, value, inputs, mine, result))
+    return tuple(rows), tuple(flags)
 
 
-def _staging_row(key, label, value, inputs, flags, result, patient) -> dict:
+def _staging_row(key: str, label: str, value: Any, inputs: tuple[str, ...], flags: list[Flag],
+                 result: ConsultResult) -> StagingRow:
     how = []
     if key == "enneking_stage" and value in ENNEKING_MEANING:
         how.append(ENNEKING_MEANING[value])
-    lacking = _lacking(result["missing"], key) if value is None else []
+    lacking = _lacking(result.missing, key) if value is None else []
     if lacking:
         how.append("needs " + ", ".join(lacking))
-    given = _input_text(patient, inputs)
+    given = _input_text(result.patient, inputs)
     if given:
         how.append(("from " if value is not None else "given: ") + given)
-    how.extend(f["message"] for f in flags)
+    how.extend(f.message for f in flags)
     shown = text(value) if value is not None or lacking else "-"
-    return {"key": key, "label": label, "value": shown, "how": "; ".join(how)}
+    return StagingRow(key, label, shown, "; ".join(how))
 
 
-def open_questions(result: dict) -> list[dict]:
+def open_questions(result: ConsultResult) -> tuple[OpenQuestion, ...]:
     """The consult's ranked questions, each with what every answer would change."""
     out = []
-    for q in result.get("questions", [])[:MAX_QUESTIONS]:
+    for q in result.questions[:MAX_QUESTIONS]:
         effects = [f"{label}: {'; '.join(changes)}" for label, changes in answers_with_changes(q)]
-        out.append({"question": q["text"], "fields": [q["field"]], "context": f"{q['field']} · " + " | ".join(effects)})
-    return out
+        out.append(OpenQuestion(q.text, (q.field,), f"{q.field} · " + " | ".join(effects)))
+    return tuple(out)
 
 
-def option_blocks(recommendations: list[dict]) -> list[tuple[str, list[dict]]]:
+def option_blocks(recommendations: Sequence[Entry]) -> tuple[PhaseOptions, ...]:
     """Per phase, the entries one rule gives with one strength and one reason as one block (the reason
     said once); blocks keep the contract order of their first entry."""
     out = []
     for phase, recs in grouped_by_phase(recommendations):
-        blocks: dict[tuple, dict] = {}
+        blocks: dict[tuple[str, str, str, str | None], list[Entry]] = {}
         for r in recs:
-            key = (r["rule"], r["rationale"], r["strength"], r.get("blocked"))
-            if key not in blocks:
-                blocks[key] = {"rule": r["rule"], "strength": r["strength"], "rationale": r["rationale"],
-                               "evidence": r["evidence"], "blocked": r.get("blocked"), "items": []}
-            blocks[key]["items"].append(r)
-        out.append((PHASE_TITLES[phase], list(blocks.values())))
-    return out
+            blocks.setdefault((r.rule, r.rationale, r.strength, r.blocked), []).append(r)
+        out.append(PhaseOptions(PHASE_TITLES[phase], tuple(
+            OptionBlock(items[0].rule, items[0].strength, items[0].rationale, items[0].evidence, items[0].blocked,
+                        tuple(items)) for items in blocks.values())))
+    return tuple(out)
+
+
+def provisional_options(entries: Sequence[Entry]) -> tuple[ProvisionalOptions, ...]:
+    return tuple(ProvisionalOptions(assumes, tuple(recs)) for assumes, recs in grouped_provisional(entries))
+
+
+def provisional_alerts(alerts: Sequence[Alert]) -> tuple[ProvisionalAlerts, ...]:
+    """Alerts sharing the same presumptions, as one group each, in contract order (as the provisional
+    entries are grouped)."""
+    groups: dict[tuple[str, ...], tuple[tuple[Assumption, ...], list[Alert]]] = {}
+    for a in alerts:
+        groups.setdefault(tuple(x.field for x in a.assumes), (a.assumes, []))[1].append(a)
+    return tuple(ProvisionalAlerts(assumes, tuple(group)) for assumes, group in groups.values())
 
 
 def level_span(levels: list[str]) -> str:
@@ -274,16 +411,16 @@ def summary_line(patient: Patient) -> str:
     return " · ".join(parts)
 
 
-def reference_rows(references: list[dict]) -> list[tuple[str, str, bool]]:
-    """(ref id, citation, verified?) for the handout: the knowledge base marks the parts of a citation it
-    could not check as UNVERIFIED; a board reads 'not verified' and a discreet note instead of capitals."""
-    return [(r["ref_id"], r["citation"].replace("UNVERIFIED", "not verified"), "UNVERIFIED" not in r["citation"])
-            for r in references]
+def reference_rows(references: Sequence[Reference]) -> tuple[ReferenceRow, ...]:
+    """The handout's references: the knowledge base marks the parts of a citation it could not check as
+    UNVERIFIED; a board reads 'not verified' and a discreet note instead of capitals."""
+    return tuple(ReferenceRow(r.ref_id, r.citation.replace("UNVERIFIED", "not verified"), "UNVERIFIED" not in r.citation)
+                 for r in references)
 
 
 # Alerts about the history, placed on the timeline: at the surgeries they concern, or at the decision
 # point when they concern what is proposed now. Labels are short: the brief lists each alert in full.
-HISTORY_ALERTS: dict[str, tuple[str, Any]] = {
+HISTORY_ALERTS: dict[str, tuple[str, Callable[[Any], list[int]] | None]] = {
     "resection_before_histology": ("resection before histology", first_resection),
     "enneking_inappropriate_prior_surgery": ("margin below what the tumour needs", below_needed_margin),
     "reirradiation_limits": ("re-irradiation: cumulative dose limits", None),
@@ -292,58 +429,61 @@ HISTORY_ALERTS: dict[str, tuple[str, Any]] = {
 }
 
 
-def pictures(result: dict, patient: Patient, date: str) -> dict:
-    """What the three pictures draw, as plain values from the patient file and the consult result."""
+def pictures(result: ConsultResult, date: str) -> Pictures:
+    """What the three pictures draw, from the patient file and the consult result."""
+    patient = result.patient
     lesion = patient.lesion
     wbb = lesion.wbb
     history = patient.history
-    treatments = None if history is None or history.treatments is None else history.treatments
-    rows = None if treatments is None else [t.model_dump(exclude_none=True) for t in treatments]
+    treatments = _treatments(patient)
 
-    def given(kind: str):
-        if rows is None:
+    def given(kind: type[Surgery] | type[Radiotherapy]) -> list[tuple[str, list[str] | None]] | None:
+        if treatments is None:
             return None
-        return [(r.get("date", "no date"), r.get("levels")) for r in rows if r["kind"] == kind]
+        return [(t.date if t.date is not None else "no date", t.levels) for t in treatments if isinstance(t, kind)]
 
-    marks, seen = [], set()
+    marks: list[Mark] = []
+    seen: set[str] = set()
     if history is not None and history.local_recurrence:
-        marks.append({"at": "now", "severity": "finding", "label": "local recurrence", "key": "local-recurrence"})
-    for a in result["alerts"]:
-        if a["code"] not in HISTORY_ALERTS or a["code"] in seen:
+        marks.append(Mark("now", "finding", "local recurrence", "local-recurrence"))
+    for a in result.alerts:
+        if a.code not in HISTORY_ALERTS or a.code in seen:
             continue
-        seen.add(a["code"])
-        label, where = HISTORY_ALERTS[a["code"]]
-        for at in (where(treatments) if where is not None else []) or ["now"]:
-            marks.append({"at": at, "severity": a["severity"], "label": label, "key": a["code"].replace("_", "-")})
-    return {
-        "wbb": {"zones": None if wbb is None else wbb.zones, "layers": None if wbb is None else wbb.layers,
-                "pedicles": lesion.pedicles_involved, "vertebral_artery": lesion.vertebral_artery,
-                "cervical": any(level.startswith("C") for level in lesion.levels),
-                "technique": result["derived"].get("en_bloc_technique")},
-        "levels": {"levels": list(lesion.levels), "operated": given("surgery"), "irradiated": given("radiotherapy")},
-        "timeline": {"treatments": rows, "marks": marks, "decision": f"board {date}"},
-    }
+        seen.add(a.code)
+        label, where = HISTORY_ALERTS[a.code]
+        places: list[int | Literal["now"]] = list(where(treatments)) if where is not None else []
+        for at in places or ["now"]:
+            marks.append(Mark(at, a.severity, label, a.code.replace("_", "-")))
+    return Pictures(
+        wbb_diagram.Picture(None if wbb is None else wbb.zones, None if wbb is None else wbb.layers,
+                            lesion.pedicles_involved, lesion.vertebral_artery,
+                            any(level.startswith("C") for level in lesion.levels),
+                            derived_value(result, "en_bloc_technique")),
+        spine_levels.Picture(list(lesion.levels), given(Surgery), given(Radiotherapy)),
+        treatment_timeline.Picture(treatments, tuple(marks), f"board {date}"))
 
 
-def build(result: dict, patient: Patient, date: str) -> dict:
-    """The brief as plain data for the renderers; `date` is the day of the board (never inside the consult)."""
-    rows, other_flags = staging_rows(result, patient)
-    return {
-        "patient_id": result["patient_id"],
-        "summary": summary_line(patient),
-        "date": date,
-        "ruleset": result["ruleset"],
-        "case": case_sections(patient),
-        "timeline": timeline(patient),
-        "pictures": pictures(result, patient, date),
-        "notes": patient.notes,
-        "staging": rows,
-        "other_flags": other_flags,
-        "alerts": result["alerts"],
-        "options": option_blocks(result["recommendations"]),
-        "provisional": grouped_provisional(result.get("provisional", [])),
-        "loose_arguments": result.get("arguments", []),
-        "questions": open_questions(result),
-        "references": reference_rows(result.get("references", [])),
-        "statement": result["statement"],
-    }
+def build(result: ConsultResult, date: str) -> Brief:
+    """The brief of one consult result; `date` is the day of the board (never inside the consult)."""
+    patient = result.patient
+    rows, other_flags = staging_rows(result)
+    return Brief(
+        patient_id=result.patient_id,
+        summary=summary_line(patient),
+        date=date,
+        ruleset=result.ruleset,
+        case=case_sections(patient),
+        timeline=timeline(patient),
+        pictures=pictures(result, date),
+        notes=patient.notes,
+        staging=rows,
+        other_flags=other_flags,
+        alerts=result.alerts,
+        options=option_blocks(result.recommendations),
+        provisional=provisional_options(result.provisional),
+        provisional_alerts=provisional_alerts(result.provisional_alerts),
+        loose_arguments=result.arguments,
+        questions=open_questions(result),
+        references=reference_rows(result.references),
+        statement=result.statement,
+    )

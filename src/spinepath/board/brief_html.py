@@ -8,10 +8,13 @@ can never add markup.
 from __future__ import annotations
 
 from html import escape
+from typing import Iterable
 
+from ..explain.result import Alert, Argument, Assumption
 from ..load.interventions import said
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text
-from ..render import spine_levels, treatment_timeline, wbb_diagram
+from ..render import spine_levels, treatment_timeline
+from .brief import Brief, CaseSection, OptionBlock
 from .brief_md import evidence_refs, option_label
 
 CSS = """
@@ -78,7 +81,7 @@ tr { break-inside: avoid; }
 .key { font-size: .72em; color: #222; line-height: 1.25; margin-top: .3em; }
 svg.wbb-thumb { width: 5.4em; height: 5.4em; display: block; }
 @media print {
-  body { font-size: 7.1pt; line-height: 1.15; max-width: none; padding: 0; }
+  body { font-size: 6.9pt; line-height: 1.15; max-width: none; padding: 0; }
   h1 { font-size: 1.45em; }
   h2 { border-bottom-width: 2px; margin: .7em 0 .3em; }
   h3 { margin: .5em 0 .15em; }
@@ -99,152 +102,164 @@ svg.wbb-thumb { width: 5.4em; height: 5.4em; display: block; }
 """
 
 
-def e(text) -> str:
+def e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _alerts(alerts: list[dict]) -> list[str]:
+def _alert_items(alerts: Iterable[Alert]) -> list[str]:
+    return [f'<li class="a-{e(a.severity)}"><span class="badge b-{e(a.severity)}">{e(a.severity.upper())}</span>'
+            f'{e(a.message)} <span class="src">({e(a.code)}, rule {e(a.rule)})</span></li>' for a in alerts]
+
+
+def _alerts(alerts: tuple[Alert, ...]) -> list[str]:
     if not alerts:
         return []
-    out = ['<section><h2>Alerts</h2><ul class="alerts">']
-    for a in alerts:
-        sev = a["severity"]
-        out.append(f'<li class="a-{e(sev)}"><span class="badge b-{e(sev)}">{e(sev.upper())}</span>{e(a["message"])} '
-                   f'<span class="src">({e(a["code"])}, rule {e(a["rule"])})</span></li>')
-    out.append("</ul></section>")
-    return out
+    return ['<section><h2>Alerts</h2><ul class="alerts">', *_alert_items(alerts), "</ul></section>"]
 
 
-def _facts(title: str, rows: list[tuple[str, str]]) -> str:
-    items = "".join(f"<div><dt>{e(label)}</dt><dd>{e(value)}</dd></div>" for label, value in rows)
-    return f"<div><h3>{e(title)}</h3><dl>{items}</dl></div>"
+def _facts(section: CaseSection) -> str:
+    items = "".join(f"<div><dt>{e(label)}</dt><dd>{e(value)}</dd></div>" for label, value in section.rows)
+    return f"<div><h3>{e(section.title)}</h3><dl>{items}</dl></div>"
 
 
-def pictures(model: dict, uid: str) -> str:
+def pictures(model: Brief, uid: str) -> str:
     """The WBB diagram, the spine's levels and the treatment timeline side by side, one caption for the
     three; each picture also says itself in words to a screen reader (its title)."""
-    p = model["pictures"]
-    wbb, levels, timeline = p["wbb"], p["levels"], p["timeline"]
-    key = (f"Left: {wbb_diagram.note(wbb['zones'], wbb['layers'], wbb['cervical'], wbb['technique'])} "
+    p = model.pictures
+    key = (f"Left: {p.wbb.note()} "
            f"Middle: spine levels, {spine_levels.NOTE} Right: treatments, {treatment_timeline.NOTE}")
     # The key sits under the timeline, in the room the taller diagram leaves there.
-    return ('<div class="pictures">' + wbb_diagram.draw(**wbb, uid=f"{uid}-wbb")
-            + spine_levels.draw(**levels, uid=f"{uid}-levels")
-            + '<div class="side">' + treatment_timeline.draw(**timeline, uid=f"{uid}-time")
+    return ('<div class="pictures">' + p.wbb.draw(uid=f"{uid}-wbb")
+            + p.levels.draw(uid=f"{uid}-levels")
+            + '<div class="side">' + p.timeline.draw(uid=f"{uid}-time")
             + f'<p class="key">{e(key)}</p></div></div>')
 
 
-def thumbnail(model: dict, uid: str) -> str:
-    return wbb_diagram.draw(**model["pictures"]["wbb"], uid=f"{uid}-thumb", thumbnail=True)
+def thumbnail(model: Brief, uid: str) -> str:
+    return model.pictures.wbb.draw(uid=f"{uid}-thumb", thumbnail=True)
 
 
-def _case(model: dict, uid: str) -> list[str]:
+def _case(model: Brief, uid: str) -> list[str]:
     out = ['<section><h2>The case</h2>', pictures(model, uid), '<div class="facts">']
-    out += [_facts(title, rows) for title, rows in model["case"]]
+    out += [_facts(section) for section in model.case]
     out.append("</div>")  # the treatment history is the timeline above, every recorded detail under its mark
-    if model["notes"]:
-        out.append(f'<h3>Notes</h3><p class="notes">{e(" ".join(model["notes"].split()))}</p>')
+    if model.notes:
+        out.append(f'<h3>Notes</h3><p class="notes">{e(" ".join(model.notes.split()))}</p>')
     out.append("</section>")
     return out
 
 
-def _staging(model: dict) -> list[str]:
+def _staging(model: Brief) -> list[str]:
     out = ['<section><h2>Derived staging</h2><table class="staging">',
            "<tr><th>Value</th><th>Result</th><th>How it was derived</th></tr>"]
-    out += [f"<tr><td>{e(r['label'])}</td><td>{e(r['value'])}</td><td>{e(r['how'])}</td></tr>" for r in model["staging"]]
+    out += [f"<tr><td>{e(r.label)}</td><td>{e(r.value)}</td><td>{e(r.how)}</td></tr>" for r in model.staging]
     out.append("</table>")
-    out += [f"<p>{e(f['message'])}</p>" for f in model["other_flags"]]
+    out += [f"<p>{e(f.message)}</p>" for f in model.other_flags]
     out.append("</section>")
     return out
 
 
-def _argument(a: dict, intervention: str) -> str:
-    return (f'<li><span class="stance">{e(a["stance"].upper())}</span> {e(said(intervention))} ({e(a["rule"])}): '
-            f'{e(a["rationale"])} <span class="src">Evidence: {e(evidence_refs(a["evidence"]))}</span></li>')
+def _argument(a: Argument, intervention: str) -> str:
+    return (f'<li><span class="stance">{e(a.stance.upper())}</span> {e(said(intervention))} ({e(a.rule)}): '
+            f'{e(a.rationale)} <span class="src">Evidence: {e(evidence_refs(a.evidence))}</span></li>')
 
 
-def _block(b: dict) -> str:
-    s = b["strength"]
-    names = "; ".join(option_label(r) for r in b["items"])
+def _block(b: OptionBlock) -> str:
+    s = b.strength
+    names = "; ".join(option_label(r) for r in b.items)
     parts = [f'<div class="option o-{e(s)}"><div class="core"><p><span class="badge b-{e(s)}">{e(STRENGTH_WORDS[s])}'
-             f'</span><span class="names">{e(names)}</span> <span class="src">rule {e(b["rule"])}</span></p>']
-    if b["blocked"]:
-        parts.append(f'<p class="blocked">Blocked: {e(b["blocked"])}</p>')
-    parts.append(f"<p>{e(b['rationale'])}</p>")
-    parts.append(f'<p class="src">Evidence: {e(evidence_refs(b["evidence"]))}</p>')
-    for r in b["items"]:
-        for alt in r.get("alternatives", []):
-            parts.append(f'<p><em>Or</em> {e(alternative_text(alt))}: {e(alt["rationale"])} '
-                         f'<span class="src">Evidence: {e(evidence_refs(alt["evidence"]))}</span></p>')
+             f'</span><span class="names">{e(names)}</span> <span class="src">rule {e(b.rule)}</span></p>']
+    if b.blocked:
+        parts.append(f'<p class="blocked">Blocked: {e(b.blocked)}</p>')
+    parts.append(f"<p>{e(b.rationale)}</p>")
+    parts.append(f'<p class="src">Evidence: {e(evidence_refs(b.evidence))}</p>')
+    for r in b.items:
+        for alt in r.alternatives:
+            parts.append(f'<p><em>Or</em> {e(alternative_text(alt))}: {e(alt.rationale)} '
+                         f'<span class="src">Evidence: {e(evidence_refs(alt.evidence))}</span></p>')
     parts.append("</div>")
-    args = [_argument(a, r["intervention"]) for r in b["items"] for a in r.get("arguments", [])]
+    args = [_argument(a, r.intervention) for r in b.items for a in r.arguments]
     if args:
         parts.append(f'<ul class="args">{"".join(args)}</ul>')
     parts.append("</div>")
     return "".join(parts)
 
 
-def _options(model: dict) -> list[str]:
+def _options(model: Brief) -> list[str]:
     out = ["<section><h2>Options by phase</h2>"]
-    if not model["options"]:
+    if not model.options:
         out.append("<p>No rule made a recommendation for this patient; see the open questions.</p>")
-    for phase, blocks in model["options"]:
-        out.append(f"<h3>{e(phase)}</h3>")
-        out += [_block(b) for b in blocks]
-    if model["loose_arguments"]:
+    for phase in model.options:
+        out.append(f"<h3>{e(phase.title)}</h3>")
+        out += [_block(b) for b in phase.blocks]
+    if model.loose_arguments:
         out.append("<h3>Arguments on options that no rule recommends</h3>")
-        out.append('<ul class="args">' + "".join(_argument(a, a["intervention"]) for a in model["loose_arguments"])
+        out.append('<ul class="args">' + "".join(_argument(a, a.intervention) for a in model.loose_arguments)
                    + "</ul>")
     out.append("</section>")
     return out
 
 
-def _provisional(model: dict) -> list[str]:
-    if not model["provisional"]:
+def _presumed(assumes: tuple[Assumption, ...]) -> str:
+    return e("; ".join(presumed_text(a) for a in assumes))
+
+
+def _provisional(model: Brief) -> list[str]:
+    if not model.provisional:
         return []
     out = ['<section class="provisional"><h2>Provisional options: hold if the presumptions are right</h2>']
-    for assumes, recs in model["provisional"]:
-        out.append(f'<p class="holds">Holds if {e("; ".join(presumed_text(a) for a in assumes))}:</p>')
-        for r in recs:
-            s = r["strength"]
+    for group in model.provisional:
+        out.append(f'<p class="holds">Holds if {_presumed(group.assumes)}:</p>')
+        for r in group.entries:
+            s = r.strength
             out.append(f'<div class="option o-{e(s)}"><div class="core"><p><span class="badge b-{e(s)}">'
                        f'{e(STRENGTH_WORDS[s])}</span><span class="names">{e(option_label(r))}</span> '
-                       f'<span class="src">rule {e(r["rule"])}</span></p><p>{e(r["rationale"])}</p>'
-                       + (f'<p class="src">Note: {e(capped_text(r))}</p>' if r.get("capped_by") else "")
-                       + f'<p class="src">Evidence: {e(evidence_refs(r["evidence"]))}</p></div></div>')
+                       f'<span class="src">rule {e(r.rule)}</span></p><p>{e(r.rationale)}</p>'
+                       + (f'<p class="src">Note: {e(capped_text(r))}</p>' if r.capped_by else "")
+                       + f'<p class="src">Evidence: {e(evidence_refs(r.evidence))}</p></div></div>')
     out.append("</section>")
     return out
 
 
-def _questions(model: dict) -> list[str]:
-    if not model["questions"]:
+def _provisional_alerts(model: Brief) -> list[str]:
+    if not model.provisional_alerts:
         return []
-    items = "".join(f'<li>{e(q["question"])} <span class="src">({e(q["context"])})</span></li>'
-                    for q in model["questions"])
+    out = ['<section class="provisional"><h2>Provisional alerts: hold if the presumptions are right</h2>']
+    for group in model.provisional_alerts:
+        out.append(f'<p class="holds">Raised if {_presumed(group.assumes)}:</p>')
+        out += ['<ul class="alerts">', *_alert_items(group.alerts), "</ul>"]
+    out.append("</section>")
+    return out
+
+
+def _questions(model: Brief) -> list[str]:
+    if not model.questions:
+        return []
+    items = "".join(f'<li>{e(q.question)} <span class="src">({e(q.context)})</span></li>' for q in model.questions)
     return [f'<section class="questions"><h2>Open questions for the board</h2><ol>{items}</ol></section>']
 
 
-def _references(model: dict) -> list[str]:
-    if not model["references"]:
+def _references(model: Brief) -> list[str]:
+    if not model.references:
         return []
-    items = "".join(f"<li>[{e(ref)}] {e(citation)}"
-                    + ("" if verified else ' <span class="src">(citation not verified)</span>') + "</li>"
-                    for ref, citation, verified in model["references"])
+    items = "".join(f"<li>[{e(r.ref_id)}] {e(r.citation)}"
+                    + ("" if r.verified else ' <span class="src">(citation not verified)</span>') + "</li>"
+                    for r in model.references)
     return [f'<section><h2>References</h2><ul class="refs">{items}</ul></section>']
 
 
-def body(model: dict, uid: str = "b") -> list[str]:
+def body(model: Brief, uid: str = "b") -> list[str]:
     """One patient's brief as HTML parts, for a page of its own or a section of a board pack; `uid` keeps
     the ids of its pictures apart from the other briefs' on the same page."""
-    rs = model["ruleset"]
-    ruleset = f"ruleset {rs['name']} {rs['version']}"
-    head = [f"<header><h1>{e(model['summary'])}</h1>",
-            f'<p class="meta">{e(model["patient_id"])} · Board date {e(model["date"])} · {e(ruleset)} '
-            f'<span class="mono">sha256 {e(rs["sha256"])}</span></p>',
-            f'<p class="statement">{e(model["statement"])}</p></header>']
+    rs = model.ruleset
+    ruleset = f"ruleset {rs.name} {rs.version}"
+    head = [f"<header><h1>{e(model.summary)}</h1>",
+            f'<p class="meta">{e(model.patient_id)} · Board date {e(model.date)} · {e(ruleset)} '
+            f'<span class="mono">sha256 {e(rs.sha256)}</span></p>',
+            f'<p class="statement">{e(model.statement)}</p></header>']
     # Page 1 is what the board decides on: alerts, options by phase, the questions; the details follow.
-    return (head + _alerts(model["alerts"]) + _options(model) + _provisional(model) + _questions(model)
-            + _case(model, uid) + _staging(model) + _references(model))
+    return (head + _alerts(model.alerts) + _options(model) + _provisional(model) + _provisional_alerts(model)
+            + _questions(model) + _case(model, uid) + _staging(model) + _references(model))
 
 
 def document(title: str, parts: list[str], css: str = "") -> str:
@@ -255,5 +270,5 @@ def document(title: str, parts: list[str], css: str = "") -> str:
             + "\n".join(parts) + "\n</body>\n</html>\n")
 
 
-def render(model: dict) -> str:
-    return document(f"Tumour board brief: {model['patient_id']}", body(model))
+def render(model: Brief) -> str:
+    return document(f"Tumour board brief: {model.patient_id}", body(model))

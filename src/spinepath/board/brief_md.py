@@ -1,133 +1,149 @@
 """The tumour-board brief (spinepath.board.brief.build) as Markdown."""
 from __future__ import annotations
 
+from typing import Iterable
+
+from ..explain.result import Alert, Entry, EvidenceRef
 from ..load.interventions import said
-from .brief import text as say
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
-from ..render import spine_levels, treatment_timeline, wbb_diagram
+from .brief import Brief, text as say
 
 
-def _cell(text) -> str:
+def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def evidence_refs(evidence: list[dict]) -> str:
-    return "; ".join(f"{e['ref']} [{e['ref_id']}] ({e['level']})" for e in evidence)
+def evidence_refs(evidence: Iterable[EvidenceRef]) -> str:
+    return "; ".join(f"{e.ref} [{e.ref_id}] ({e.level})" for e in evidence)
 
 
-def option_label(rec: dict) -> str:
-    text = said(rec["intervention"])
-    if rec["details"]:
-        text += " (" + "; ".join(f"{k.replace('_', ' ')}: {say(v)}" for k, v in rec["details"].items()) + ")"
-    if rec.get("also_by"):
-        text += f" (also {', '.join(rec['also_by'])})"
+def option_label(rec: Entry) -> str:
+    text = said(rec.intervention)
+    if rec.details:
+        text += " (" + "; ".join(f"{k.replace('_', ' ')}: {say(v)}" for k, v in rec.details.items()) + ")"
+    if rec.also_by:
+        text += f" (also {', '.join(rec.also_by)})"
     return text
 
 
-def legends(model: dict) -> list[str]:
+def alert_line(a: Alert) -> str:
+    return f"- **{a.severity.upper()}** {a.message} (`{a.code}`, rule {a.rule})"
+
+
+def legends(model: Brief) -> list[str]:
     """The HTML brief's three pictures, said in words."""
-    p = model["pictures"]
+    p = model.pictures
     return ["**Pictures, in words** (the HTML brief draws them):", "",
-            f"- {wbb_diagram.caption(**p['wbb'])}", f"- {spine_levels.caption(**p['levels'])}",
-            f"- {treatment_timeline.caption(**p['timeline'])}", ""]
+            f"- {p.wbb.caption()}", f"- {p.levels.caption()}", f"- {p.timeline.caption()}", ""]
 
 
-def _case(model: dict) -> list[str]:
+def _case(model: Brief) -> list[str]:
     out = ["## The case", "", *legends(model)]
-    for title, rows in model["case"]:
-        out.append(f"**{title}:** " + "; ".join(f"{label}: {value}" for label, value in rows) + ".")
+    for section in model.case:
+        out.append(f"**{section.title}:** " + "; ".join(f"{label}: {value}" for label, value in section.rows) + ".")
         out.append("")
     out += ["**Treatment so far:**", ""]
-    if model["timeline"] is None:
+    if model.timeline is None:
         out += ["Not given.", ""]
-    elif not model["timeline"]:
+    elif not model.timeline:
         out += ["None.", ""]
     else:
         out += ["| date | treatment | details |", "|---|---|---|"]
-        out += [f"| {_cell(d)} | {_cell(k)} | {_cell(x)} |" for d, k, x in model["timeline"]]
+        out += [f"| {_cell(t.date)} | {_cell(t.kind)} | {_cell(t.details)} |" for t in model.timeline]
         out.append("")
-    if model["notes"]:
-        out += ["**Notes:** " + " ".join(model["notes"].split()), ""]
+    if model.notes:
+        out += ["**Notes:** " + " ".join(model.notes.split()), ""]
     return out
 
 
-def _staging(model: dict) -> list[str]:
+def _staging(model: Brief) -> list[str]:
     out = ["## Derived staging", "", "| value | result | how it was derived |", "|---|---|---|"]
-    out += [f"| {r['label']} | **{_cell(r['value'])}** | {_cell(r['how'])} |" for r in model["staging"]]
+    out += [f"| {r.label} | **{_cell(r.value)}** | {_cell(r.how)} |" for r in model.staging]
     out.append("")
-    if model["other_flags"]:
-        out += [f"- {f['message']}" for f in model["other_flags"]]
+    if model.other_flags:
+        out += [f"- {f.message}" for f in model.other_flags]
         out.append("")
     return out
 
 
-def _options(model: dict) -> list[str]:
+def _options(model: Brief) -> list[str]:
     out = ["## Options", ""]
-    if not model["options"]:
+    if not model.options:
         out += ["No rule made a recommendation for this patient; see the open questions.", ""]
-    for phase, blocks in model["options"]:
-        out += [f"### {phase}", ""]
-        for b in blocks:
-            names = "; ".join(option_label(r) for r in b["items"])
-            out.append(f"- **{STRENGTH_WORDS[b['strength']]}** {names} — rule {b['rule']}")
-            if b["blocked"]:
-                out.append(f"  - *Blocked:* {b['blocked']}")
-            out.append(f"  - *Why:* {b['rationale']}")
-            out.append(f"  - *Evidence:* {evidence_refs(b['evidence'])}")
-            for r in b["items"]:
-                for alt in r.get("alternatives", []):
-                    out.append(f"  - *Or* {alternative_text(alt)}: {alt['rationale']} Evidence: "
-                               f"{evidence_refs(alt['evidence'])}")
-            for r in b["items"]:
-                for a in r.get("arguments", []):
-                    out.append(f"  - *{a['stance'].upper()}* {said(r['intervention'])} ({a['rule']}): "
-                               f"{a['rationale']} Evidence: {evidence_refs(a['evidence'])}")
+    for phase in model.options:
+        out += [f"### {phase.title}", ""]
+        for b in phase.blocks:
+            names = "; ".join(option_label(r) for r in b.items)
+            out.append(f"- **{STRENGTH_WORDS[b.strength]}** {names} — rule {b.rule}")
+            if b.blocked:
+                out.append(f"  - *Blocked:* {b.blocked}")
+            out.append(f"  - *Why:* {b.rationale}")
+            out.append(f"  - *Evidence:* {evidence_refs(b.evidence)}")
+            for r in b.items:
+                for alt in r.alternatives:
+                    out.append(f"  - *Or* {alternative_text(alt)}: {alt.rationale} Evidence: "
+                               f"{evidence_refs(alt.evidence)}")
+            for r in b.items:
+                for a in r.arguments:
+                    out.append(f"  - *{a.stance.upper()}* {said(r.intervention)} ({a.rule}): "
+                               f"{a.rationale} Evidence: {evidence_refs(a.evidence)}")
         out.append("")
-    if model["loose_arguments"]:
+    if model.loose_arguments:
         out += ["### Arguments on options that no rule recommends", ""]
-        for a in model["loose_arguments"]:
-            out.append(f"- *{a['stance'].upper()}* {said(a['intervention'])} ({a['rule']}): {a['rationale']} "
-                       f"Evidence: {evidence_refs(a['evidence'])}")
+        for a in model.loose_arguments:
+            out.append(f"- *{a.stance.upper()}* {said(a.intervention)} ({a.rule}): {a.rationale} "
+                       f"Evidence: {evidence_refs(a.evidence)}")
         out.append("")
     return out
 
 
-def _provisional(model: dict) -> list[str]:
-    if not model["provisional"]:
+def _provisional(model: Brief) -> list[str]:
+    if not model.provisional:
         return []
     out = ["## Provisional options: hold if the presumptions are right", ""]
-    for assumes, recs in model["provisional"]:
-        out.append("**Holds if** " + "; ".join(presumed_text(a) for a in assumes) + ":")
+    for group in model.provisional:
+        out.append("**Holds if** " + "; ".join(presumed_text(a) for a in group.assumes) + ":")
         out.append("")
-        for r in recs:
-            out.append(f"- **{STRENGTH_WORDS[r['strength']]}** {option_label(r)} ({words(r['phase'])}) — rule "
-                       f"{r['rule']}: {r['rationale']} *Evidence:* {evidence_refs(r['evidence'])}")
-            if r.get("capped_by"):
+        for r in group.entries:
+            out.append(f"- **{STRENGTH_WORDS[r.strength]}** {option_label(r)} ({words(r.phase)}) — rule "
+                       f"{r.rule}: {r.rationale} *Evidence:* {evidence_refs(r.evidence)}")
+            if r.capped_by:
                 out.append(f"  - *Note:* {capped_text(r)}")
         out.append("")
     return out
 
 
-def render(model: dict) -> str:
-    rs = model["ruleset"]
-    out = [f"# {model['summary']}", "",
-           f"`{model['patient_id']}` · Board date {model['date']} · ruleset {rs['name']} {rs['version']} "
-           f"(sha256 `{rs['sha256'][:12]}`)", ""]
-    if model["alerts"]:
-        out += ["## Alerts", ""]
-        out += [f"- **{a['severity'].upper()}** {a['message']} (`{a['code']}`, rule {a['rule']})" for a in model["alerts"]]
+def _provisional_alerts(model: Brief) -> list[str]:
+    if not model.provisional_alerts:
+        return []
+    out = ["## Provisional alerts: hold if the presumptions are right", ""]
+    for group in model.provisional_alerts:
+        out += ["**Raised if** " + "; ".join(presumed_text(a) for a in group.assumes) + ":", ""]
+        out += [alert_line(a) for a in group.alerts]
         out.append("")
-    out += _options(model) + _provisional(model)
-    if model["questions"]:
+    return out
+
+
+def render(model: Brief) -> str:
+    rs = model.ruleset
+    out = [f"# {model.summary}", "",
+           f"`{model.patient_id}` · Board date {model.date} · ruleset {rs.name} {rs.version} "
+           f"(sha256 `{rs.sha256[:12]}`)", ""]
+    if model.alerts:
+        out += ["## Alerts", ""]
+        out += [alert_line(a) for a in model.alerts]
+        out.append("")
+    out += _options(model) + _provisional(model) + _provisional_alerts(model)
+    if model.questions:
         out += ["## Open questions for the board", ""]
-        out += [f"{i}. {q['question']} ({q['context']})" for i, q in enumerate(model["questions"], 1)]
+        out += [f"{i}. {q.question} ({q.context})" for i, q in enumerate(model.questions, 1)]
         out.append("")
     out += _case(model) + _staging(model)
-    if model["references"]:
+    if model.references:
         out += ["## References", ""]
-        out += [f"- [{ref}] {citation}" + ("" if verified else " *(citation not verified)*")
-                for ref, citation, verified in model["references"]]
+        out += [f"- [{r.ref_id}] {r.citation}" + ("" if r.verified else " *(citation not verified)*")
+                for r in model.references]
         out.append("")
-    out += ["---", "", f"*{model['statement']}*", "",
-            f"Ruleset {rs['name']} {rs['version']}, sha256 {rs['sha256']}; brief prepared {model['date']}.", ""]
+    out += ["---", "", f"*{model.statement}*", "",
+            f"Ruleset {rs.name} {rs.version}, sha256 {rs.sha256}; brief prepared {model.date}.", ""]
     return "\n".join(out)

@@ -8,12 +8,14 @@ pack depends on the clock but the board date the caller passes in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
+from ..explain.result import ConsultResult
 from ..load.diagnostics import InputError
 from ..load.interventions import said
-from ..load.patient import load_patient
+from ..load.patient import Patient, load_patient
 from . import brief_html, brief_md
-from .brief import build, summary_line
+from .brief import Brief, build
 
 
 @dataclass(frozen=True)
@@ -25,21 +27,21 @@ class Row:
     question: str
     critical: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
-    brief: dict | None = field(default=None, compare=False)
+    brief: Brief | None = field(default=None, compare=False)
 
 
-def main_question(result: dict) -> str:
+def main_question(result: ConsultResult) -> str:
     """What the board decides: the question that would change treatment most, or the firmest option."""
-    if result.get("questions"):
-        return result["questions"][0]["text"]
-    recs = [r for r in result["recommendations"] if r["strength"] != "avoid"]
+    if result.questions:
+        return result.questions[0].text
+    recs = [r for r in result.recommendations if r.strength != "avoid"]
     if recs:
-        top = next((r for r in recs if r["strength"] == "recommended"), recs[0])
-        return f"Confirm: {said(top['intervention'])} ({top['strength']})"
+        top = next((r for r in recs if r.strength == "recommended"), recs[0])
+        return f"Confirm: {said(top.intervention)} ({top.strength})"
     return "No option on the facts alone: complete the data listed in the brief"
 
 
-def rows(files: list[str], consult, date: str) -> list[Row]:
+def rows(files: list[str], consult: Callable[[Patient], ConsultResult], date: str) -> list[Row]:
     """An agenda row per file, with its brief; `consult` maps a patient to its consult result."""
     out = []
     for f in files:
@@ -50,9 +52,9 @@ def rows(files: list[str], consult, date: str) -> list[Row]:
                            errors=tuple(str(d) for d in exc.diagnostics)))
             continue
         result = consult(patient)
-        critical = tuple(a["message"].split(". ")[0].rstrip(".") for a in result["alerts"]
-                         if a["severity"] == "critical")
-        out.append(Row(f, summary_line(patient), main_question(result), critical, brief=build(result, patient, date)))
+        critical = tuple(a.message.split(". ")[0].rstrip(".") for a in result.alerts if a.severity == "critical")
+        brief = build(result, date)
+        out.append(Row(f, brief.summary, main_question(result), critical, brief=brief))
     return out
 
 

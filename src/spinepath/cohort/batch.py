@@ -21,9 +21,14 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TextIO
 
 from ..load.diagnostics import Diagnostic, InputError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ..explain.result import ConsultResult
 
 FORMATS = ("jsonl", "csv", "fhir-ndjson")
 CSV_COLUMNS = ("file", "patient_id", "phase", "strength", "intervention", "rule", "evidence", "error")
@@ -81,12 +86,12 @@ class Done:
     messages: tuple[str, ...] = ()
 
 
-_worker: dict = {}
+_worker: dict[str, Any] = {}
 
 
 def init_worker(rules_dir: str | None, fmt: str) -> None:
     """Per process: remember the settings and load the knowledge base once."""
-    from ..explain.consult import load_knowledge
+    from ..evaluate.knowledge import load_knowledge
     _worker.update(rules=rules_dir, fmt=fmt)
     load_knowledge(rules_dir)
 
@@ -104,8 +109,8 @@ def consult_file(path: str) -> Done:
             raise
         message = f"internal error ({type(exc).__name__}): {exc}; this is a bug in spinepath, please report it"
         return _failed(path, fmt, [Diagnostic(path, 0, 0, "internal-error", message)])
-    if fmt == "jsonl":
-        return Done(True, json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n")
+    if fmt == "jsonl":  # the consult JSON of OUTPUT.md (ConsultResult.to_json), on one line
+        return Done(True, json.dumps(result.to_json_data(), ensure_ascii=False, separators=(",", ":")) + "\n")
     if fmt == "fhir-ndjson":
         from ..render.fhir import bundle
         return Done(True, json.dumps(bundle(result), ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -129,15 +134,16 @@ def _failed(path: str, fmt: str, diagnostics: list[Diagnostic]) -> Done:
     return Done(False, text, messages)
 
 
-def _result_rows(path: str, result: dict) -> list[dict]:
-    base = {"file": path, "patient_id": result["patient_id"]}
-    rows = [{**base, "phase": r["phase"], "strength": r["strength"], "intervention": r["intervention"],
-             "rule": r["rule"], "evidence": "; ".join(f"[{e['ref_id']}] {e['ref']}" for e in r["evidence"])}
-            for r in result["recommendations"]]
+def _result_rows(path: str, result: ConsultResult) -> list[dict[str, str]]:
+    """A CSV row (CSV_COLUMNS) per firm recommendation, or one row naming the patient."""
+    base = {"file": path, "patient_id": result.patient_id}
+    rows = [{**base, "phase": r.phase, "strength": r.strength, "intervention": r.intervention,
+             "rule": r.rule, "evidence": "; ".join(f"[{e.ref_id}] {e.ref}" for e in r.evidence)}
+            for r in result.recommendations]
     return rows or [base]
 
 
-def _csv_text(rows: list[dict]) -> str:
+def _csv_text(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, CSV_COLUMNS, lineterminator="\n")
     writer.writerows(rows)
@@ -170,10 +176,11 @@ class Results:
     process that runs threads can deadlock the child (and warns from Python 3.12 on)."""
 
     def __init__(self, paths: list[str], fmt: str, jobs: int, rules_dir: str | None):
-        self._pool = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._done: Iterator[Done]
         if jobs <= 1 or len(paths) < 2:
             init_worker(rules_dir, fmt)
-            self._done: Iterator = map(consult_file, paths)
+            self._done = map(consult_file, paths)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -193,7 +200,7 @@ class Results:
     def __enter__(self) -> "Results":
         return self
 
-    def __exit__(self, kind, *_) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=kind is None, cancel_futures=True)
 

@@ -29,7 +29,7 @@ def brief(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.pa
                                                      "A4 print layout). Default: Markdown on standard output."),
           date: Optional[str] = typer.Option(None, "--date", show_default=False,
                                              help="Board date shown in the brief, YYYY-MM-DD (default: today)."),
-          rules: Optional[Path] = RulesOpt):
+          rules: Optional[Path] = RulesOpt) -> None:
     """The tumour-board handout: case, staging and how it was derived, options, alerts, open questions."""
     from ..board.brief import build
     from ..explain.consult import consult as run
@@ -39,7 +39,7 @@ def brief(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.pa
         usage_error(f"--output {output}: expected a file name ending in .md or .html")
     day = _board_date(date)
     patient = load_patient(patient_file(file))
-    model = build(run(patient, rules), patient, day)
+    model = build(run(patient, rules), day)
     if kind == "html":
         from ..board.brief_html import render
     else:
@@ -56,7 +56,7 @@ def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folde
                date: Optional[str] = typer.Option(None, "--date", show_default=False,
                                                   help="Board date, YYYY-MM-DD (default: today)."),
                title: str = typer.Option("Spine tumour board", "--title", help="Title of the cover page."),
-               rules: Optional[Path] = RulesOpt):
+               rules: Optional[Path] = RulesOpt) -> None:
     """One document for a tumour-board meeting: an agenda, then every patient's brief on its own pages.
 
     A file that cannot be read stays on the agenda with its error; the pack is still written (exit 1)."""

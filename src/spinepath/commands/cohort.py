@@ -10,12 +10,15 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Iterator, Optional, TextIO
+from typing import TYPE_CHECKING, Iterator, Optional, TextIO
 
 import typer
 
 from .app import RulesOpt, app
 from ..load.diagnostics import Diagnostic, InputError
+
+if TYPE_CHECKING:  # imported where used: this module is imported by every command
+    from ..cohort.batch import Results, Summary
 
 
 class BatchFormat(str, Enum):
@@ -33,10 +36,10 @@ def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
           output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of standard output.",
                                                 show_default=False),
           jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes; 0 = one per CPU."),
-          rules: Optional[Path] = RulesOpt):
+          rules: Optional[Path] = RulesOpt) -> None:
     """Consult many patient files; a bad file is reported on stderr and the others go on (exit 1 if any failed)."""
     from ..cohort.batch import Results, collect, job_count, run
-    from ..explain.consult import load_knowledge
+    from ..evaluate.knowledge import load_knowledge
     files = collect(paths)
     rules_dir = str(rules) if rules is not None else None
     load_knowledge(rules_dir)  # a bad rules folder stops here, once, with exit 2
@@ -63,7 +66,7 @@ def _show_progress(output: Optional[Path]) -> bool:
     return output is not None or not sys.stdout.isatty()
 
 
-def _with_progress(res, fmt: str, out: TextIO, total: int):
+def _with_progress(res: Results, fmt: str, out: TextIO, total: int) -> Summary:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -93,7 +96,7 @@ def _opened(output: Optional[Path]) -> Iterator[TextIO]:
 def synth(count: int = typer.Argument(..., min=1, help="How many patients to write.", show_default=False),
           output: Path = typer.Option(..., "--output", "-o", help="Folder to write into (created if needed).",
                                       show_default=False),
-          seed: int = typer.Option(0, "--seed", help="Same seed, same files, byte for byte.")):
+          seed: int = typer.Option(0, "--seed", help="Same seed, same files, byte for byte.")) -> None:
     """Write synthetic, plausible patient files (for tests and benchmarks; not real people)."""
     from ..cohort.synth import write
     if output.exists() and not output.is_dir():

@@ -4,12 +4,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from ..load.diagnostics import did_you_mean
 from .app import RulesOpt, app, patient_file, stdout_console, usage_error
+
+if TYPE_CHECKING:  # imported where they are used: a single consult starts without them
+    from rich.console import Console
+
+    from ..load.patient import Patient
+    from ..teach.session import Option, Score, SeriesScore, TeachingCase
 
 
 @app.command()
@@ -21,7 +28,7 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
           series: Optional[str] = typer.Option(None, "--series", show_default=False,
                                                help="Play a whole case series, stage by stage, e.g. osteosarcoma-t1."),
           as_json: bool = typer.Option(False, "--json", help="Print the score as JSON on standard output."),
-          rules: Optional[Path] = RulesOpt):
+          rules: Optional[Path] = RulesOpt) -> None:
     """Work through a case as a resident: choose interventions, get scored against the rules, read why."""
     from ..teach import session as t
     from ..teach.cases import next_stage, series as all_series
@@ -36,12 +43,12 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
         per_stage = answers.split(";") if answers is not None else [None] * len(stages)
         if len(per_stage) != len(stages):
             usage_error(f"--answers: {series} has {len(stages)} stages; give one choice per stage, separated by ';'")
-        scored = [_play(t, console, chosen, a, interactive, as_json, rules) for chosen, a in zip(stages, per_stage)]
-        summary = _series_summary(series, scored)
+        played = t.SeriesScore(series, tuple(_play(t, console, chosen, a, interactive, as_json, rules)
+                                             for chosen, a in zip(stages, per_stage)))
         if as_json:
-            sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(played.to_json())
         else:
-            _show_summary(console, summary)
+            _show_summary(console, played)
         return
     try:
         chosen = _teaching_case(t, case, interactive, console)
@@ -50,7 +57,7 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
     while True:
         scored = _play(t, console, chosen, answers, interactive, as_json, rules)
         if as_json:
-            sys.stdout.write(t.to_json(scored))
+            sys.stdout.write(scored.to_json())
             return
         nxt = next_stage(chosen.id)
         if nxt is None:
@@ -59,14 +66,17 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
             console.print(f"\nNext in this series: spinepath teach {nxt.id}", markup=False)
             return
         from rich.prompt import Confirm
-        if not Confirm.ask(f"\nGo on to the next stage ({nxt.meta.title})?", console=console, default=True):
+        title = nxt.meta.title if nxt.meta else nxt.id
+        if not Confirm.ask(f"\nGo on to the next stage ({title})?", console=console, default=True):
             return
         chosen = t.from_case(nxt)
 
 
-def _play(t, console, chosen, answers: Optional[str], interactive: bool, as_json: bool, rules) -> dict:
+def _play(t: ModuleType, console: Console, chosen: TeachingCase, answers: Optional[str], interactive: bool,
+          as_json: bool, rules: Optional[Path]) -> Score:
     """One stage: the case, the options, the choice, the score and (unless --json) the reveal."""
-    from ..explain.consult import consult as run, load_knowledge
+    from ..evaluate.knowledge import load_knowledge
+    from ..explain.consult import consult as run
     try:
         result = run(chosen.patient, rules)
         options = t.build_options(chosen.id, result, load_knowledge(rules).ruleset)
@@ -84,72 +94,66 @@ def _play(t, console, chosen, answers: Optional[str], interactive: bool, as_json
     except KeyboardInterrupt:
         print("\naborted", file=sys.stderr)
         raise typer.Exit(130)
-    scored = t.score(chosen, options, numbers, result, _why_not(chosen.patient, options, rules))
+    scored: Score = t.score(chosen, options, numbers, result, _why_not(chosen.patient, options, rules))
     if not as_json:
         t.show_reveal(console, chosen, scored, result)
     return scored
 
 
-def _series_summary(name: str, stages: list[dict]) -> dict:
-    """The session: each stage's score, and the score per learning objective."""
-    by_objective: dict[str, list[int]] = {}
-    for s in stages:
-        by_objective.setdefault(s["objective"] or s["title"], []).append(s["score_percent"])
-    return {"format": "spinepath.teach/1", "series": name, "stages": stages,
-            "by_objective": [{"objective": o, "score_percent": round(sum(v) / len(v))} for o, v in by_objective.items()],
-            "score_percent": round(sum(s["score_percent"] for s in stages) / len(stages))}
-
-
-def _show_summary(console, summary: dict) -> None:
+def _show_summary(console: Console, played: SeriesScore) -> None:
+    """A series played: each stage's score, then each objective's."""
     from rich.table import Table
-    table = Table(title=f"Series {summary['series']}: {summary['score_percent']}% overall", title_justify="left")
+    table = Table(title=f"Series {played.series}: {played.score_percent}% overall", title_justify="left")
     table.add_column("stage", justify="right")
     table.add_column("case")
     table.add_column("score", justify="right")
-    for i, s in enumerate(summary["stages"], 1):
-        table.add_row(str(i), s["title"], f"{s['score_percent']}%")
+    for i, s in enumerate(played.stages, 1):
+        table.add_row(str(i), s.title, f"{s.score_percent}%")
     console.print()
     console.print(table)
-    for o in summary["by_objective"]:
-        console.print(f"{o['score_percent']:>4}%  {o['objective']}", markup=False, highlight=False)
+    for objective, percent in played.by_objective():
+        console.print(f"{percent:>4}%  {objective}", markup=False, highlight=False)
 
 
-def _why_not(patient, options, rules) -> dict[str, list[str]]:
+def _why_not(patient: Patient, options: list[Option], rules: Optional[Path]) -> dict[str, list[str]]:
     """For each option no rule proposes here, the knowledge base's reasons (explain.why_not)."""
-    from ..explain.consult import evaluate_patient, load_knowledge
+    from ..evaluate.knowledge import load_knowledge
+    from ..evaluate.passes import evaluate_patient
     from ..explain.why_not import reasons
     kb = load_knowledge(rules)
-    outcomes = evaluate_patient(patient, kb).outcomes
-    return {o.intervention: reasons(kb, outcomes, o.intervention) for o in options
-            if o.expected == "not_recommended"}
+    ev = evaluate_patient(patient, kb)
+    return {o.intervention: reasons(kb, ev, o.intervention) for o in options if o.expected == "not_recommended"}
 
 
-def _stderr_console():
+def _stderr_console() -> Console:
     from rich.console import Console
     return Console(stderr=True, highlight=False, soft_wrap=False)
 
 
-def _teaching_case(t, case: Optional[str], interactive: bool, console):
+def _teaching_case(t: ModuleType, case: Optional[str], interactive: bool, console: Console) -> TeachingCase:
     if case is not None:
-        return t.resolve(str(patient_file(Path(case))))  # a seed or example id works as well as a path
+        found: TeachingCase = t.resolve(str(patient_file(Path(case))))  # a seed or example id works as well
+        return found
     from ..teach.cases import teaching_cases
     cases = teaching_cases()
     if not interactive:
         usage_error("no CASE given: name a teaching case, e.g. 'spinepath teach " + cases[0].id
                + " --answers 1,2', or a patient file; 'spinepath cases' lists them all")
-    return t.from_case(t.pick_case(console, cases))
+    picked: TeachingCase = t.from_case(t.pick_case(console, cases))
+    return picked
 
 
-def _answers_option(t, text: str, count: int) -> list[int]:
+def _answers_option(t: ModuleType, text: str, count: int) -> list[int]:
     try:
-        return t.parse_answers(text, count)
+        numbers: list[int] = t.parse_answers(text, count)
+        return numbers
     except ValueError as exc:
         usage_error(f"--answers {text!r}: {exc}")
 
 
 @app.command()
 def cases(as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),
-          long: bool = typer.Option(False, "--long", help="A table with what each case is about.")):
+          long: bool = typer.Option(False, "--long", help="A table with what each case is about.")) -> None:
     """List the bundled example and teaching cases (their ids work wherever a patient file does)."""
     from ..teach.cases import all_cases
     found = all_cases()

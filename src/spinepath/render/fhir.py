@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any, Iterable
 
+from ..explain.result import ConsultResult, Entry
 from ..load.interventions import said
 from . import presumed_text
 
@@ -42,13 +44,13 @@ def require() -> None:
     _models()
 
 
-def operation_outcome(diagnostics) -> dict:
+def operation_outcome(diagnostics: Iterable[object]) -> dict[str, Any]:
     """A file that could not be consulted, as FHIR reports a failure: one issue per diagnostic."""
     return {"resourceType": "OperationOutcome",
             "issue": [{"severity": "error", "code": "invalid", "diagnostics": str(d)} for d in diagnostics]}
 
 
-def _models():
+def _models() -> Any:
     try:
         from fhir.resources.R4B.bundle import Bundle
     except ImportError:
@@ -60,37 +62,38 @@ def _id(patient_id: str, what: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{SYSTEM}:{patient_id}:{what}"))
 
 
-def _strength(entry: dict) -> list[dict]:
-    code = STRENGTH_CODES.get(entry["strength"])
+def _strength(entry: Entry) -> list[dict[str, Any]]:
+    code = STRENGTH_CODES.get(entry.strength)
     if code is None:
         return []
     return [{"url": STRENGTH_EXTENSION, "valueCodeableConcept": {
-        "coding": [{"system": STRENGTH_SYSTEM, "code": code}], "text": entry["strength"]}}]
+        "coding": [{"system": STRENGTH_SYSTEM, "code": code}], "text": entry.strength}}]
 
 
-def _citations(entry: dict) -> list[dict]:
-    return [{"type": "citation", "label": f"[{e['ref_id']}]", "display": f"{e['ref']} ({e['level']})"}
-            for e in entry.get("evidence", [])]
+def _citations(entry: Entry) -> list[dict[str, Any]]:
+    return [{"type": "citation", "label": f"[{e.ref_id}]", "display": f"{e.ref} ({e.level})"} for e in entry.evidence]
 
 
-def _proposal(pid: str, patient_ref: str, entry: dict, key: str, provisional: bool) -> tuple[dict, dict]:
+def _proposal(pid: str, patient_ref: str, entry: Entry, key: str,
+              provisional: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """(ServiceRequest, RequestGroup.action) for one entry; an avoid entry is a doNotPerform request."""
     rid = _id(pid, key)
-    code = {"coding": [{"system": INTERVENTION_SYSTEM, "code": entry["intervention"],
-                        "display": said(entry["intervention"])}]}
-    request = {"resourceType": "ServiceRequest", "id": rid, "status": "draft", "intent": "proposal",
-               "code": code, "subject": {"reference": patient_ref},
-               "category": [{"coding": [{"system": f"{SYSTEM}:phase", "code": entry["phase"]}]}]}
-    if entry["strength"] == "avoid":
+    code = {"coding": [{"system": INTERVENTION_SYSTEM, "code": entry.intervention,
+                        "display": said(entry.intervention)}]}
+    request: dict[str, Any] = {
+        "resourceType": "ServiceRequest", "id": rid, "status": "draft", "intent": "proposal", "code": code,
+        "subject": {"reference": patient_ref},
+        "category": [{"coding": [{"system": f"{SYSTEM}:phase", "code": entry.phase}]}]}
+    if entry.strength == "avoid":
         request["doNotPerform"] = True
-    if entry.get("details"):
-        request["note"] = [{"text": json.dumps(entry["details"], sort_keys=True, ensure_ascii=False)}]
-    action = {"id": key, "title": f"{entry['strength']}: {said(entry['intervention'])}",
-              "description": entry["rationale"], "code": [code], "resource": {"reference": f"urn:uuid:{rid}"},
-              "documentation": _citations(entry), "extension": _strength(entry),
-              "textEquivalent": f"rule {entry['rule']}; phase {entry['phase']}"}
+    if entry.details:
+        request["note"] = [{"text": json.dumps(entry.details, sort_keys=True, ensure_ascii=False)}]
+    action: dict[str, Any] = {
+        "id": key, "title": f"{entry.strength}: {said(entry.intervention)}", "description": entry.rationale,
+        "code": [code], "resource": {"reference": f"urn:uuid:{rid}"}, "documentation": _citations(entry),
+        "extension": _strength(entry), "textEquivalent": f"rule {entry.rule}; phase {entry.phase}"}
     if provisional:
-        assumes = "; ".join(presumed_text(a) for a in entry.get("assumes", []))
+        assumes = "; ".join(presumed_text(a) for a in entry.assumes)
         action["extension"] = action["extension"] + [{"url": PROVISIONAL_EXTENSION, "valueBoolean": True}]
         action["condition"] = [{"kind": "applicability",
                                 "expression": {"language": "text/plain", "expression": f"holds if: {assumes}"}}]
@@ -100,50 +103,48 @@ def _proposal(pid: str, patient_ref: str, entry: dict, key: str, provisional: bo
     return request, action
 
 
-def bundle(result: dict) -> dict:
+def bundle(result: ConsultResult) -> dict[str, Any]:
     """The consult result as a FHIR R4 Bundle (a plain dict, validated)."""
     Bundle = _models()
-    pid = result["patient_id"]
-    rs = result["ruleset"]
+    pid = result.patient_id
+    rs = result.ruleset
     patient_uuid = _id(pid, "patient")
     patient_ref = f"urn:uuid:{patient_uuid}"
-    entries: list[dict] = [{"fullUrl": patient_ref, "resource": {
+    entries: list[dict[str, Any]] = [{"fullUrl": patient_ref, "resource": {
         "resourceType": "Patient", "id": patient_uuid,
         "identifier": [{"system": f"{SYSTEM}:patient-id", "value": pid}]}}]
     actions = []
-    for i, r in enumerate(result["recommendations"], 1):
-        request, action = _proposal(pid, patient_ref, r, f"firm-{i}", False)
-        entries.append({"fullUrl": f"urn:uuid:{request['id']}", "resource": request})
-        actions.append(action)
-    for i, r in enumerate(result.get("provisional", []), 1):
-        request, action = _proposal(pid, patient_ref, r, f"provisional-{i}", True)
-        entries.append({"fullUrl": f"urn:uuid:{request['id']}", "resource": request})
-        actions.append(action)
+    for key, rows, provisional in (("firm", result.recommendations, False),
+                                   ("provisional", result.provisional, True)):
+        for i, r in enumerate(rows, 1):
+            request, action = _proposal(pid, patient_ref, r, f"{key}-{i}", provisional)
+            entries.append({"fullUrl": f"urn:uuid:{request['id']}", "resource": request})
+            actions.append(action)
     group_id = _id(pid, "requestgroup")
-    group = {"resourceType": "RequestGroup", "id": group_id, "status": "draft", "intent": "proposal",
-             "subject": {"reference": patient_ref}, "note": [{"text": result["statement"]}]}
+    group: dict[str, Any] = {"resourceType": "RequestGroup", "id": group_id, "status": "draft", "intent": "proposal",
+                             "subject": {"reference": patient_ref}, "note": [{"text": result.statement}]}
     if actions:
         group["action"] = actions
     entries.append({"fullUrl": f"urn:uuid:{group_id}", "resource": group})
     issues = []
-    for i, a in enumerate(result["alerts"], 1):
+    for i, a in enumerate(result.alerts, 1):
         iid = _id(pid, f"alert-{i}")
         issues.append({"fullUrl": f"urn:uuid:{iid}", "resource": {
-            "resourceType": "DetectedIssue", "id": iid, "status": "final", "severity": SEVERITY[a["severity"]],
-            "code": {"coding": [{"system": ALERT_SYSTEM, "code": a["code"]}]},
-            "patient": {"reference": patient_ref}, "detail": a["message"],
-            "reference": f"{SYSTEM}:rule:{a['rule']}"}})
-    requirements = [{"type": next((t for prefix, t in RESOURCE_OF if q["field"].startswith(prefix)), "Observation"),
-                     "mustSupport": [q["field"]],
-                     "extension": [{"url": f"{SYSTEM}:extension:question", "valueString": q["text"]}]}
-                    for q in result.get("questions", [])]
+            "resourceType": "DetectedIssue", "id": iid, "status": "final", "severity": SEVERITY[a.severity],
+            "code": {"coding": [{"system": ALERT_SYSTEM, "code": a.code}]},
+            "patient": {"reference": patient_ref}, "detail": a.message,
+            "reference": f"{SYSTEM}:rule:{a.rule}"}})
+    requirements = [{"type": next((t for prefix, t in RESOURCE_OF if q.field.startswith(prefix)), "Observation"),
+                     "mustSupport": [q.field],
+                     "extension": [{"url": f"{SYSTEM}:extension:question", "valueString": q.text}]}
+                    for q in result.questions]
     response_id = _id(pid, "guidance")
-    response = {"resourceType": "GuidanceResponse", "id": response_id,
-                "identifier": [{"system": f"{SYSTEM}:ruleset-sha256", "value": rs["sha256"]}],
-                "moduleUri": f"{SYSTEM}:ruleset:{rs['name']}:{rs['version']}",
-                "status": "data-requested" if requirements else "success",
-                "subject": {"reference": patient_ref},
-                "result": {"reference": f"urn:uuid:{group_id}"}}
+    response: dict[str, Any] = {"resourceType": "GuidanceResponse", "id": response_id,
+                                "identifier": [{"system": f"{SYSTEM}:ruleset-sha256", "value": rs.sha256}],
+                                "moduleUri": f"{SYSTEM}:ruleset:{rs.name}:{rs.version}",
+                                "status": "data-requested" if requirements else "success",
+                                "subject": {"reference": patient_ref},
+                                "result": {"reference": f"urn:uuid:{group_id}"}}
     if requirements:
         response["dataRequirement"] = requirements
     if issues:
@@ -154,5 +155,5 @@ def bundle(result: dict) -> dict:
     return doc
 
 
-def to_fhir_json(result: dict) -> str:
+def to_fhir_json(result: ConsultResult) -> str:
     return json.dumps(bundle(result), indent=2, ensure_ascii=False) + "\n"

@@ -4,6 +4,8 @@ dotted in columns of their own, so each mark reads in greyscale. Only recorded l
 levels were not recorded is named as such, never guessed from the tumour's levels."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..load.patient import LEVELS
 from .svg import n, patterns, svg, text
 
@@ -110,3 +112,19 @@ def caption(levels: list[str], operated: list[tuple[str, list[str] | None]] | No
                 for date, lvs in given]
         parts.append(f"{label}: {'; '.join(said)}.")
     return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What the strip draws for one patient: the tumour's levels, and per surgery and radiotherapy course
+    (date, levels or None); `operated` and `irradiated` are None when the treatment history is not given."""
+
+    levels: list[str]
+    operated: list[tuple[str, list[str] | None]] | None
+    irradiated: list[tuple[str, list[str] | None]] | None
+
+    def draw(self, uid: str) -> str:
+        return draw(self.levels, self.operated, self.irradiated, uid)
+
+    def caption(self) -> str:
+        return caption(self.levels, self.operated, self.irradiated)

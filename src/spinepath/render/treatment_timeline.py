@@ -8,6 +8,10 @@ ten-year gap must not squeeze the rest into a corner.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+from ..load.patient import Chemotherapy, Radiotherapy, Surgery, Treatment
 from .svg import n, svg, text
 
 KIND_SHAPES = {"surgery": "square", "radiotherapy": "triangle", "chemotherapy": "circle"}
@@ -16,39 +20,56 @@ NOTE = "oldest at the top, in date order, not to scale; the decision point last.
 SEVERITY_MARK = {"critical": "!!", "warning": "!", "info": "i", "finding": "•"}
 
 
-def order(treatments: list[dict]) -> list[int]:
+@dataclass(frozen=True)
+class Mark:
+    """A flag on the axis: at a treatment (its index in the history) or at the decision point ("now")."""
+
+    at: int | Literal["now"]
+    severity: str  # critical | warning | info | finding (a recorded fact, not a rule's alert)
+    label: str
+    key: str  # names the mark in the picture's ids
+
+
+def order(treatments: Sequence[Treatment]) -> list[int]:
     """Indices in date order; the file is chronological by contract, so ties and undated entries keep the
     file's order (an undated entry stays after the one before it)."""
     keys, last = [], ""
     for i, t in enumerate(treatments):
-        last = str(t.get("date") or last)
+        last = str(t.date or last)
         keys.append((last, i))
     return [i for _, i in sorted(keys)]
 
 
-def _levels(t: dict) -> list[str]:
-    return [f"{t['levels'][0]}–{t['levels'][-1]}" if len(t["levels"]) > 1 else t["levels"][0]] if t.get("levels") else []
+def _date(t: Treatment) -> str:
+    return t.date if t.date is not None else "no date"
 
 
-def describe(t: dict) -> list[str]:
+def _levels(t: Surgery | Radiotherapy) -> list[str]:
+    return [f"{t.levels[0]}–{t.levels[-1]}" if len(t.levels) > 1 else t.levels[0]] if t.levels else []
+
+
+def _words(value: object) -> str:
+    return str(value).replace("_", " ")
+
+
+def describe(t: Treatment) -> list[str]:
     """The words under a mark: the kind, then every recorded detail, what a board asks first leading
     (extent and margin of a surgery, modality and dose of a radiotherapy)."""
-    kind = t["kind"]
-    if kind == "surgery":
-        detail = ", ".join(str(t[k]).replace("_", " ") for k in ("extent", "margin") if t.get(k))
-        centre = {True: ["at a specialised centre"], False: ["outside a specialised centre"]}.get(
-            t.get("specialized_center"), [])
+    if isinstance(t, Surgery):
+        detail = ", ".join(_words(v) for v in (t.extent, t.margin) if v)
+        centre = ([] if t.specialized_center is None else
+                  ["at a specialised centre" if t.specialized_center else "outside a specialised centre"])
         return ["surgery", detail or "extent not recorded", *centre, *_levels(t)]
-    if kind == "radiotherapy":
-        dose = f"{t['dose_gy']:g} Gy" if t.get("dose_gy") is not None else "dose not recorded"
-        if t.get("fractions"):
-            dose += f" in {t['fractions']} fractions"
-        modality = str(t.get("modality", "modality not recorded")).replace("_", " ")
+    if isinstance(t, Radiotherapy):
+        dose = f"{t.dose_gy:g} Gy" if t.dose_gy is not None else "dose not recorded"
+        if t.fractions:
+            dose += f" in {t.fractions} fractions"
+        modality = _words(t.modality if t.modality is not None else "modality not recorded")
         return ["radiotherapy", modality, dose, *_levels(t)]
-    if kind == "chemotherapy":
-        detail = ", ".join(str(t[k]).replace("_", " ") for k in ("regimen", "intent") if t.get(k))
+    if isinstance(t, Chemotherapy):
+        detail = ", ".join(_words(v) for v in (t.regimen, t.intent) if v)
         return ["chemotherapy", *([detail] if detail else [])]
-    return [kind.replace("_", " ")]
+    return [_words(t.kind)]
 
 
 def _wrap(words: str, width: int) -> list[str]:
@@ -82,15 +103,17 @@ def _flag_line(x: float, y: float, severity: str, label: str) -> list[str]:
             text(x + 11, y, label, 5.4, anchor="start", weight="bold" if black else "normal")]
 
 
-def draw(treatments: list[dict] | None, marks: list[dict], decision: str, uid: str) -> str:
-    """`marks` are {"at": index or "now", "severity", "label", "key"}; `decision` labels the last mark.
-    A vertical axis, the oldest treatment at the top, each mark's words beside it."""
+def draw(treatments: Sequence[Treatment] | None, marks: Sequence[Mark], decision: str, uid: str) -> str:
+    """`decision` labels the last mark. A vertical axis, the oldest treatment at the top, each mark's words
+    beside it."""
     steps = order(treatments or [])
-    by_place: dict = {}
+    by_place: dict[int | str, list[Mark]] = {}
     for m in marks:
-        by_place.setdefault(m["at"], []).append(m)
-    body, y, first_y = [], 10.0, None
-    for i in [*steps, "now"]:
+        by_place.setdefault(m.at, []).append(m)
+    body: list[str] = []
+    y, first_y = 10.0, None
+    places: list[int | Literal["now"]] = [*steps, "now"]
+    for i in places:
         if first_y is None:
             first_y = y
         if i == "now":
@@ -106,11 +129,12 @@ def draw(treatments: list[dict] | None, marks: list[dict], decision: str, uid: s
                 y += LINE
                 body.append(text(AXIS + 9, y, "no treatment so far", 5.4, anchor="start"))
         else:
+            assert treatments is not None  # a treatment's place: there is a history
             t = treatments[i]
             words = describe(t)
-            body.append(f'<g id="{uid}-treatment-{i}" class="treatment {t["kind"]}">')
-            body.append(text(AXIS - 9, y, t.get("date", "no date"), 5.6, anchor="end", weight="bold"))
-            body.append(_marker(t["kind"], AXIS, y - 1.8))
+            body.append(f'<g id="{uid}-treatment-{i}" class="treatment {t.kind}">')
+            body.append(text(AXIS - 9, y, _date(t), 5.6, anchor="end", weight="bold"))
+            body.append(_marker(t.kind, AXIS, y - 1.8))
             body.append(text(AXIS + 9, y, words[0] + (f": {words[1]}" if len(words) > 1 else ""), 5.6,
                              anchor="start", weight="bold"))
             for line in _wrap("; ".join(words[2:]), WIDTH):
@@ -119,26 +143,47 @@ def draw(treatments: list[dict] | None, marks: list[dict], decision: str, uid: s
             body.append("</g>")
         for m in by_place.get(i, []):
             y += LINE
-            body.append(f'<g id="{uid}-alert-{m["key"]}-at-{i}" class="alert {m["severity"]}">')
-            body += _flag_line(AXIS + 9, y, m["severity"], m["label"])
+            body.append(f'<g id="{uid}-alert-{m.key}-at-{i}" class="alert {m.severity}">')
+            body += _flag_line(AXIS + 9, y, m.severity, m.label)
             body.append("</g>")
         y += LINE + 3
+    assert first_y is not None  # the decision point is always drawn
     body.insert(0, f'<line x1="{n(AXIS)}" y1="{n(first_y - 6)}" x2="{n(AXIS)}" y2="{n(y - LINE - 2)}" stroke="#111" '
                 'stroke-width="1"/>')
     return svg(320, y - 3, body, caption(treatments, marks, decision), "timeline")
 
 
-def caption(treatments: list[dict] | None, marks: list[dict], decision: str) -> str:
+def caption(treatments: Sequence[Treatment] | None, marks: Sequence[Mark], decision: str) -> str:
     """The axis in words: the figure caption and the Markdown brief's legend."""
     if treatments is None:
         history = "treatment history not given"
     elif not treatments:
         history = "no treatment so far"
     else:
-        history = " → ".join(f"{treatments[i].get('date', 'no date')} "
+        history = " → ".join(f"{_date(treatments[i])} "
                              + ", ".join(p for p in describe(treatments[i]) if p) for i in order(treatments))
-    flagged = [f"{m['label']} ({'now' if m['at'] == 'now' else treatments[m['at']].get('date', 'no date')}, "
-               f"{m['severity']})" for m in marks]
+    flagged = [f"{m.label} ({_place(m, treatments)}, {m.severity})" for m in marks]
     return (f"Treatment timeline, in date order, not to scale: {history} → {decision}."
             + (f" Marked: {'; '.join(flagged)}." if flagged else "")
             + " Square surgery, triangle radiotherapy, circle chemotherapy, diamond other.")
+
+
+def _place(m: Mark, treatments: Sequence[Treatment] | None) -> str:
+    if m.at == "now" or treatments is None:
+        return "now"
+    return _date(treatments[m.at])
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What the axis draws for one patient: the history (None: not given), the marks, the decision point."""
+
+    treatments: Sequence[Treatment] | None
+    marks: tuple[Mark, ...]
+    decision: str
+
+    def draw(self, uid: str) -> str:
+        return draw(self.treatments, self.marks, self.decision, uid)
+
+    def caption(self) -> str:
+        return caption(self.treatments, self.marks, self.decision)

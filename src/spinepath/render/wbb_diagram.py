@@ -10,6 +10,8 @@ crossed with the recorded layers, and the zone ring says which zones on its own.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Sequence
 
 from .svg import n, patterns, svg, text
 
@@ -45,7 +47,7 @@ def _inner(layer: str) -> float:
     return 0.0 if layer == "E" else RADII[LAYERS[i + 1]]
 
 
-def pedicle_state(zones: list[int] | None, pedicles: str | None) -> dict[int, str]:
+def pedicle_state(zones: Sequence[int] | None, pedicles: str | None) -> dict[int, str]:
     """'involved', 'free' or 'unknown' for the pedicle at zone 4 and at zone 9. A unilateral record names
     its side only through the zones; when the zones do not tell, both stay 'unknown'."""
     if pedicles == "none":
@@ -59,7 +61,7 @@ def pedicle_state(zones: list[int] | None, pedicles: str | None) -> dict[int, st
     return {4: "unknown", 9: "unknown"}
 
 
-def _side(zones: list[int]) -> int | None:
+def _side(zones: Sequence[int]) -> int | None:
     """The pedicle zone on the side the tumour is not: zones 1–6 lie on one half, 7–12 on the other."""
     first = sum(1 for z in zones if 1 <= z <= 6)
     second = len(zones) - first
@@ -68,7 +70,7 @@ def _side(zones: list[int]) -> int | None:
     return 9 if first > second else 4
 
 
-def osteotomy_lines(technique: str | None, zones: list[int] | None, pedicles: str | None) -> tuple[str, ...]:
+def osteotomy_lines(technique: str | None, zones: Sequence[int] | None, pedicles: str | None) -> tuple[str, ...]:
     """The cuts drawn for a derived technique (STAGING §2.4), as line names:
     posterior arch resection through both pedicles ('pedicle-4', 'pedicle-9'); vertebrectomy through
     the free pedicle(s); sagittal resection as a sagittal plane on the uninvolved side ('sagittal-4' is
@@ -126,7 +128,7 @@ def _arteries(uid: str, vertebral_artery: str | None) -> list[str]:
     return out
 
 
-def draw(zones: list[int] | None, layers: list[str] | None, pedicles: str | None, vertebral_artery: str | None,
+def draw(zones: Sequence[int] | None, layers: Sequence[str] | None, pedicles: str | None, vertebral_artery: str | None,
          cervical: bool, technique: str | None, uid: str, thumbnail: bool = False) -> str:
     """The diagram; `uid` makes its ids unique on the page. A thumbnail leaves out the legend."""
     involved_zones = set(zones or ())
@@ -174,13 +176,13 @@ def draw(zones: list[int] | None, layers: list[str] | None, pedicles: str | None
     return svg(184, 186, body, label, "wbb")
 
 
-def summary(zones: list[int] | None, layers: list[str] | None) -> str:
+def summary(zones: Sequence[int] | None, layers: Sequence[str] | None) -> str:
     z = "zones not recorded" if zones is None else "zones " + (", ".join(map(str, sorted(zones))) or "none")
     ly = "layers not recorded" if layers is None else "layers " + (", ".join(sorted(layers)) or "none")
     return f"{z}; {ly}"
 
 
-def note(zones: list[int] | None, layers: list[str] | None, cervical: bool, technique: str | None) -> str:
+def note(zones: Sequence[int] | None, layers: Sequence[str] | None, cervical: bool, technique: str | None) -> str:
     """The caption printed under the picture: the convention and a key to its marks (`caption` says the
     whole picture in words)."""
     out = ("WBB, schematic; from the recorded zones, not from images. Zones 1–12 clockwise as on a clock face, "
@@ -196,7 +198,7 @@ def note(zones: list[int] | None, layers: list[str] | None, cervical: bool, tech
     return out + "."
 
 
-def caption(zones: list[int] | None, layers: list[str] | None, pedicles: str | None,
+def caption(zones: Sequence[int] | None, layers: Sequence[str] | None, pedicles: str | None,
             vertebral_artery: str | None, cervical: bool, technique: str | None) -> str:
     """What the picture shows, in words: the figure caption and the Markdown brief's legend."""
     parts = ["WBB axial diagram, schematic; from the recorded zones, not from images. Zones 1–12 run clockwise "
@@ -227,3 +229,25 @@ def caption(zones: list[int] | None, layers: list[str] | None, pedicles: str | N
                                                                              " (not drawn: the zones do not say where)")
                      + ".")
     return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What the diagram draws for one patient: the recorded extent and the derived technique."""
+
+    zones: Sequence[int] | None
+    layers: Sequence[str] | None
+    pedicles: str | None
+    vertebral_artery: str | None
+    cervical: bool  # a cervical level: the vertebral-artery foramina are drawn
+    technique: str | None  # the derived en bloc technique (derived.en_bloc_technique)
+
+    def draw(self, uid: str, thumbnail: bool = False) -> str:
+        return draw(self.zones, self.layers, self.pedicles, self.vertebral_artery, self.cervical, self.technique,
+                    uid, thumbnail)
+
+    def note(self) -> str:
+        return note(self.zones, self.layers, self.cervical, self.technique)
+
+    def caption(self) -> str:
+        return caption(self.zones, self.layers, self.pedicles, self.vertebral_artery, self.cervical, self.technique)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.yamlsafe import load_path
@@ -37,8 +38,8 @@ class Case:
     description: str
     meta: TeachingMeta | None = None
 
-    def as_dict(self) -> dict:
-        out = {"group": self.group, "id": self.id, "path": str(self.path), "description": self.description}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"group": self.group, "id": self.id, "path": str(self.path), "description": self.description}
         if self.meta is not None:
             out.update(title=self.meta.title, difficulty=self.meta.difficulty)
         return out
