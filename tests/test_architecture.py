@@ -149,7 +149,7 @@ def _string_key_reads(source: str) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(source)):
         key = None
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.slice, ast.Constant):
             key = node.slice.value
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
               and node.args and isinstance(node.args[0], ast.Constant)):
@@ -166,5 +166,5 @@ def test_no_module_above_evaluate_reads_the_result_by_string_key():
 
 
 def test_the_string_key_check_sees_a_subscript_and_a_get():
-    assert [k for _, k in _string_key_reads('r["recommendations"]\nx.get("strength")\ny["code"]\n')] == [
-        "recommendations", "strength"]
+    assert [k for _, k in _string_key_reads('r["recommendations"]\nx.get("strength")\ny["code"]\n'
+                                            'out["alerts"] = []\n')] == ["recommendations", "strength"]

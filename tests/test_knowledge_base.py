@@ -97,7 +97,8 @@ def test_scenarios_share_a_base_patient(tmp_path):
     assert "staging" not in pb.data and pb.data["age"] == 70 and pb.data["lesion"]["levels"] == ["L2"]
     assert pb.value_at(("age",))[0] == 12 and pb.value_at(("lesion", "levels", 0))[0] == 4
     kb = load_knowledge()
-    bad = run_scenario(kb, pc.file, "c", 14, pc, {})
+    from spinepath.kb.scenarios import Expect
+    bad = run_scenario(kb, pc.file, "c", 14, pc, Expect())
     assert any(":15:" in f and "age" in f for f in bad.failures), bad.failures
     assert merged({"a": {"b": 1, "c": 2}}, {"a": {"c": None, "d": [1]}}) == {"a": {"b": 1, "d": [1]}}
 

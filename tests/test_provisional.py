@@ -358,15 +358,15 @@ def test_bundled_presumptions_apply_only_to_unknown_fields():
 
 
 def test_scenarios_can_assert_provisional_entries_and_questions():
-    from spinepath.kb.scenarios import run_scenario
+    from spinepath.kb.scenarios import Expect, run_scenario
     from spinepath.load.yamlsafe import load_text
     kb = load_knowledge()
     doc = load_text("<s>", yaml.safe_dump(CHORDOMA))
-    ok = run_scenario(kb, "<s>", "s", 1, doc, {"provisional": ["en_bloc_resection"], "assumes": ["staging.metastases"],
-                                               "questions": ["staging.metastases"]})
+    ok = run_scenario(kb, "<s>", "s", 1, doc, Expect(provisional=("en_bloc_resection",),
+                                                     assumes=("staging.metastases",), questions=("staging.metastases",)))
     assert ok.ok, ok.failures
-    bad = run_scenario(kb, "<s>", "s", 1, doc, {"provisional_absent": ["en_bloc_resection"],
-                                                "first_question": ["sex"]})
+    bad = run_scenario(kb, "<s>", "s", 1, doc, Expect(provisional_absent=("en_bloc_resection",),
+                                                      first_question=("sex",)))
     assert len(bad.failures) == 2
 
 

@@ -14,26 +14,26 @@ from pathlib import Path
 from spinepath.cohort import synth
 from spinepath.explain.consult import consult
 from spinepath.load.patient import parse_patient
-from spinepath.render import to_json
 from spinepath.render.markdown import render as markdown
 
 STORE = Path(__file__).parent / "synth.jsonl"
 SEED, COUNT = 7, 1000
 
 
-def _entry(prefix: str, r: dict) -> str:
-    details = json.dumps(r["details"], sort_keys=True, ensure_ascii=False) if r["details"] else ""
-    return f"{prefix} {r['phase']} {r['strength']} {r['intervention']} {details} ({r['rule']})".replace("  ", " ")
+def _entry(prefix: str, e) -> str:
+    details = json.dumps(e.details, sort_keys=True, ensure_ascii=False) if e.details else ""
+    return f"{prefix} {e.phase} {e.strength} {e.intervention} {details} ({e.rule})".replace("  ", " ")
 
 
 def record(i: int) -> dict:
     """The digest of patient i's outputs and its plan in readable lines."""
     result = consult(parse_patient(synth.patient_text(SEED, i), f"synth-{i}.yaml"))
-    out = to_json(result) + markdown(result, trace=True)
-    plan = [_entry("firm", r) for r in result["recommendations"]]
-    plan += [_entry("provisional", r) for r in result.get("provisional", [])]
-    plan += [f"alert {a['severity']} {a['code']} ({a['rule']})" for a in result["alerts"]]
-    plan += [f"question {q['field']}" for q in result.get("questions", [])]
+    out = result.to_json() + markdown(result, trace=True)
+    plan = [_entry("firm", e) for e in result.recommendations]
+    plan += [_entry("provisional", e) for e in result.provisional]
+    plan += [f"alert {a.severity} {a.code} ({a.rule})" for a in result.alerts]
+    plan += [f"provisional alert {a.severity} {a.code} ({a.rule})" for a in result.provisional_alerts]
+    plan += [f"question {q.field}" for q in result.questions]
     return {"i": i, "digest": hashlib.sha256(out.encode("utf-8")).hexdigest()[:20], "plan": plan}
 
 

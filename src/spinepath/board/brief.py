@@ -243,11 +243,6 @@ class Brief:
 
 # ------------------------------------------------------------------------------ its parts
 
-def derived_value(result: ConsultResult, name: str) -> Any:
-    """A derived value of the result by its name (None: not known)."""
-    return result.derived.get(name)
-
-
 def field_value(patient: Patient, field: str) -> Any:
     return get(patient, field)
 
@@ -305,15 +300,15 @@ def _lacking(missing: Sequence[Missing], key: str) -> list[str]:
 
 
 def _row_value(key: str, result: ConsultResult) -> Any:
-    value = derived_value(result, key)
+    value = result.value(key)
     if key != "sins_total":
         return value
-    category = derived_value(result, "sins_category")
+    category = result.value("sins_category")
     if value is not None:
         return f"{value} ({text(category)})"
-    low = derived_value(result, "sins_min")
+    low = result.value("sins_min")
     if low is not None:
-        return f"{low}-{derived_value(result, 'sins_max')} (partial)" + (f", {text(category)}" if category else "")
+        return f"{low}-{result.value('sins_max')} (partial)" + (f", {text(category)}" if category else "")
     return None
 
 
@@ -458,7 +453,7 @@ def pictures(result: ConsultResult, date: str) -> Pictures:
         wbb_diagram.Picture(None if wbb is None else wbb.zones, None if wbb is None else wbb.layers,
                             lesion.pedicles_involved, lesion.vertebral_artery,
                             any(level.startswith("C") for level in lesion.levels),
-                            derived_value(result, "en_bloc_technique")),
+                            result.value("en_bloc_technique")),
         spine_levels.Picture(list(lesion.levels), given(Surgery), given(Radiotherapy)),
         treatment_timeline.Picture(treatments, tuple(marks), f"board {date}"))
 

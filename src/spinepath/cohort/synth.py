@@ -9,6 +9,8 @@ at C1-C6, levels are contiguous except for the occasional skip lesion.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import random
 from importlib import resources
 from pathlib import Path
@@ -240,7 +242,7 @@ def _subtype_and_grade(rng: random.Random, histology: str) -> dict:
         out["grade"] = _weighted(rng, {1: 1, 2: 2, 3: 3})
     if histology in BENIGN:
         if histology == "hemangioma":
-            stage = {"typical": 1, "atypical": 2, "aggressive": 3}.get(sub, rng.choice((1, 1, 2, 3)))
+            stage = {"typical": 1, "atypical": 2, "aggressive": 3}.get(str(sub), rng.choice((1, 1, 2, 3)))
         elif histology == "osteoid_osteoma":
             stage = 2
         else:
@@ -461,7 +463,7 @@ def _drop_some(rng: random.Random, doc: dict, p: float) -> None:
     for path in _OPTIONAL:
         if not _chance(rng, p):
             continue
-        parent = doc
+        parent: Any = doc
         for key in path[:-1]:
             parent = parent.get(key) if isinstance(parent, dict) else None
         if isinstance(parent, dict):

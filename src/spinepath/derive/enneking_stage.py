@@ -61,7 +61,7 @@ def enneking_stage(histology: str, subtype: str | None, grade: int | None, benig
         t = "T2" if set(layers) & {"A", "D", "E"} else "T1"
     if metastases is None:
         lacked.append("staging.metastases")
-    if lacked or g.value is None:
+    if lacked or g.value is None or t is None:
         return Derived(None, tuple(dict.fromkeys(lacked)), g.flags)
     stage = {"G1": "I", "G2": "II"}[g.value] + {"T1": "A", "T2": "B"}[t]
     return Derived(stage, (), g.flags)

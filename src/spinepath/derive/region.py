@@ -19,8 +19,8 @@ def region(levels: list[str]) -> Derived:
     regions = sorted({_REGION_OF[lvl] for lvl in levels}, key=_ORDER.index)
     if len(regions) == 1:
         return Derived(regions[0])
-    if len(regions) == 2 and tuple(regions) in _PAIRS:
-        return Derived(_PAIRS[tuple(regions)])
+    if len(regions) == 2 and (regions[0], regions[1]) in _PAIRS:
+        return Derived(_PAIRS[(regions[0], regions[1])])
     return Derived("multiregional")
 
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, Sequence
 from ..evaluate.knowledge import Knowledge
 from ..load.interventions import PHASES, STRENGTHS
 from ..load.rule_files import Presumption
-from ..load.rule_files import Action, Rule, evidence_entries
+from ..load.rule_files import Action, Evidence, Rule
 from .result import SEVERITIES, Alert, Alternative, Argument, Change, Details, Entry, EvidenceRef
 
 SAFETY_NET_CODE = "resection_before_histology_blocked"
@@ -38,8 +38,13 @@ class Pathway:
 
 
 def evidence(rule: Rule, kb: Knowledge) -> tuple[EvidenceRef, ...]:
-    return tuple(EvidenceRef(e["ref"], e["level"], e["ref_id"], e.get("note"))
-                 for e in evidence_entries(rule.evidence, kb.ruleset.references))
+    """A rule's evidence as a consult shows it: each reference's short name, the level, its id, a note."""
+    return evidence_refs(rule.evidence, kb)
+
+
+def evidence_refs(items: tuple[Evidence, ...], kb: Knowledge) -> tuple[EvidenceRef, ...]:
+    refs = kb.ruleset.references
+    return tuple(EvidenceRef(refs[e.ref]["short"], e.level, e.ref, e.note) for e in items)
 
 
 def _details(action: Action, resolve: Resolve) -> Details:

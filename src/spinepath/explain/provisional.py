@@ -15,13 +15,12 @@ from ..evaluate.incremental import Values, reevaluate
 from ..evaluate.knowledge import Knowledge
 from ..load.patient import Patient
 from ..load.rule_files import Presumption
-from .pathway import evidence
-from .result import Alert, Assumption, Entry, EvidenceRef
+from .pathway import evidence_refs
+from .result import Alert, Assumption, Entry
 
 
 def assumption(p: Presumption, kb: Knowledge) -> Assumption:
-    refs = tuple(EvidenceRef(kb.ruleset.references[e.ref]["short"], e.level, e.ref, e.note) for e in p.evidence)
-    return Assumption(p.field, p.shown, p.label, p.question, p.reason, refs, p.settled_by)
+    return Assumption(p.field, p.shown, p.label, p.question, p.reason, evidence_refs(p.evidence, kb), p.settled_by)
 
 
 def rests_on(kb: Knowledge, patient: Patient, applied: tuple[Presumption, ...], rule_id: str,

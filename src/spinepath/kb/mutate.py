@@ -36,7 +36,7 @@ from ..load.diagnostics import InputError
 from ..load.fields import get_path, set_path
 from ..load.patient import Patient, from_document
 from ..load.rule_files import Cond, Rule, display_path
-from .scenarios import load_scenarios
+from .scenarios import Expect, Seen, failures, load_scenarios
 
 _SWAP = {"lt": "lte", "lte": "lt", "gt": "gte", "gte": "gt"}
 _SHOWN = {"equals": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "in", "contains": "contains",
@@ -134,31 +134,24 @@ class _Case:
     name: str
     facts: Facts
     values: Values
-    expect: dict
+    expect: Expect
 
 
-def _observed(kb: Knowledge, case: _Case, values: Values, replace: dict[str, Rule] | None = None) -> dict:
+def _observed(kb: Knowledge, case: _Case, values: Values, replace: dict[str, Rule] | None = None) -> Seen:
     """What a scenario can expect of the firm pathway, made by the one `pathway()`."""
     plan = pathway(kb, values.fired, values.resolve, values.histology_unknown)
-    seen = {"fired": set(values.fired), "entries": plan.entries, "alerts": {a.code for a in plan.alerts}}
-    if "missing" in case.expect:  # the explanation (which fields are missing) only when it is expected
+    missing: frozenset[str] = frozenset()
+    if case.expect.missing:  # the explanation (which fields are missing) only when it is expected
         outcomes, rule_facts = explained(kb, case.facts, replace)
-        ev = Pass(case.facts, outcomes, rule_facts, values.fired)
-        seen["missing"] = {m.field for m in missing_data(kb, ev)}
-    return seen
+        missing = frozenset(m.field for m in missing_data(kb, Pass(case.facts, outcomes, rule_facts, values.fired)))
+    return Seen(frozenset(values.fired), plan.entries, frozenset(a.code for a in plan.alerts), missing)
 
 
-def _passes(expect: dict, seen: dict) -> bool:
-    by = {s: {e.intervention for e in seen["entries"] if e.strength == s} | {
-        e.intervention for e in seen["entries"] for a in e.alternatives if a.strength == s}
-        for s in ("recommended", "consider", "avoid")}
-    present = {e.intervention for e in seen["entries"]}
-    return (all(r in seen["fired"] for r in expect.get("fired", []))
-            and not any(r in seen["fired"] for r in expect.get("not_fired", []))
-            and all(c in by[s] for s in by for c in expect.get(s, []))
-            and not any(c in present for c in expect.get("absent", []))
-            and all(a in seen["alerts"] for a in expect.get("alerts", []))
-            and all(f in seen.get("missing", ()) for f in expect.get("missing", [])))
+def _passes(expect: Expect, seen: Seen) -> bool:
+    """The firm part of the scenario's one check (provisional and question expectations are not mutated)."""
+    firm = dataclasses.replace(expect, provisional=(), provisional_absent=(), assumes=(), questions=(),
+                               first_question=())
+    return not failures(firm, seen)
 
 
 class ScenarioNotModelled(Exception):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..evaluate.knowledge import Knowledge
 from ..evaluate.passes import full_pass
@@ -17,6 +18,33 @@ from ..load.yamlsafe import Document, load_path
 PROVISIONAL_KEYS = ("provisional", "provisional_absent", "assumes", "questions", "first_question")
 EXPECT_KEYS = ("fired", "not_fired", "recommended", "consider", "avoid", "absent", "alerts", "missing",
                *PROVISIONAL_KEYS)
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a scenario expects (every key optional: an empty tuple expects nothing)."""
+
+    fired: tuple[str, ...] = ()
+    not_fired: tuple[str, ...] = ()
+    recommended: tuple[str, ...] = ()
+    consider: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    alerts: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    provisional: tuple[str, ...] = ()
+    provisional_absent: tuple[str, ...] = ()
+    assumes: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    first_question: tuple[str, ...] = ()
+
+    def of_strength(self, strength: str) -> tuple[str, ...]:
+        return {"recommended": self.recommended, "consider": self.consider, "avoid": self.avoid}[strength]
+
+    @property
+    def provisional_part(self) -> bool:
+        """Whether it expects anything of the provisional pathway or the questions (five times the cost)."""
+        return any((self.provisional, self.provisional_absent, self.assumes, self.questions, self.first_question))
 
 
 @dataclass
@@ -74,7 +102,7 @@ def _over(base: Document, patient: Document, data) -> Document:
                     pick(base.plain, patient.plain))
 
 
-def load_scenarios(path: Path) -> list[tuple[str, int, Document, dict]]:
+def load_scenarios(path: Path) -> list[tuple[str, int, Document, Expect]]:
     doc = load_path(path)
     data = doc.data
     if (not isinstance(data, dict) or "scenarios" not in data or not set(data) <= {"scenarios", "base"}
@@ -111,13 +139,14 @@ def load_scenarios(path: Path) -> list[tuple[str, int, Document, dict]]:
         patient = _sub(doc, p + ("patient",), sc["patient"])
         if base is not None:
             patient = _over(base, patient, merged(base.data, patient.data))
-        out.append((str(sc["name"]), line, patient, expect))
+        out.append((str(sc["name"]), line, patient, Expect(**{k: tuple(v) for k, v in expect.items()})))
     if diags:
         raise InputError(diags)
     return out
 
 
-def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Document, expect: dict) -> ScenarioResult:
+def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Document,
+                 expect: Expect) -> ScenarioResult:
     res = ScenarioResult(file, line, name)
     try:
         patient = from_document(patient_doc)
@@ -126,76 +155,90 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
         return res
     ev = full_pass(kb, prepare(patient))
     # The provisional pass and the questions cost five times the firm one: only when expected.
-    provisional: tuple[Entry, ...] = ()
-    questions: tuple[str, ...] = ()
-    if any(k in expect for k in PROVISIONAL_KEYS):
-        result = consult_knowledge(patient, kb, ev, questions="questions" in expect or "first_question" in expect)
-        entries, alerts, provisional = result.recommendations, result.alerts, result.provisional
-        questions = tuple(q.field for q in result.questions)
+    if expect.provisional_part:
+        result = consult_knowledge(patient, kb, ev, questions=bool(expect.questions or expect.first_question))
+        seen = Seen(frozenset(ev.fired), result.recommendations, frozenset(a.code for a in result.alerts),
+                    frozenset(m.field for m in result.missing), result.provisional,
+                    tuple(q.field for q in result.questions))
     else:
         values = ev.values()
         plan = pathway(kb, values.fired, values.resolve, values.histology_unknown)
-        entries, alerts = plan.entries, plan.alerts
+        seen = Seen(frozenset(ev.fired), plan.entries, frozenset(a.code for a in plan.alerts),
+                    frozenset(m.field for m in missing_data(kb, ev)))
     res.fired = list(ev.fired)
     known_ids = {r.id for r in kb.ruleset.rules}
-    for rid in expect.get("fired", []) + expect.get("not_fired", []):
+    for rid in expect.fired + expect.not_fired:
         if rid not in known_ids:
             res.failures.append(f"expect names rule {rid}, which does not exist{did_you_mean(rid, known_ids)}")
-    for rid in expect.get("fired", []):
-        if rid in known_ids and rid not in ev.fired:
-            o = ev.outcomes[rid]
-            why = "unknown, missing " + ", ".join(o.missing) if o.value is None else "false"
-            res.failures.append(f"{rid} should fire but did not ({why})")
-    for rid in expect.get("not_fired", []):
-        if rid in ev.fired:
-            res.failures.append(f"{rid} should not fire but did")
+
+    def why_not(rid: str) -> str:
+        o = ev.outcomes[rid]
+        return "unknown, missing " + ", ".join(o.missing) if o.value is None else "false"
+    res.failures += failures(expect, seen, lambda rid: why_not(rid) if rid in known_ids else "no such rule")
+    return res
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a scenario's expectations are checked against: the rules that fired and the plan."""
+
+    fired: frozenset[str]
+    entries: tuple[Entry, ...]  # the firm pathway
+    alerts: frozenset[str]  # alert codes
+    missing: frozenset[str] = frozenset()  # fields listed as missing (when the scenario expects some)
+    provisional: tuple[Entry, ...] = ()
+    questions: tuple[str, ...] = ()  # the fields asked, in order
+
+
+def failures(expect: Expect, seen: Seen, why_not: Callable[[str], str] = lambda rid: "") -> list[str]:
+    """Every expectation `seen` does not meet, in words (empty: the scenario passes). The one check of a
+    scenario: `rules test` and `rules mutate` both call it."""
+    out = []
+    for rid in expect.fired:
+        if rid not in seen.fired:
+            out.append(f"{rid} should fire but did not ({why_not(rid)})")
+    for rid in expect.not_fired:
+        if rid in seen.fired:
+            out.append(f"{rid} should not fire but did")
     by_strength: dict[str, set] = {"recommended": set(), "consider": set(), "avoid": set()}
-    for r in entries:
+    for r in seen.entries:
         by_strength[r.strength].add(r.intervention)
         for alt in r.alternatives:  # merged into one entry, still advised at that strength
             by_strength[alt.strength].add(r.intervention)
     for strength in ("recommended", "consider", "avoid"):
-        for code in expect.get(strength, []):
+        for code in expect.of_strength(strength):
             if code not in by_strength[strength]:
                 got = [s for s, codes in by_strength.items() if code in codes]
-                res.failures.append(f"{code} should be {strength}; got {', '.join(got) or 'nothing'}")
+                out.append(f"{code} should be {strength}; got {', '.join(got) or 'nothing'}")
     present = set().union(*by_strength.values())
-    for code in expect.get("absent", []):
+    for code in expect.absent:
         if code in present:
-            res.failures.append(f"{code} should not appear but does")
-    alert_codes = {a.code for a in alerts}
-    for code in expect.get("alerts", []):
-        if code not in alert_codes:
-            res.failures.append(f"alert {code} should be raised; got {', '.join(sorted(alert_codes)) or 'none'}")
-    missing = {m.field for m in missing_data(kb, ev)}
-    for f in expect.get("missing", []):
-        if f not in missing:
-            res.failures.append(f"{f} should be listed as missing")
-    _expect_provisional(res, provisional, questions, expect)
-    return res
-
-
-def _expect_provisional(res: ScenarioResult, entries: tuple[Entry, ...], asked: tuple[str, ...], expect: dict) -> None:
-    """`provisional: [code]` must be provisional entries, `provisional_absent: [code]` must not be;
-    `assumes: [field]` must be presumed by some provisional entry; `questions: [field]` must be asked,
-    `first_question: [field]` first."""
-    provisional = {r.intervention for r in entries}
-    for code in expect.get("provisional", []):
+            out.append(f"{code} should not appear but does")
+    for code in expect.alerts:
+        if code not in seen.alerts:
+            out.append(f"alert {code} should be raised; got {', '.join(sorted(seen.alerts)) or 'none'}")
+    for f in expect.missing:
+        if f not in seen.missing:
+            out.append(f"{f} should be listed as missing")
+    provisional = {r.intervention for r in seen.provisional}
+    for code in expect.provisional:
         if code not in provisional:
-            res.failures.append(f"{code} should be provisional; got {', '.join(sorted(provisional)) or 'nothing'}")
-    for code in expect.get("provisional_absent", []):
+            out.append(f"{code} should be provisional; got {', '.join(sorted(provisional)) or 'nothing'}")
+    for code in expect.provisional_absent:
         if code in provisional:
-            res.failures.append(f"{code} should not be provisional but is")
-    assumed = {a.field for r in entries for a in r.assumes}
-    for f in expect.get("assumes", []):
+            out.append(f"{code} should not be provisional but is")
+    assumed = {a.field for r in seen.provisional for a in r.assumes}
+    for f in expect.assumes:
         if f not in assumed:
-            res.failures.append(f"{f} should be presumed by a provisional entry; got {', '.join(sorted(assumed)) or 'none'}")
-    for f in expect.get("questions", []):
+            out.append(f"{f} should be presumed by a provisional entry; got {', '.join(sorted(assumed)) or 'none'}")
+    asked = seen.questions
+    for f in expect.questions:
         if f not in asked:
-            res.failures.append(f"{f} should be asked; the questions are {', '.join(asked) or 'none'}")
-    for f in expect.get("first_question", [])[:1]:
+            out.append(f"{f} should be asked; the questions are {', '.join(asked) or 'none'}")
+    for f in expect.first_question[:1]:
         if not asked or asked[0] != f:
-            res.failures.append(f"{f} should be the first question; got {asked[0] if asked else 'none'}")
+            out.append(f"{f} should be the first question; got {asked[0] if asked else 'none'}")
+    return out
 
 
 # The last run in a process: `rules lint`, `rules test` and the map all need the same results, and a

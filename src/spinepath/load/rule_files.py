@@ -72,13 +72,6 @@ class Evidence:
     note: str | None = None
 
 
-def evidence_entries(evidence, references: dict) -> list[dict]:
-    """Evidence as a consult shows it: the reference's short name, the level, the ref id, any note."""
-    return [{"ref": references[e.ref]["short"], "level": e.level, "ref_id": e.ref,
-             **({"note": e.note} if e.note else {})}
-            for e in evidence]
-
-
 @dataclass(frozen=True)
 class Fact:
     """A fact that rules derive (`derived.NAME`), defined once in a `facts:` section: what it means and

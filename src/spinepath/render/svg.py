@@ -11,7 +11,7 @@ def n(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def esc(text) -> str:
+def esc(text: object) -> str:
     return escape(str(text), quote=True)
 
 
@@ -28,7 +28,7 @@ def patterns(uid: str) -> str:
             "</pattern></defs>")
 
 
-def text(x: float, y: float, content, size: float = 7, anchor: str = "middle", weight: str = "normal",
+def text(x: float, y: float, content: object, size: float = 7, anchor: str = "middle", weight: str = "normal",
          fill: str = "#111", extra: str = "") -> str:
     bold = ' font-weight="700"' if weight == "bold" else ""
     return (f'<text x="{n(x)}" y="{n(y)}" font-size="{n(size)}" text-anchor="{anchor}"{bold} fill="{fill}"'
