@@ -128,3 +128,7 @@ def below_needed_margin(treatments) -> list[int]:
     Enneking-inappropriate alert belongs on a timeline."""
     return [i for i, t in enumerate(treatments or []) if t.kind == "surgery" and _inappropriate_margin(t) is True]
 
+
+def prior_decompression(treatments) -> Derived:
+    """Appendix 3: a surgery with `extent == decompression` (unknown while a surgery's extent is not recorded)."""
+    return _any(_surgeries(treatments), lambda s: None if s.extent is None else s.extent == "decompression")
