@@ -160,3 +160,18 @@ def test_the_new_histologies_in_the_existing_groups():
     d = en.enneking_stage(lch, "single_system_unifocal", None, None, ["B"], "none")
     assert d.value is None and d.lacked == () and "histiocytic neoplasm" in d.flags[0][1]
     assert en.high_grade(lch, None, None).value is False
+
+
+def test_no_what_if_can_date_a_treatment_after_as_of():
+    from spinepath.derive.vocabulary import all_fields
+    from spinepath.explain.whatif import apply
+    from spinepath.load.diagnostics import InputError
+    from spinepath.load.patient import parse_patient
+    patient = parse_patient(RICH)
+    with pytest.raises(InputError) as exc:
+        apply(patient, ["staging.metastases=none", "as_of=2024-06"], all_fields())
+    d = exc.value.diagnostics[0]
+    assert (d.file, d.line) == ("--set", 2)
+    assert "history.treatments[2].date: the chemotherapy of 2025-02 is after as_of (2024-06)" in d.message
+    changed, chosen = apply(patient, ["as_of=2025-02-28", "course.status=local_recurrence"], all_fields())
+    assert changed.course.status == "local_recurrence" and chosen["as_of"] == "2025-02-28"

@@ -363,6 +363,20 @@ class Patient(Strict):
                                    f"expected one of {choices}{did_you_mean(subtype, allowed)}")
         return self
 
+    @model_validator(mode="after")
+    def _no_treatment_after_as_of(self):
+        """PATIENT.md additions 2026-12: a treatment dated after `as_of` is an error, at the treatment's date.
+        In the model, so that no what-if can reach it either. Partial dates are spans: only a treatment that
+        is certainly later is refused (load/dates.py)."""
+        treatments = self.history.treatments if self.history else None
+        for i, t in enumerate(treatments or []):
+            if self.as_of is not None and t.date is not None and after(t.date, self.as_of) is True:
+                raise _PlacedError(("history", "treatments", i, "date"),
+                                   f"history.treatments[{i}].date: the {t.kind} of {t.date} is after as_of "
+                                   f"({self.as_of}), the date of the decision point this file describes: "
+                                   "correct the date, or as_of")
+        return self
+
 
 class _PlacedError(ValueError):
     """A cross-field check that knows which key it is about."""
@@ -515,26 +529,7 @@ def from_document(doc: Document) -> Patient:
     except ValidationError as exc:
         raise InputError(validation_diagnostics(exc, doc)) from None
     _check_sins(patient, doc)
-    _check_as_of(patient, doc)
     return patient
-
-
-def _check_as_of(patient: Patient, doc: Document) -> None:
-    """PATIENT.md additions 2026-12: a treatment dated after `as_of` is an error, at the treatment's date.
-    Partial dates are spans: only a treatment that is certainly later is refused (load/dates.py)."""
-    treatments = patient.history.treatments if patient.history else None
-    if patient.as_of is None or not treatments:
-        return
-    out = []
-    for i, t in enumerate(treatments):
-        if t.date is not None and after(t.date, patient.as_of) is True:
-            line, col = doc.value_at(("history", "treatments", i, "date"))
-            out.append(Diagnostic(doc.file, line, col, "schema",
-                                  f"history.treatments[{i}].date: the {t.kind} of {t.date} is after as_of "
-                                  f"({patient.as_of}), the date of the decision point this file describes: "
-                                  f"correct the date, or as_of"))
-    if out:
-        raise InputError(out)
 
 
 def _check_sins(patient: Patient, doc: Document) -> None:
