@@ -32,6 +32,10 @@ CASES = {
     "missing_required": ("id: t\nage: 50\nlesion: {levels: [L2]}\n", 1, "missing required key 'diagnosis'"),
     "wrong_type": (GOOD.replace("age: 50", "age: fifty"), 2, "expected an integer"),
     "bad_treatment_kind": (GOOD + "history:\n  treatments:\n    - {kind: surgrey}\n", 10, "did you mean 'surgery'"),
+    # Additions 2026-12: a treatment dated after the decision point is refused at its date.
+    "treatment_after_as_of": ("as_of: 2012-03\n" + GOOD + "history:\n  treatments:\n    - {kind: surgery, date: 2011-02}\n"
+                              "    - {kind: radiotherapy, date: 2012-04}\n", 12, "after as_of (2012-03)"),
+    "misspelt_course_key": (GOOD + "course: {stauts: untreated}\n", 8, "did you mean 'status'"),
 }
 
 

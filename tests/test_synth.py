@@ -66,9 +66,15 @@ def test_every_file_validates_consults_and_says_it_is_synthetic(generated):
         assert not [f for f in result.flags if f.code == "zone_pedicle_conflict"], doc["id"]
 
 
+# The histologies of the 2026-12 format additions (PATHWAYS D13, D14): synth gains them together with
+# their decision points and histories through the course (issue 20, item 5), so that the recorded
+# synthetic consults change in that one deliberate step. Remove this set then.
+NOT_YET_SYNTHESISED = {"langerhans_cell_histiocytosis", "osteochondroma"}
+
+
 def test_every_histology_scenario_and_level_is_generated(generated):
     assert {s for _, s, _, _ in generated} == set(synth.SCENARIOS)
-    assert {d["diagnosis"]["histology"] for _, _, d, _ in generated} == set(Histology.__args__)
+    assert {d["diagnosis"]["histology"] for _, _, d, _ in generated} == set(Histology.__args__) - NOT_YET_SYNTHESISED
     assert {lvl for _, _, d, _ in generated for lvl in d["lesion"]["levels"]} == set(LEVELS)
 
 

@@ -6,12 +6,14 @@ May import load only; vocabulary.py gives the rule vocabulary (patient fields an
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import en_bloc_feasible as eb
 from . import enneking_stage as en
 from . import escc, histology_groups as hg, history as hx, neurology, region as rg, sins, tomita, workup
+from . import anthracycline as ac, benign_label, course, epidural, hfa_icos, maturity, osteochondroma, sacrum
 from .base import Derived, get
 
 
@@ -45,6 +47,69 @@ def _hist(p):
     return p.diagnosis.histology
 
 
+# Additions 2026-12 (PATHWAYS Appendix 3). Values read by other values are computed through these helpers,
+# so each definition has one home; their declared inputs are the union of what they read.
+#
+# The course state feeds nine values and the anthracycline timing six: computed once per patient, not once
+# per value (the ranked questions re-derive them for every answer). A patient model is frozen, so what was
+# computed for it stays true; the memo holds only the last patient, per thread.
+_memo = threading.local()
+
+
+def _shared(p, key: str, compute):
+    if getattr(_memo, "patient", None) is not p:
+        _memo.patient, _memo.values = p, {}
+    values = _memo.values
+    if key not in values:
+        values[key] = compute(p)
+    return values[key]
+
+
+def _state(p) -> Derived:
+    return _shared(p, "state", lambda p: course.disease_state(
+        _p(p, "course.status"), _p(p, "history.treatments"), _p(p, "history.local_recurrence"),
+        _p(p, "history.local_recurrence_date"), _p(p, "staging.metastases"), _hist(p),
+        p.diagnosis.marrow_plasma_cells_percent))
+
+
+def _timing(p) -> Derived:
+    return _shared(p, "timing", lambda p: ac.anthracycline_timing(_p(p, "history.treatments"), _state(p)))
+
+
+def _prior_anthracycline(p) -> Derived:
+    return _shared(p, "prior_anthracycline", lambda p: ac.prior_anthracycline(
+        _p(p, "history.treatments"), _p(p, "history.anthracycline_cumulative_mg_m2"), _timing(p), _state(p)))
+
+
+def _hfa(p):
+    def compute(p):
+        prior = _prior_anthracycline(p)
+        table = hfa_icos.factors(p.age, _p(p, "performance.heart_failure"), _p(p, "performance.lvef_percent"),
+                                 _p(p, "performance.cv_risk_factors"), _p(p, "history.chest_rt_prior"), prior,
+                                 ac.non_anthracycline_chemotherapy(_p(p, "history.treatments")))
+        return _timing(p), table, prior
+    return _shared(p, "hfa", compute)
+
+
+def _hfa_risk(p) -> Derived:
+    timing, table, prior = _hfa(p)
+    return hfa_icos.risk(p.age, timing, table, prior)
+
+
+def _hfa_bound(p, which: int) -> Derived:
+    timing, table, _ = _hfa(p)
+    return hfa_icos.bounds(p.age, timing, table)[which]
+
+
+def _mature(p) -> Derived:
+    return maturity.skeletally_mature(p.skeletally_mature, p.age)
+
+
+def _oc_red_flag(p) -> Derived:
+    return osteochondroma.oc_red_flag(_p(p, "lesion.cartilage_cap_mm"), _p(p, "lesion.transformation_signs"),
+                                      _mature(p).value)
+
+
 _LEVELS = ("lesion.levels",)
 _HIST = ("diagnosis.histology",)
 _GRADE = ("diagnosis.histology", "diagnosis.subtype", "diagnosis.grade")
@@ -55,6 +120,14 @@ _EB = ("lesion.wbb.zones", "lesion.wbb.layers", "lesion.pedicles_involved", "les
        "lesion.great_vessels_adherent")
 _DEFICIT, _PROGRESSION = "presentation.neurology.deficit", "presentation.neurology.progression"
 _TX = ("history.treatments",)
+_STATE = ("course.status", "history.treatments", "history.local_recurrence", "history.local_recurrence_date",
+          "staging.metastases", "diagnosis.histology", "diagnosis.marrow_plasma_cells_percent")
+_PRIOR_ANTHRACYCLINE = _STATE + ("history.anthracycline_cumulative_mg_m2",)
+_HFA = ("age", "performance.heart_failure", "performance.lvef_percent", "performance.cv_risk_factors",
+        "history.chest_rt_prior") + _PRIOR_ANTHRACYCLINE
+_MATURE = ("skeletally_mature", "age")
+_OC = ("lesion.cartilage_cap_mm", "lesion.transformation_signs") + _MATURE
+HFA_ICOS = hfa_icos.CATEGORIES + (hfa_icos.NOT_APPLICABLE,)
 
 REGIONS = ("cervical", "thoracic", "lumbar", "sacral", "cervicothoracic", "thoracolumbar", "lumbosacral",
            "multiregional")
@@ -128,6 +201,38 @@ SPECS: dict[str, Spec] = {
         inputs=_TX),
     "prior_denosumab": Spec("bool", (), lambda p: hx.prior_denosumab(_p(p, "history.treatments")),
         inputs=_TX),
+    # ---- additions 2026-12 (PATHWAYS Appendix 3; sections M, O, P; D13, D14)
+    "disease_state": Spec("enum", course.STATES, _state, inputs=_STATE),
+    "relapse": Spec("bool", (), lambda p: course.relapse(_state(p)), inputs=_STATE),
+    "relapse_or_progression": Spec("bool", (), lambda p: course.relapse_or_progression(_state(p)), inputs=_STATE),
+    "active_treatment": Spec("bool", (), lambda p: course.active_treatment(
+        _state(p), _p(p, "history.treatments"), _p(p, "history.local_recurrence_date")), inputs=_STATE),
+    "chemo_lines": Spec("int", (), lambda p: course.chemo_lines(_p(p, "history.treatments")), inputs=_TX),
+    "anthracycline_timing": Spec("enum", ("baseline", "on_treatment"), _timing, inputs=_STATE),
+    "prior_anthracycline": Spec("bool", (), _prior_anthracycline, inputs=_PRIOR_ANTHRACYCLINE),
+    "hfa_icos_anthracycline_risk": Spec("enum", HFA_ICOS, _hfa_risk, inputs=_HFA),
+    "hfa_icos_risk_min": Spec("enum", HFA_ICOS, lambda p: _hfa_bound(p, 0), inputs=_HFA),
+    "hfa_icos_risk_max": Spec("enum", HFA_ICOS, lambda p: _hfa_bound(p, 1), inputs=_HFA),
+    "skeletally_mature": Spec("bool", (), _mature, inputs=_MATURE),
+    "oc_red_flag": Spec("bool", (), _oc_red_flag, inputs=_OC),
+    "benign_non_metastasizing": Spec("bool", (), lambda p: benign_label.benign_non_metastasizing(
+        _hist(p), _p(p, "diagnosis.basis"), _p(p, "diagnosis.biopsy.done"), _p(p, "diagnosis.molecular"),
+        _p(p, "diagnosis.mdt_confirmed"), p.diagnosis.benign_stage, _oc_red_flag(p)),
+        inputs=_HIST + ("diagnosis.basis", "diagnosis.biopsy.done", "diagnosis.molecular", "diagnosis.mdt_confirmed",
+                        "diagnosis.benign_stage") + _OC),
+    "below_s2": Spec("bool", (), lambda p: sacrum.below_s2(p.lesion.levels, _p(p, "lesion.dural_sac_below_s2")),
+        inputs=_LEVELS + ("lesion.dural_sac_below_s2",)),
+    "epidural_component": Spec("bool", (), lambda p: epidural.epidural_component(
+        _p(p, "lesion.wbb.layers"), _p(p, "lesion.epidural.escc")), inputs=("lesion.wbb.layers", "lesion.epidural.escc")),
+    "prior_decompression": Spec("bool", (), lambda p: hx.prior_decompression(_p(p, "history.treatments")),
+        inputs=_TX),
+    "neuro_question_priority": Spec("bool", (), lambda p: neurology.neuro_question_priority(
+        _p(p, "lesion.wbb.layers"), _p(p, "lesion.epidural.escc"), _p(p, "lesion.epidural.circumferential"),
+        _p(p, _DEFICIT), _p(p, _PROGRESSION), _p(p, "history.treatments")),
+        inputs=("lesion.wbb.layers", "lesion.epidural.escc", "lesion.epidural.circumferential", _DEFICIT,
+                _PROGRESSION) + _TX),
+    "tomita_type_possible": Spec("list", (1, 2, 3, 4, 5, 6, 7), lambda p: tomita.tomita_type_possible(
+        p.lesion.levels, rg.levels_contiguous(p.lesion.levels).value), inputs=_LEVELS),
 }
 
 # The keys OUTPUT.md shows in `derived`, always present (null when not computable).

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .base import Derived, unknown
-from .histology_groups import BENIGN, HEMATOLOGIC, MALIGNANT
+from .histology_groups import BENIGN, HEMATOLOGIC, HISTIOCYTIC, MALIGNANT
 
 GRADE2_FLAG = ("grade2_mapping_convention",
                "chondrosarcoma grade 2 is staged G1 (low grade) by convention (STAGING §1.4); "
@@ -46,6 +46,10 @@ def enneking_stage(histology: str, subtype: str | None, grade: int | None, benig
     if histology in HEMATOLOGIC:
         return Derived(None, (), (("not_staged_by_enneking",
                                    f"{histology} is not staged by Enneking (STAGING §1.4)"),))
+    if histology in HISTIOCYTIC:
+        return Derived(None, (), (("not_staged_by_enneking",
+                                   "histiocytic neoplasm, not staged by Enneking; LCH extent: single-system "
+                                   "unifocal/multifocal, multisystem with or without risk organs (STAGING §1.4)"),))
     if histology in BENIGN:
         # The benign stage is a clinical-radiological judgement: only the clinician's value counts.
         return unknown("diagnosis.benign_stage") if benign_stage is None else Derived(f"S{benign_stage}")

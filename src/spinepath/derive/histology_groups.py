@@ -6,9 +6,12 @@ from .base import Derived, unknown
 MALIGNANT = frozenset({"chordoma", "chondrosarcoma", "osteosarcoma", "ewing_sarcoma", "leiomyosarcoma",
                        "undifferentiated_pleomorphic_sarcoma", "other_sarcoma"})
 BENIGN = frozenset({"giant_cell_tumor", "aneurysmal_bone_cyst", "osteoid_osteoma", "osteoblastoma",
-                    "hemangioma"})
+                    "hemangioma", "osteochondroma"})  # osteochondroma: STAGING §1.4 step 1 (2026-12)
 HEMATOLOGIC = frozenset({"plasmacytoma", "lymphoma"})
 RADIOSENSITIVE = frozenset({"ewing_sarcoma", "plasmacytoma", "lymphoma"})
+# Langerhans cell histiocytosis is in none of these groups: a histiocytic neoplasm, not staged by Enneking,
+# not margin-driven and not radiosensitive (so that NEU-03 does not propose RT to a child; PATHWAYS D13).
+HISTIOCYTIC = frozenset({"langerhans_cell_histiocytosis"})
 _HIST = "diagnosis.histology"
 
 

@@ -6,6 +6,9 @@ from .histology_groups import MALIGNANT
 
 _T = "history.treatments"
 INTRALESIONAL = frozenset({"decompression", "intralesional", "subtotal", "gross_total_piecemeal"})
+# Operations that are not a resection: a decompression (it enters the tumour, so it is intralesional,
+# but it does not resect it) and a stabilisation (instrumentation without tumour removal, 2026-12).
+NO_TUMOUR_REMOVED = frozenset({"decompression", "stabilization"})
 NO_TISSUE_BEFORE = frozenset({"surgical_specimen", "excisional"})
 
 
@@ -47,6 +50,8 @@ def _inappropriate_margin(s) -> bool | None:
         return None
     if s.extent in INTRALESIONAL:
         return True
+    if s.extent == "stabilization":
+        return False  # not in GEN-06's list: the tumour was not operated on
     if s.margin is None:
         return None
     return s.margin in ("R1", "R2")
@@ -84,7 +89,7 @@ def resection_before_histology(treatments, histology: str, biopsy_method: str | 
         return unknown(_T)
 
     def resection(s):
-        return None if s.extent is None else s.extent != "decompression"
+        return None if s.extent is None else s.extent not in NO_TUMOUR_REMOVED
     if histology == "unknown" or biopsy_method in NO_TISSUE_BEFORE:
         return _any(surgeries, resection)
     return Derived(False)
@@ -115,10 +120,15 @@ def first_resection(treatments) -> list[int]:
     """The position of the first surgery recorded as a resection (any extent but a decompression), the
     one a tissue diagnosis should have preceded: where a resection-before-histology alert belongs."""
     return [i for i, t in enumerate(treatments or [])
-            if t.kind == "surgery" and t.extent not in (None, "decompression")][:1]
+            if t.kind == "surgery" and t.extent is not None and t.extent not in NO_TUMOUR_REMOVED][:1]
 
 
 def below_needed_margin(treatments) -> list[int]:
     """Positions of the surgeries whose margin is intralesional or not R0 (STAGING §0.2): where an
     Enneking-inappropriate alert belongs on a timeline."""
     return [i for i, t in enumerate(treatments or []) if t.kind == "surgery" and _inappropriate_margin(t) is True]
+
+
+def prior_decompression(treatments) -> Derived:
+    """Appendix 3: a surgery with `extent == decompression` (unknown while a surgery's extent is not recorded)."""
+    return _any(_surgeries(treatments), lambda s: None if s.extent is None else s.extent == "decompression")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .base import Derived, unknown
+from .kleene import and_ as _and, eq as _eq, in_ as _in, or_ as _or
 
 _DEFICIT = "presentation.neurology.deficit"
 _PROGRESSION = "presentation.neurology.progression"
@@ -10,26 +11,6 @@ _ESCC = "lesion.epidural.escc"
 
 def neuro_deficit(deficit: str | None) -> Derived:
     return unknown(_DEFICIT) if deficit is None else Derived(deficit != "none")
-
-
-def _and(*vals):
-    if any(v is False for v in vals):
-        return False
-    return None if any(v is None for v in vals) else True
-
-
-def _or(*vals):
-    if any(v is True for v in vals):
-        return True
-    return None if any(v is None for v in vals) else False
-
-
-def _eq(value, target):
-    return None if value is None else value == target
-
-
-def _in(value, targets):
-    return None if value is None else value in targets
 
 
 def neuro_emergency(deficit: str | None, progression: str | None, escc: str | None) -> Derived:
@@ -42,3 +23,24 @@ def neuro_emergency(deficit: str | None, progression: str | None, escc: str | No
         return Derived(value)
     lacked = [f for f, v in ((_PROGRESSION, progression), (_DEFICIT, deficit), (_ESCC, escc)) if v is None]
     return unknown(*lacked)
+
+
+def neuro_question_priority(layers: list[str] | None, escc: str | None, circumferential: bool | None,
+                            deficit: str | None, progression: str | None, treatments) -> Derived:
+    """QP-01 trigger: the neurological questions come before every routine question when any of
+      - layer D or E is recorded (epidural or intradural tumour);
+      - ESCC 1b, 1c, 2 or 3, or circumferential epidural tumour, is recorded;
+      - a deficit other than none, or a progressive or rapid course, is recorded;
+      - the deficit is not recorded AND (layer D/E is recorded, OR the epidural status is unknown: neither
+        ESCC nor layers recorded (this reference's safety choice), OR a decompression is recorded);
+      - a decompression is recorded with epidural tumour left (layer D recorded, or ESCC not graded).
+    Each term reads what is recorded, and the trigger names its own unknown terms, so it is always known."""
+    canal = bool(layers) and bool({"D", "E"} & set(layers or ()))
+    decompressed = any(t.kind == "surgery" and t.extent == "decompression" for t in treatments or [])
+    epidural_unknown = escc is None and layers is None
+    value = (canal
+             or escc in ("1b", "1c", "2", "3") or circumferential is True
+             or deficit not in (None, "none") or progression in ("progressive", "rapid")
+             or deficit is None and (canal or epidural_unknown or decompressed)
+             or decompressed and (bool(layers) and "D" in (layers or ()) or escc is None))
+    return Derived(bool(value))

@@ -9,8 +9,9 @@ from . import SPECS
 def derived_fields() -> dict[str, FieldType]:
     out = {}
     for name, spec in SPECS.items():
-        if spec.kind == "list":
-            out[f"derived.{name}"] = FieldType("list", spec.values, "enum")
+        if spec.kind == "list":  # a list of numbers (tomita_type_possible) is read with `contains: 7`
+            item = "int" if all(isinstance(v, int) for v in spec.values) else "enum"
+            out[f"derived.{name}"] = FieldType("list", spec.values, item)
         else:
             out[f"derived.{name}"] = FieldType(spec.kind, spec.values)
     return out

@@ -105,6 +105,12 @@ def apply(patient: Patient, sets: list[str], fields: dict[str, FieldType]) -> tu
         return Patient.model_validate(data), chosen
     except ValidationError as exc:
         first = exc.errors()[0]
+        # A check across fields (a treatment dated after as_of) names its own place: say it as a file would,
+        # at the --set that names a field it mentions.
+        placed = getattr((first.get("ctx") or {}).get("error"), "message", None)
+        if placed:
+            n = next((i for i, e in enumerate(sets, 1) if e.split("=", 1)[0].strip() in placed), 1)
+            raise InputError([Diagnostic(*_where(n, 1), "bad-value", placed)]) from None
         loc = ".".join(str(x) for x in first["loc"])
         n = next((i for i, e in enumerate(sets, 1) if e.split("=", 1)[0].strip() == loc), 1)
         raise InputError([Diagnostic(*_where(n, len(loc) + 2), "bad-value", f"{loc}: {first['msg']}")]) from None

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       WithJsonSchema, model_validator)
 
+from .dates import after
 from .sins_points import sins_from_components
 from .diagnostics import Diagnostic, InputError, did_you_mean
 from .yamlsafe import Document, load_path, load_text
@@ -26,13 +27,15 @@ Histology = Literal[
     "chordoma", "chondrosarcoma", "osteosarcoma", "ewing_sarcoma", "giant_cell_tumor",
     "aneurysmal_bone_cyst", "osteoid_osteoma", "osteoblastoma", "hemangioma", "plasmacytoma",
     "lymphoma", "leiomyosarcoma", "undifferentiated_pleomorphic_sarcoma", "other_sarcoma",
+    "langerhans_cell_histiocytosis", "osteochondroma",  # additions 2026-12 (PATHWAYS D13, D14)
     "unknown"]
 
 # PATIENT.md: "string from a per-histology list"; the lists name the subtypes that change
 # management (staging or pathway), so a typo cannot silently drop one.
 SUBTYPES: dict[str, tuple[str, ...]] = {
     "chordoma": ("conventional", "chondroid", "dedifferentiated", "poorly_differentiated"),
-    "chondrosarcoma": ("conventional", "dedifferentiated", "mesenchymal", "clear_cell", "periosteal"),
+    "chondrosarcoma": ("conventional", "dedifferentiated", "mesenchymal", "clear_cell", "periosteal",
+                       "secondary_peripheral"),  # 2026-12: a transformed osteochondroma (OC-05)
     "osteosarcoma": ("conventional", "telangiectatic", "small_cell", "low_grade_central",
                      "parosteal", "periosteal", "secondary"),
     "ewing_sarcoma": ("conventional",),
@@ -46,6 +49,9 @@ SUBTYPES: dict[str, tuple[str, ...]] = {
     "leiomyosarcoma": ("conventional",),
     "undifferentiated_pleomorphic_sarcoma": ("conventional",),
     "other_sarcoma": ("fibrosarcoma", "angiosarcoma", "other"),
+    "langerhans_cell_histiocytosis": ("single_system_unifocal", "single_system_multifocal", "multisystem_low_risk",
+                                      "multisystem_risk_organ"),
+    "osteochondroma": ("solitary", "hereditary_multiple"),
     "unknown": (),
 }
 
@@ -81,15 +87,60 @@ DateStr = Annotated[str, BeforeValidator(_date), WithJsonSchema({
     "anyOf": [{"type": "string", "pattern": _DATE.pattern}, {"type": "integer"}],
     "description": "YYYY, YYYY-MM or YYYY-MM-DD"})]
 
+# `as_of` (additions 2026-12) is the date of one decision point: a month at least, so that "a
+# treatment dated after it" can be told (PATIENT.md: `YYYY-MM` or `YYYY-MM-DD`).
+_MONTH_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
 
+
+def _month_date(value: Any) -> Any:
+    if isinstance(value, str) and not _MONTH_DATE.match(value) or isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError("expected the date of the decision point as YYYY-MM or YYYY-MM-DD")
+    return value
+
+
+MonthDateStr = Annotated[str, BeforeValidator(_month_date), WithJsonSchema({
+    "type": "string", "pattern": _MONTH_DATE.pattern, "description": "YYYY-MM or YYYY-MM-DD"})]
+
+# A finite number: YAML's .inf and .nan are not doses or measurements.
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+CV_RISK_FACTORS = ("hypertension", "diabetes", "ckd", "smoker", "obesity", "coronary_disease", "angina",
+                   "severe_valve_disease", "elevated_troponin", "elevated_np")
 
 
 class Performance(Strict):
     karnofsky: Annotated[int, Field(ge=0, le=100)] | None = None
     ecog: Annotated[int, Field(ge=0, le=5)] | None = None
     fit_for_major_surgery: bool | None = None
+    # Additions 2026-12 (PATHWAYS section O, FIT-01..04; STAGING §8.4). None of them is ever presumed.
+    fit_for_chemotherapy: bool | None = Field(None, description="the oncologist's judgement for the planned regimen "
+                                              "(FIT-01); not the same as fitness for surgery")
+    lvef_percent: Annotated[int, Field(ge=0, le=100)] | None = Field(None, description="left-ventricular ejection "
+                                                                     "fraction (FIT-02)")
+    heart_failure: bool | None = Field(None, description="heart failure or cardiomyopathy (FIT-02)")
+    renal_function_adequate: bool | None = Field(None, description="judged against the planned protocol (FIT-03); "
+                                                 "no threshold is encoded")
+    lansky: Annotated[int, Field(ge=0, le=100)] | None = Field(None, description="Lansky play-performance score, "
+                                                               "for children under 16 (FIT-01)")
+    ps_limited_by_tumour: bool | None = Field(None, description="the poor performance status is caused by the "
+                                              "tumour (cord compression, pain), not by another illness (FIT-01)")
+    lvef_baseline_percent: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="LVEF before the first anthracycline dose of the current programme (FIT-02)")
+    cardio_oncology_assessed: bool | None = Field(None, description="a cardio-oncology or cardiology assessment for "
+                                                  "the planned anthracycline programme is done (FIT-02)")
+    cv_risk_factors: list[Literal[CV_RISK_FACTORS]] | None = Field(  # type: ignore[valid-type]
+        None, description="cardiovascular risk factors present; an empty list means assessed and none present (FIT-02)")
+
+
+class Course(Strict):
+    """Where the patient stands in the course of disease (additions 2026-12, PATHWAYS COURSE-01)."""
+
+    status: Literal["untreated", "in_first_line_treatment", "after_local_control", "no_evidence_of_disease",
+                    "residual_or_progressive", "local_recurrence", "distant_relapse",
+                    "suspected_recurrence"] | None = None
+    intent: Literal["curative", "palliative"] | None = Field(None, description="the intent of the current plan")
 
 
 class CareSetting(Strict):
@@ -101,6 +152,8 @@ class Neurology(Strict):
     deficit: Literal["none", "radiculopathy", "myelopathy", "motor_deficit", "plegia"] | None = None
     progression: Literal["stable", "progressive", "rapid"] | None = None
     asia: Literal["A", "B", "C", "D", "E"] | None = None
+    sphincter_dysfunction: bool | None = Field(None, description="bladder, bowel or sexual dysfunction attributed "
+                                               "to the tumour (QP-01, sacral tumours)")
 
 
 class Presentation(Strict):
@@ -129,6 +182,10 @@ class Sins(Strict):
     posterolateral: Literal["bilateral", "unilateral", "none"] | None = None
 
 
+TRANSFORMATION_SIGNS = ("growth_after_maturity", "new_pain_after_maturity", "soft_tissue_mass", "irregular_cap",
+                        "cortical_destruction", "calcification_beyond_stalk")
+
+
 class Lesion(Strict):
     levels: Annotated[list[Literal[tuple(LEVELS)]], Field(min_length=1)]  # type: ignore[valid-type]
     wbb: Wbb | None = None
@@ -140,6 +197,18 @@ class Lesion(Strict):
     distance_to_neural_mm: Annotated[Measure, Field(ge=0, le=1000)] | None = None
     epidural: Epidural | None = None
     sins: Sins | None = None
+    # Additions 2026-12.
+    resectability: Literal["resectable", "resectable_with_severe_morbidity", "unresectable"] | None = Field(
+        None, description="the surgeon's judgement (GCT-02, GCT-03)")
+    vertebra_plana: bool | None = Field(None, description="complete collapse of the vertebral body (LCH-01)")
+    cartilage_cap_mm: Annotated[Measure, Field(ge=0, allow_inf_nan=False)] | None = Field(None, description="osteochondroma cap thickness on MRI (OC-01)")
+    dens_involved: bool | None = Field(None, description="the lesion involves the dens (odontoid process) of C2 "
+                                       "(LCH-02, LCH-03)")
+    initial_volume_ml: Annotated[Measure, Field(gt=0, allow_inf_nan=False)] | None = Field(None, description="tumour volume before any treatment (EW-04)")
+    transformation_signs: list[Literal[TRANSFORMATION_SIGNS]] | None = Field(  # type: ignore[valid-type]
+        None, description="signs of transformation of an osteochondroma; an empty list means looked for and none "
+        "found (OC-01)")
+    dural_sac_below_s2: bool | None = Field(None, description="MRI shows the dural sac extending below S2 (QP-03)")
 
     @model_validator(mode="after")
     def _levels_once(self):
@@ -158,6 +227,10 @@ class Biopsy(Strict):
     at_specialized_center: bool | None = None
 
 
+VERTEBRA_PLANA_CHECKS = ("blood_count_film_normal", "no_other_biopsiable_lesion", "no_systemic_symptoms",
+                         "no_infection_markers")
+
+
 class Diagnosis(Strict):
     histology: Histology
     subtype: str | None = None
@@ -167,22 +240,42 @@ class Diagnosis(Strict):
     marrow_plasma_cells_percent: Annotated[Measure, Field(ge=0, le=100)] | None = None
     imaging_suspicion: Literal["benign", "malignant", "indeterminate"] | None = None
     biopsy: Biopsy | None = None
+    # Additions 2026-12.
+    differential: list[Histology] | None = Field(None, description="what the radiologist or pathologist still "
+                                                 "considers (LCH-01, OC-01)")
+    molecular: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        None, description="molecular findings, e.g. IDH1, IDH2, USP6, H3F3A, BRAF_V600E, SMARCB1_loss (CS-04, REL-04)")
+    basis: Literal["histology", "imaging"] | None = Field(None, description="how a diagnosis without a biopsy was "
+                                                          "made (STAGING §10.7)")
+    mdt_confirmed: bool | None = Field(None, description="the multidisciplinary board has confirmed that the "
+                                       "diagnosis fits imaging and pathology (GEN-02)")
+    vertebra_plana_checks: list[Literal[VERTEBRA_PLANA_CHECKS]] | None = Field(  # type: ignore[valid-type]
+        None, description="the safeguards found normal before a vertebra plana is observed without biopsy "
+        "(LCH-01 c)")
+
+
+WORKUP = ("mri_whole_spine", "ct_local", "ct_chest", "pet_ct", "bone_scan",
+          "mri_local", "ct_abdomen_pelvis", "gynaecological_imaging")  # the last three: additions 2026-12
 
 
 class Staging(Strict):
-    workup_done: list[Literal["mri_whole_spine", "ct_local", "ct_chest", "pet_ct", "bone_scan"]] | None = None
+    workup_done: list[Literal[WORKUP]] | None = None  # type: ignore[valid-type]
     metastases: Literal["none", "solitary", "multiple"] | None = None
     metastasis_sites: list[str] | None = None
+    metastases_resectable: bool | None = Field(None, description="every metastatic site can be removed completely "
+                                               "(MET-02, REL-02)")
 
 
 class Surgery(Strict):
     kind: Literal["surgery"]
     date: DateStr | None = None
     extent: Literal["decompression", "intralesional", "subtotal", "gross_total_piecemeal",
-                    "marginal_en_bloc", "wide_en_bloc"] | None = None
+                    "marginal_en_bloc", "wide_en_bloc",
+                    "stabilization"] | None = None  # 2026-12: instrumentation without tumour removal
     margin: Literal["R0", "R1", "R2"] | None = None
     specialized_center: bool | None = None
     levels: list[Literal[tuple(LEVELS)]] | None = None  # type: ignore[valid-type]
+    emergency: bool | None = Field(None, description="an emergency operation before histology (GEN-06 a)")
 
 
 class Radiotherapy(Strict):
@@ -200,6 +293,12 @@ class Chemotherapy(Strict):
     date: DateStr | None = None
     regimen: str | None = None
     intent: Literal["neoadjuvant", "adjuvant", "definitive", "palliative"] | None = None
+    # Additions 2026-12 (COURSE-01, COURSE-05).
+    line: Annotated[int, Field(ge=1, le=99)] | None = Field(
+        None, description="first line is 1; a new line is a new regimen given because of progression or relapse "
+        "(a change for toxicity, or the planned parts of one regimen such as VDC and IE, does not start one)")
+    completed: bool | None = Field(None, description="false: the course is under way")
+    response: Literal["response", "stable", "progression"] | None = None
 
 
 class Denosumab(Strict):
@@ -225,6 +324,14 @@ TREATMENT_KINDS = ("surgery", "radiotherapy", "chemotherapy", "denosumab", "embo
 class History(Strict):
     treatments: list[Treatment] | None = None
     local_recurrence: bool | None = None
+    # Additions 2026-12.
+    local_recurrence_date: DateStr | None = Field(None, description="when the present local recurrence was found; "
+                                                  "a treatment dated after it means the recurrence is being or has "
+                                                  "been treated (COURSE-01)")
+    anthracycline_cumulative_mg_m2: Annotated[Measure, Field(ge=0, allow_inf_nan=False)] | None = Field(None, description="doxorubicin-equivalent "
+                                                                 "cumulative dose (FIT-02)")
+    chest_rt_prior: bool | None = Field(None, description="earlier radiotherapy that included the left chest or "
+                                        "mediastinum (FIT-02)")
 
 
 class Preferences(Strict):
@@ -237,8 +344,15 @@ class Patient(Strict):
 
     format: Literal["spinepath.patient/1"] | None = None
     id: Annotated[str, Field(min_length=1, max_length=200)]
+    # Additions 2026-12: the decision point's date (the brief's "now") and where the course stands.
+    as_of: MonthDateStr | None = Field(None, description="the date of the decision point this file describes; "
+                                       "a treatment dated after it is an error")
+    course: Course | None = None
     age: Annotated[int, Field(ge=0, le=120)]
     sex: Literal["male", "female", "other", "unknown"] | None = None
+    skeletally_mature: bool | None = Field(None, description="growth plates closed (OC-01, LCH-02/04); when absent "
+                                           "the rules use age >= 18 (derived.skeletally_mature)")
+    reproductive_potential: bool | None = Field(None, description="the patient could have children later (FERT-01)")
     performance: Performance | None = None
     care_setting: CareSetting | None = None
     presentation: Presentation | None = None
@@ -259,6 +373,20 @@ class Patient(Strict):
                 raise _PlacedError(("diagnosis", "subtype"),
                                    f"subtype {subtype!r} is not a subtype of {self.diagnosis.histology}: "
                                    f"expected one of {choices}{did_you_mean(subtype, allowed)}")
+        return self
+
+    @model_validator(mode="after")
+    def _no_treatment_after_as_of(self):
+        """PATIENT.md additions 2026-12: a treatment dated after `as_of` is an error, at the treatment's date.
+        In the model, so that no what-if can reach it either. Partial dates are spans: only a treatment that
+        is certainly later is refused (load/dates.py)."""
+        treatments = self.history.treatments if self.history else None
+        for i, t in enumerate(treatments or []):
+            if self.as_of is not None and t.date is not None and after(t.date, self.as_of) is True:
+                raise _PlacedError(("history", "treatments", i, "date"),
+                                   f"history.treatments[{i}].date: the {t.kind} of {t.date} is after as_of "
+                                   f"({self.as_of}), the date of the decision point this file describes: "
+                                   "correct the date, or as_of")
         return self
 
 

@@ -1,0 +1,97 @@
+"""Anthracycline exposure as FIT-02 reads it: the time of scoring and earlier programmes (Appendix 3).
+
+`anthracycline_timing` says whether an anthracycline programme is under way (`on_treatment`: monitor,
+do not re-score HFA-ICOS) or not yet started (`baseline`: score once before the first dose).
+`prior_anthracycline` counts only courses that ended before the current programme started: the cycles
+being delivered are never "previous anthracycline exposure" (FIT-02, second reading).
+"""
+from __future__ import annotations
+
+from .base import Derived
+from .course import FIRST_LINE_STATES
+from .kleene import and_, any_, or_
+from .regimens import UNLISTED, anthracycline
+
+
+def _contains(regimen: str | None) -> bool | None:
+    """Whether a course's regimen contains an anthracycline; None when not recorded or in neither list
+    (the callers have already reported an unlisted regimen)."""
+    found = anthracycline(regimen)
+    return None if found == UNLISTED else found  # type: ignore[return-value]
+
+_TX = "history.treatments"
+_STATUS = "course.status"
+UNLISTED_FLAG = "regimen_not_classified"
+
+
+def _courses(treatments) -> list:
+    return [t for t in treatments if t.kind == "chemotherapy"]
+
+
+def _current(course, first_line_state: bool | None) -> bool | None:
+    """Appendix 3: an anthracycline course of the current programme: `completed == false`, or, in a
+    first-line state, a first-line course (`line == 1` or absent)."""
+    return and_(_contains(course.regimen),
+                or_(None if course.completed is None else course.completed is False,
+                    and_(first_line_state, course.line in (1, None))))
+
+
+def _unlisted(treatments) -> Derived | None:
+    names = sorted({c.regimen for c in _courses(treatments) if anthracycline(c.regimen) == UNLISTED})
+    if not names:
+        return None
+    return Derived(None, (_TX,), ((UNLISTED_FLAG, f"regimen {', '.join(names)} is in neither regimen list of "
+                                   "PATHWAYS (anthracycline or anthracycline-free): whether it contained an "
+                                   "anthracycline is not known"),))
+
+
+def anthracycline_timing(treatments, state: Derived) -> Derived:
+    """`on_treatment`, `baseline`, or None (a regimen in neither list; a course whose regimen, `completed`
+    or course state would decide it is not recorded)."""
+    if treatments is None:
+        return Derived(None, (_TX,))
+    unlisted = _unlisted(treatments)
+    if unlisted:
+        return unlisted
+    first_line_state = None if state.value is None else state.value in FIRST_LINE_STATES
+    current = any_(_current(c, first_line_state) for c in _courses(treatments))
+    if current is None:
+        return Derived(None, (_TX,) + ((_STATUS,) if state.value is None else ()))
+    return Derived("on_treatment" if current else "baseline")
+
+
+def prior_anthracycline(treatments, cumulative_mg_m2: float | None, timing: Derived, state: Derived) -> Derived:
+    """Appendix 3. At `baseline`: any recorded anthracycline course, or a recorded cumulative dose > 0
+    (anthracycline for an earlier cancer). An absent cumulative dose is read as none given before: FIT-02
+    lists the HFA-ICOS keys whose absence is asked (`performance.cv_risk_factors`, `history.chest_rt_prior`,
+    `performance.lvef_percent`, `performance.heart_failure`) and this is not one of them. `on_treatment`:
+    only an anthracycline course of a lower line than the running one, recorded `completed: true` (the
+    cumulative dose then includes the running cycles, so it is not read)."""
+    if timing.value is None:
+        return Derived(None, timing.lacked)
+    courses = _courses(treatments)
+    if timing.value == "baseline":
+        given = any_([_contains(c.regimen) for c in courses]
+                     + [cumulative_mg_m2 is not None and cumulative_mg_m2 > 0])
+        return Derived(None, (_TX,)) if given is None else Derived(given)
+    first_line_state = None if state.value is None else state.value in FIRST_LINE_STATES
+    running = {id(c): c for c in courses if _current(c, first_line_state) is True}
+    lines = [c.line for c in running.values()]
+    line = None if None in lines else max(lines)
+
+    def earlier(c) -> bool | None:
+        if id(c) in running or c.completed is not True:
+            return False
+        lower = None if line is None or c.line is None else c.line < line
+        return and_(_contains(c.regimen), lower)
+    given = any_(earlier(c) for c in courses)
+    return Derived(None, (_TX,)) if given is None else Derived(given)
+
+
+def non_anthracycline_chemotherapy(treatments) -> bool | None:
+    """HFA-ICOS factor "previous non-anthracycline chemotherapy" (STAGING §8.4): a recorded chemotherapy
+    course without an anthracycline; None when a course's regimen is absent or in neither list."""
+    if treatments is None:
+        return None
+    kinds = [anthracycline(c.regimen) for c in _courses(treatments)]
+    return any_(None if k in (None, UNLISTED) else not k for k in kinds)
