@@ -249,3 +249,78 @@ def test_avoiding_one_regimen_does_not_conflict_with_recommending_another():
     assert {"T-10", "T-11"} <= set(fired)
     assert not any(a["code"] == "conflicting_recommendations" and "adjuvant_chemotherapy" in a["message"]
                    for a in result["alerts"])
+
+
+GATED = """gates:
+  - id: G-01
+    title: Unfit for surgery holds back treatment
+    holds_back: [treatment]
+    when: {field: performance.fit_for_major_surgery, equals: false}
+    exempt: [T-07]
+    rationale: A fixture gate.
+    evidence: [{ref: "24", level: "OCEBM 5"}]
+facts:
+  chemo_proposed: {meaning: chemotherapy is proposed (fixture), derived_by: [T-10]}
+caps:
+  - fact: chordoma_case
+    entries_of: chemo_proposed
+    at_most: consider
+    reason: a fixture cap while the tumour is a chordoma
+rules:
+  - id: G-T1
+    title: Reads nothing but age
+    when: {field: age, gte: 18}
+    then: [{recommend: observation, strength: consider}]
+    rationale: A surveillance-only fixture rule.
+    evidence: [{ref: "24", level: "OCEBM 5"}]
+"""
+
+
+def _gated_kb(tmp_path):
+    import shutil
+    root = tmp_path / "rules"
+    shutil.copytree(FIXTURE, root)
+    (root / "gated.rules.yaml").write_text(GATED)
+    return load_knowledge(root)
+
+
+def test_a_gate_holds_back_its_rule_classes_while_its_state_is_recorded_and_not_while_unknown(tmp_path):
+    """PATHWAYS Global precedence 4, written once: a recorded state holds back every rule of the classes the
+    gate names (here treatment), an unknown state holds back nothing, an exempt rule decides for itself,
+    and a work-up or surveillance rule is not a treatment rule."""
+    from spinepath.load.rule_files import rule_class
+    kb = _gated_kb(tmp_path)
+    assert rule_class(kb.rules["T-06"]) == "treatment" and rule_class(kb.rules["T-05"]) == "workup"
+    assert rule_class(kb.rules["G-T1"]) == "surveillance"
+    adult = BASE.format(age=40, hist="chordoma") + "staging: {workup_done: []}\n"
+    unfit = evaluate_patient(parse_patient(adult + "performance: {fit_for_major_surgery: false}\n"), kb).fired
+    unknown = evaluate_patient(parse_patient(adult), kb).fired
+    assert "T-06" in unknown and "T-06" not in unfit
+    assert {"T-05", "T-07", "G-T1"} <= set(unfit)  # work-up, exempt, surveillance
+    gate_leaves = [leaf for leaf in kb.rules["T-06"].when.leaves() if leaf.gate == "G-01"]
+    assert gate_leaves and all(leaf.field == "performance.fit_for_major_surgery" for leaf in gate_leaves)
+
+
+def test_a_gate_condition_is_not_mutated_per_rule(tmp_path):
+    from spinepath.kb.mutate import mutants
+    kb = _gated_kb(tmp_path)
+    assert not any("fit_for_major_surgery" in m.what for m in mutants(kb.rules["T-06"], kb.ruleset.fields))
+
+
+def test_a_cap_holds_the_entries_of_the_rules_it_names_and_says_which_rule_holds_them(tmp_path):
+    """PATHWAYS Global precedence 5, written once: while the capping fact is true, the entries of the rules
+    deriving the named fact are held at `at_most`, with the rule that holds them and why."""
+    kb = _gated_kb(tmp_path)
+    patient = parse_patient(BASE.format(age=40, hist="osteosarcoma"))
+    entry = next(e for e in consult_knowledge(patient, kb, questions=False).recommendations
+                 if e.intervention == "adjuvant_chemotherapy" and e.strength != "avoid")
+    assert entry.strength == "recommended" and entry.capped_by is None
+    from dataclasses import replace
+    from spinepath.load.rule_files import Cap
+    chordoma_cap = replace(kb.ruleset.caps[0], fact="chemo_proposed")  # capped by its own proposal: always
+    from spinepath.evaluate.knowledge import build
+    capped_kb = build(replace(kb.ruleset, caps=(chordoma_cap,)), kb.compiled)
+    entry = next(e for e in consult_knowledge(patient, capped_kb, questions=False).recommendations
+                 if e.intervention == "adjuvant_chemotherapy" and e.strength != "avoid")
+    assert entry.strength == "consider" and entry.capped_by == "T-10" and "fixture cap" in entry.capped_reason
+    assert isinstance(chordoma_cap, Cap)

@@ -115,3 +115,35 @@ def test_rules_list_shows_each_fact_with_its_meaning_its_derivers_and_its_reader
     assert "lesion.levels" in computed["derived.region"]["computed_from"]
     text = run_cli("rules", "list", env={**__import__("os").environ, "COLUMNS": "160"}).stdout
     assert "Facts the rules derive" in text and "no rule" in text
+
+
+DETAILED = """scenarios:
+  - name: a dose and an absent alert
+    patient: {id: d, age: 60, lesion: {levels: [L2]}, diagnosis: {histology: chordoma},
+              history: {treatments: [{kind: surgery, extent: subtotal, margin: R2}]}}
+    expect:
+      alerts_absent: [resection_before_histology_blocked]
+      details:
+        - {intervention: adjuvant_radiotherapy, key: modality, value: particle}
+  - name: the same, wrongly expected
+    patient: {id: e, age: 60, lesion: {levels: [L2]}, diagnosis: {histology: chordoma},
+              history: {treatments: [{kind: surgery, extent: subtotal, margin: R2}]}}
+    expect:
+      alerts_absent: [enneking_inappropriate_prior_surgery]
+      details:
+        - {intervention: adjuvant_radiotherapy, key: modality, value: photon_imrt, strength: recommended}
+"""
+
+
+def test_scenarios_can_expect_a_details_value_and_an_absent_alert(tmp_path):
+    path = tmp_path / "d.scenarios.yaml"
+    path.write_text(DETAILED)
+    kb = load_knowledge()
+    (n1, l1, p1, e1), (n2, l2, p2, e2) = load_scenarios(path)
+    assert run_scenario(kb, p1.file, n1, l1, p1, e1).ok
+    bad = run_scenario(kb, p2.file, n2, l2, p2, e2).failures
+    assert any("enneking_inappropriate_prior_surgery should not be raised" in f for f in bad)
+    assert any("recommended adjuvant_radiotherapy with modality = 'photon_imrt'" in f for f in bad)
+    path.write_text(DETAILED.replace("key: modality, value: particle", "dose: 70"))
+    with pytest.raises(Exception, match="each item is"):
+        load_scenarios(path)

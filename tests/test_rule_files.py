@@ -69,6 +69,15 @@ CASES = {
                            "duplicate-id", "fact chordoma_case is already defined", 9),
     "fact_without_meaning": (RULE.format(**OK) + "facts:\n  fact_a: {derived_by: [X-01]}\n", "schema",
                              "missing required key 'meaning'", 9),
+    "gate_holding_back_an_unknown_class": (RULE.format(**OK) + """gates:
+  - {id: G-1, title: t, holds_back: [surgery], when: {field: age, gte: 1}, rationale: r, evidence: [{ref: "24", level: "OCEBM 5"}]}
+""", "bad-value", "holds_back: expected a list of treatment, workup", 9),
+    "gate_when_not_one_comparison": (RULE.format(**OK) + """gates:
+  - {id: G-1, title: t, holds_back: [treatment], when: {field: age, gte: 1}, rationale: r, evidence: [{ref: "24", level: "OCEBM 5"}]}
+""", "schema", "a gate's when is one comparison", 9),
+    "cap_of_an_unknown_fact": (RULE.format(**OK) + """caps:
+  - {fact: unfit_fact, entries_of: chordoma_case, at_most: avoid, reason: r}
+""", "unknown-field", "cap reads unfit_fact", 9),
     "rule_that_does_nothing": (RULE.format(**{**OK, "then": "[]"}), "schema", "X-01 does nothing", 2),
     "or_unknown_on_a_group": (RULE.format(**{**OK, "when": "{all: [{field: age, gte: 18}], or_unknown: true}"}),
                               "schema", "or_unknown: true goes beside a comparison", 4),

@@ -21,13 +21,13 @@ from typing import Any
 from ..load.fields import FieldType
 from ..load.interventions import Intervention
 from ..load.rule_files import Presumption
-from ..load.rule_files import Action, Cond, Evidence, Fact, Rule, Ruleset, display_path
+from ..load.rule_files import Action, Cap, Cond, Evidence, Fact, Gate, Rule, Ruleset, display_path
 from .compile import Compiled
 
-CACHE_FORMAT = "spinepath-knowledge/2"
+CACHE_FORMAT = "spinepath-knowledge/3"
 _CACHE_ENTRIES = 8  # most recently written entries kept
 _TYPES = {c.__name__: c for c in (Rule, Cond, Action, Evidence, Intervention, FieldType, Ruleset, Compiled,
-                                  Presumption, Fact)}
+                                  Presumption, Fact, Gate, Cap)}
 
 
 def cache_dir() -> Path | None:
@@ -130,7 +130,7 @@ def _encode(x: Any, directory: Path) -> Any:
         out: dict[str, Any] = {"@": name}
         for f in dataclasses.fields(x):
             out[f.name] = _encode(getattr(x, f.name), directory)
-        if isinstance(x, (Rule, Presumption, Fact)):  # shown relative to the working folder: recomputed when read
+        if isinstance(x, (Rule, Presumption, Fact, Gate, Cap)):  # shown relative to the working folder: recomputed when read
             rel = Path(os.path.abspath(x.file)).relative_to(os.path.abspath(directory))
             out["file"] = {"@display": rel.as_posix()}
         return out

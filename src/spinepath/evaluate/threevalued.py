@@ -26,6 +26,8 @@ Lookup = Callable[[str], tuple[Any, tuple[str, ...]]]  # field -> (value or None
 
 
 def describe(c: Cond) -> str:
+    if c.gate and c.op == "any":
+        return f"gate {c.gate} does not hold back this rule (any of):"
     if c.op in ("all", "any"):
         return f"{c.op} of:"
     if c.op == "not":

@@ -60,6 +60,14 @@ def _details(action: Action, resolve: Resolve) -> Details:
     return out
 
 
+def through_the_tumour(kb: Knowledge, code: str, details: Details) -> bool:
+    """Whether an intervention enters the tumour (GEN-05: never before a tissue diagnosis). Stabilisation
+    anchored outside the lesion (`through_lesion: false`) does not: PATHWAYS MECH-01 b, "it is not a
+    procedure through the tumour and GEN-05 does not block it" (F3: stabilisation with an emergency
+    decompression before histology)."""
+    return kb.ruleset.interventions[code].enters_tumor and details.get("through_lesion") is not False
+
+
 def superseded_by(kb: Knowledge, fired: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     fired_set = set(fired)
@@ -76,7 +84,7 @@ def pathway(kb: Knowledge, fired: Sequence[str], resolve: Resolve, histology_unk
     `capped`: rule -> the presumption with `at_most` it needs to hold (provisional pathway only)."""
     capped = capped or {}
     superseded = superseded_by(kb, fired)
-    interventions = kb.ruleset.interventions
+    caps = _caps_holding(kb, fired, resolve)
     recs: dict[tuple, Entry] = {}
     alerts: list[Alert] = []
     arguments: list[tuple[str, str | None, Argument]] = []
@@ -93,16 +101,20 @@ def pathway(kb: Knowledge, fired: Sequence[str], resolve: Resolve, histology_unk
                     strength = cap.at_most
                 else:
                     cap = None
-                if histology_unknown and interventions[a.code].enters_tumor and strength != "avoid":
+                capped_by, capped_reason = (cap.field, cap.cap_reason) if cap else (None, None)
+                for holder, limit, reason in caps.get(rid, ()):
+                    if STRENGTHS.index(limit) > STRENGTHS.index(strength):
+                        strength, capped_by, capped_reason = limit, holder, reason
+                details = _details(a, resolve)
+                if histology_unknown and strength != "avoid" and through_the_tumour(kb, a.code, details):
                     alerts.append(Alert(SAFETY_NET_CODE, "critical",
                                         f"{rule.id} would {strength.replace('recommended', 'recommend')} {a.code} "
                                         "while the histology is unknown; spinepath never proposes a resection or a "
                                         "procedure through the tumour before a tissue diagnosis (GEN-05). It is "
                                         "shown as avoid.", rule.id))
                     strength, blocked = "avoid", BLOCKED
-                entry = Entry(a.code, a.phase, strength, _details(a, resolve), rule.rationale, rule.id,
-                              evidence(rule, kb), blocked=blocked, capped_by=cap.field if cap else None,
-                              capped_reason=cap.cap_reason if cap else None)
+                entry = Entry(a.code, a.phase, strength, details, rule.rationale, rule.id,
+                              evidence(rule, kb), blocked=blocked, capped_by=capped_by, capped_reason=capped_reason)
                 key = entry.key()
                 if key in recs:
                     recs[key] = replace(recs[key], also_by=recs[key].also_by + (rule.id,))
@@ -128,6 +140,20 @@ def pathway(kb: Knowledge, fired: Sequence[str], resolve: Resolve, histology_unk
     unique = {(a.code, a.severity, a.message, a.rule): a for a in alerts}
     ordered = sorted(unique.values(), key=lambda a: (SEVERITIES.index(a.severity), a.code, a.rule, a.message))
     return Pathway(tuple(merged), tuple(ordered), tuple(loose), superseded)
+
+
+def _caps_holding(kb: Knowledge, fired: Sequence[str], resolve: Resolve) -> dict[str, list[tuple[str, str, str]]]:
+    """rule -> (the rule holding it, the strongest strength allowed, why), for every cap whose fact is
+    true (PATHWAYS Global precedence 5: fitness caps the cytotoxic entries)."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    fired_set = set(fired)
+    for cap in kb.ruleset.caps:
+        if resolve(f"derived.{cap.fact}") is not True:
+            continue
+        holder = next((r for r in kb.ruleset.derived_facts.get(cap.fact, ()) if r in fired_set), cap.fact)
+        for rid in kb.ruleset.derived_facts.get(cap.entries_of, ()):
+            out.setdefault(rid, []).append((holder, cap.at_most, cap.reason))
+    return out
 
 
 def _one_per_decision(entries: list[Entry]) -> list[Entry]:
@@ -166,7 +192,8 @@ def _conflicts(entries: list[Entry]) -> list[Alert]:
     for e in entries:
         by_code.setdefault(e.intervention, []).append(e)
     for code, items in sorted(by_code.items()):
-        contra = [e for e in items if e.strength == "avoid" and e.blocked is None]
+        # An avoid made by a policy (the histology-first net, a fitness cap) is not a rule's own advice.
+        contra = [e for e in items if e.strength == "avoid" and e.blocked is None and e.capped_by is None]
         pro = [e for e in items if e.strength != "avoid" and any(clash(e, c) for c in contra)]
         contra = [c for c in contra if any(clash(p, c) for p in pro)]
         if pro and contra:

@@ -81,6 +81,7 @@ _PROBE_LEVELS = (["C3"], ["T8"], ["L3"], ["S2"], ["C1", "C2"])
 def presumption_findings(kb: Knowledge) -> list[Diagnostic]:
     from ..evaluate.facts import prepare
     from ..evaluate.incremental import values_of
+    from ..explain.pathway import through_the_tumour
     from ..explain.provisional import rests_on
     from ..load.patient import Patient
     rs = kb.ruleset
@@ -96,8 +97,9 @@ def presumption_findings(kb: Knowledge) -> list[Diagnostic]:
             provisional = values_of(kb, prepare(patient, rs.presumptions))
             for rid in sorted(set(provisional.fired) - firm):
                 for a in kb.rules[rid].then:
+                    literal = {k: v for k, v in a.details if not (isinstance(v, tuple) and v[:1] == ("from",))}
                     if (a.kind == "recommend" and a.code and a.strength and a.strength != "avoid"
-                            and rs.interventions[a.code].enters_tumor):
+                            and through_the_tumour(kb, a.code, literal)):
                         for p in rests_on(kb, patient, provisional.facts.applied, rid, provisional):
                             out.add(Diagnostic(p.file, *p.pos, "presumed-resection",
                                                f"presuming {p.field} lets {rid} {a.strength.replace('ed', '')} "

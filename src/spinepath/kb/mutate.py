@@ -103,6 +103,8 @@ def mutants(rule: Rule, fields: dict) -> list[Mutant]:
         out.append(Mutant(rule, _replace(rule.when, path, new), at, what))
 
     for path, leaf in _leaves(rule.when):
+        if leaf.gate:  # a gate's condition is the gate's, tested by the gate's own scenarios
+            continue
         shown = _leaf_text(leaf)
         # A leaf under `not` is dropped or negated as the `not` it is part of.
         unit = path[:-1] if path and _node(rule.when, path[:-1]).op == "not" else path

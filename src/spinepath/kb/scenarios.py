@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..evaluate.knowledge import Knowledge
 from ..evaluate.passes import full_pass
@@ -16,8 +16,34 @@ from ..load.patient import from_document
 from ..load.yamlsafe import Document, load_path
 
 PROVISIONAL_KEYS = ("provisional", "provisional_absent", "assumes", "questions", "first_question")
-EXPECT_KEYS = ("fired", "not_fired", "recommended", "consider", "avoid", "absent", "alerts", "missing",
-               *PROVISIONAL_KEYS)
+EXPECT_KEYS = ("fired", "not_fired", "recommended", "consider", "avoid", "absent", "alerts", "alerts_absent",
+               "details", "missing", *PROVISIONAL_KEYS)
+DETAIL_KEYS = ("intervention", "key", "value", "strength", "phase")
+
+
+@dataclass(frozen=True)
+class DetailExpect:
+    """An entry of the firm pathway that must carry a details value (a dose, a unit, a strategy group)."""
+
+    intervention: str
+    key: str
+    value: Any
+    strength: str | None = None
+    phase: str | None = None
+
+    def met_by(self, entries: tuple[Entry, ...]) -> bool:
+        for e in entries:
+            if e.intervention != self.intervention or (self.phase and e.phase != self.phase):
+                continue
+            advice = [(e.strength, e.details)] + [(a.strength, a.details) for a in e.alternatives]
+            if any((self.strength is None or s == self.strength) and d.get(self.key) == self.value
+                   for s, d in advice):
+                return True
+        return False
+
+    def __str__(self) -> str:
+        which = " ".join(x for x in (self.strength, self.intervention, f"({self.phase})" if self.phase else "") if x)
+        return f"{which} with {self.key} = {self.value!r}"
 
 
 @dataclass(frozen=True)
@@ -31,6 +57,8 @@ class Expect:
     avoid: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     alerts: tuple[str, ...] = ()
+    alerts_absent: tuple[str, ...] = ()
+    details: tuple[DetailExpect, ...] = ()
     missing: tuple[str, ...] = ()
     provisional: tuple[str, ...] = ()
     provisional_absent: tuple[str, ...] = ()
@@ -130,6 +158,16 @@ def load_scenarios(path: Path) -> list[tuple[str, int, Document, Expect]]:
         if not isinstance(expect, dict):
             diags.append(Diagnostic(doc.file, *doc.value_at(p + ("expect",)), "schema", "expect: expected a mapping"))
             continue
+        details = []
+        written = expect.get("details")
+        for j, d in enumerate(written if isinstance(written, list) else []):
+            where = p + ("expect", "details", j)
+            if (not isinstance(d, dict) or not {"intervention", "key", "value"} <= set(d) or not set(d) <= set(DETAIL_KEYS)
+                    or not all(isinstance(d.get(k), (str, type(None))) for k in ("intervention", "key", "strength", "phase"))):
+                diags.append(Diagnostic(doc.file, *doc.value_at(where), "schema", "expect.details: each item is "
+                                        "{intervention, key, value} with optional strength and phase"))
+            else:
+                details.append(DetailExpect(**d))
         for k, v in expect.items():
             if k not in EXPECT_KEYS:
                 diags.append(Diagnostic(doc.file, *doc.where(p + ("expect", k)), "schema",
@@ -139,7 +177,8 @@ def load_scenarios(path: Path) -> list[tuple[str, int, Document, Expect]]:
         patient = _sub(doc, p + ("patient",), sc["patient"])
         if base is not None:
             patient = _over(base, patient, merged(base.data, patient.data))
-        out.append((str(sc["name"]), line, patient, Expect(**{k: tuple(v) for k, v in expect.items()})))
+        listed = {k: tuple(v) for k, v in expect.items() if k != "details" and isinstance(v, list)}
+        out.append((str(sc["name"]), line, patient, Expect(**listed, details=tuple(details))))
     if diags:
         raise InputError(diags)
     return out
@@ -217,6 +256,13 @@ def failures(expect: Expect, seen: Seen, why_not: Callable[[str], str] = lambda 
     for code in expect.alerts:
         if code not in seen.alerts:
             out.append(f"alert {code} should be raised; got {', '.join(sorted(seen.alerts)) or 'none'}")
+    for code in expect.alerts_absent:
+        if code in seen.alerts:
+            out.append(f"alert {code} should not be raised but is")
+    for d in expect.details:
+        if not d.met_by(seen.entries):
+            got = [f"{e.strength} {e.details}" for e in seen.entries if e.intervention == d.intervention]
+            out.append(f"expected {d}; got {'; '.join(got) or 'no such entry'}")
     for f in expect.missing:
         if f not in seen.missing:
             out.append(f"{f} should be listed as missing")

@@ -25,6 +25,9 @@ from .yamlsafe import Document, load_path
 
 RULE_KEYS = ("id", "title", "pathway", "when", "then", "rationale", "evidence", "supersedes", "notes")
 FACT_KEYS = ("meaning", "derived_by", "notes")
+GATE_KEYS = ("id", "title", "holds_back", "when", "exempt", "rationale", "evidence", "notes")
+CAP_KEYS = ("fact", "entries_of", "at_most", "reason", "notes")
+RULE_CLASSES = ("treatment", "workup")
 LEAF_OPS = ("equals", "in", "lt", "lte", "gt", "gte", "contains", "exists", "missing")
 # `or_unknown: true` beside a leaf operator: the leaf holds, or its field is not known. It is how the rules
 # say "not recorded as anything else" once, instead of `any: [{leaf}, {field: F, missing: true}]`.
@@ -43,6 +46,7 @@ class Cond:
     children: tuple["Cond", ...] = ()
     field: str = ""
     value: Any = None
+    gate: str = ""  # set on the condition a gate adds to a rule (its id): mutation testing leaves it alone
 
     def leaves(self):
         """The leaf conditions (those that read a field), depth first."""
@@ -80,6 +84,37 @@ class Fact:
     name: str
     meaning: str
     derived_by: tuple[str, ...]
+    file: str
+    pos: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A state of the patient that holds back whole classes of rules, written once (PATHWAYS Global
+    precedence 4: the course state gates treatment DPs). While `when` is true, every rule of the classes in
+    `holds_back` is false; while it is unknown they are not held back (unknown is not the state). A rule
+    that reads the state itself, or that `exempt` names, decides for itself."""
+
+    id: str
+    title: str
+    holds_back: tuple[str, ...]  # rule classes: treatment, workup (see rule_class)
+    when: Cond  # one comparison of one field
+    exempt: tuple[str, ...]
+    rationale: str
+    evidence: tuple[Evidence, ...]
+    file: str
+    pos: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A rule-derived fact that, while true, holds the entries of some rules at a lower strength
+    (PATHWAYS Global precedence 5: fitness modifies cytotoxic entries)."""
+
+    fact: str  # the capping fact (a fact of a `facts:` section)
+    entries_of: str  # the fact whose deriving rules' entries are capped
+    at_most: str  # consider | avoid
+    reason: str
     file: str
     pos: tuple[int, int]
 
@@ -148,6 +183,8 @@ class Ruleset:
     fields: dict[str, FieldType]
     derived_facts: dict[str, list[str]] = field(default_factory=dict)  # fact -> ids of rules deriving it
     facts: dict[str, Fact] = field(default_factory=dict)  # the `facts:` sections, in file order
+    gates: tuple[Gate, ...] = ()  # the `gates:` sections, in file order
+    caps: tuple[Cap, ...] = ()  # the `caps:` sections, in file order
     scenario_files: list[Path] = field(default_factory=list)
     presumptions: tuple[Presumption, ...] = ()  # in file order (attached by presumption_files.attach)
     questions: dict[str, str] = field(default_factory=dict)  # field -> the question a clinician is asked
@@ -205,10 +242,14 @@ def load_ruleset(fields: dict[str, FieldType], root: str | Path | None = None) -
     rule_files = [p for p in files if p.name.endswith(".rules.yaml")]
     raw_rules: list[tuple[Rule, Document]] = []
     facts: dict[str, Fact] = {}
+    gates: list[Gate] = []
+    caps: list[Cap] = []
     for path in rule_files:
         loaded = guarded(_load_rules_file, path, root, fields, references, interventions)
         if loaded:
             raw_rules.extend(loaded[0])
+            gates += loaded[2]
+            caps += loaded[3]
             for fact in loaded[1]:
                 if fact.name in facts:
                     first = facts[fact.name]
@@ -218,6 +259,8 @@ def load_ruleset(fields: dict[str, FieldType], root: str | Path | None = None) -
                     facts[fact.name] = fact
     diags.extend(_attach_facts(raw_rules, facts))
     raw_rules = [(_with_facts(r, facts), d) for r, d in raw_rules]
+    diags.extend(_gate_and_cap_checks(raw_rules, facts, gates, caps))
+    raw_rules = [(_with_gates(r, gates), d) for r, d in raw_rules]
     rules = [r for r, _ in raw_rules]
     diags.extend(cross_checks(raw_rules, fields))
     if diags:
@@ -228,7 +271,63 @@ def load_ruleset(fields: dict[str, FieldType], root: str | Path | None = None) -
             derived_facts.setdefault(fact, []).append(r.id)
     name, version = meta
     return Ruleset(name, version, digest.hexdigest(), root, rules, references, interventions,
-                   fields, derived_facts, facts, [p for p in files if p.name.endswith(".scenarios.yaml")])
+                   fields, derived_facts, facts, tuple(gates), tuple(caps),
+                   [p for p in files if p.name.endswith(".scenarios.yaml")])
+
+
+# Rules that read the course state themselves decide for themselves: a gate leaves them alone.
+STATE_FIELDS = ("derived.disease_state", "derived.relapse", "derived.relapse_or_progression")
+_TREATMENT_PHASES = ("urgent", "neoadjuvant", "local_control", "adjuvant", "systemic", "supportive")
+
+
+def rule_class(rule: Rule) -> str:
+    """treatment: some recommendation in a treatment phase, or none at all (alerts, arguments, facts);
+    workup: recommendations in the diagnosis phase (with surveillance or none other); surveillance:
+    recommendations in the surveillance phase only."""
+    phases = {a.phase for a in rule.then if a.kind == "recommend"}
+    if not phases or phases & set(_TREATMENT_PHASES):
+        return "treatment"
+    return "workup" if "diagnosis" in phases else "surveillance"
+
+
+def _gate_and_cap_checks(raw_rules: list[tuple[Rule, Document]], facts: dict[str, Fact], gates: list[Gate],
+                         caps: list[Cap]) -> list[Diagnostic]:
+    diags = []
+    ids = {r.id for r, _ in raw_rules}
+    seen: set[str] = set()
+    for g in gates:
+        if g.id in seen or g.id in ids:
+            diags.append(Diagnostic(g.file, g.pos[0], g.pos[1], "duplicate-id", f"gate id {g.id} is already used"))
+        seen.add(g.id)
+        for rid in g.exempt:
+            if rid not in ids:
+                diags.append(Diagnostic(g.file, g.pos[0], g.pos[1], "unknown-rule",
+                                        f"gate {g.id} exempts {rid}, which is not a rule{did_you_mean(rid, ids)}"))
+    for cap in caps:
+        for name in (cap.fact, cap.entries_of):
+            if name not in facts:
+                diags.append(Diagnostic(cap.file, cap.pos[0], cap.pos[1], "unknown-field",
+                                        f"cap reads {name}, which no facts: section defines{did_you_mean(name, facts)}"))
+    return diags
+
+
+def _with_gates(rule: Rule, gates: list[Gate]) -> Rule:
+    """The rule with, for each gate holding back its class, the condition "that state is not recorded"
+    (true while the state is unknown): the gate's comparison negated, or its field not known."""
+    if any(f in STATE_FIELDS for f in rule.fields()):
+        return rule
+    added = []
+    for g in gates:
+        if rule.id in g.exempt or rule_class(rule) not in g.holds_back:
+            continue
+        leaf = dataclasses.replace(g.when, gate=g.id)
+        added.append(Cond("any", g.pos, (Cond("not", g.pos, (leaf,), gate=g.id),
+                                         Cond("missing", g.pos, (), leaf.field, True, gate=g.id)), gate=g.id))
+    if not added:
+        return rule
+    when = rule.when
+    children = (when.children if when.op == "all" else (when,)) + tuple(added)
+    return dataclasses.replace(rule, when=Cond("all", when.pos, children))
 
 
 def _attach_facts(raw_rules: list[tuple[Rule, Document]], facts: dict[str, Fact]) -> list[Diagnostic]:
@@ -323,12 +422,15 @@ def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
     return out
 
 
-def _load_rules_file(path, root, fields, references, interventions) -> tuple[list[tuple[Rule, Document]], list[Fact]]:
+def _load_rules_file(path, root, fields, references,
+                     interventions) -> tuple[list[tuple[Rule, Document]], list[Fact], list[Gate], list[Cap]]:
     doc = load_yaml(path)
     c = Checker(doc)
     out = []
     facts: list[Fact] = []
-    if c.mapping(doc.data, (), ("rules", "facts"), ("rules",), "a rules file"):
+    gates: list[Gate] = []
+    caps: list[Cap] = []
+    if c.mapping(doc.data, (), ("rules", "facts", "gates", "caps"), ("rules",), "a rules file"):
         rules = doc.data["rules"]
         if not isinstance(rules, list):
             c.error(("rules",), "schema", "rules: expected a list of rules", True)
@@ -339,9 +441,66 @@ def _load_rules_file(path, root, fields, references, interventions) -> tuple[lis
                     out.append((rule, doc))
         if "facts" in doc.data:
             facts = _parse_facts(c, doc.data["facts"], fields)
+        if "gates" in doc.data:
+            gates = _parse_gates(c, doc.data["gates"], fields, references)
+        if "caps" in doc.data:
+            caps = _parse_caps(c, doc.data["caps"])
     if c.diags:
         raise InputError(c.diags)
-    return out, facts
+    return out, facts, gates, caps
+
+
+def _parse_gates(c: Checker, raw: Any, fields: dict[str, FieldType], references: dict) -> list[Gate]:
+    """`gates: [{id, title, holds_back: [treatment, workup], when: {field: F, equals: V}, exempt, rationale,
+    evidence}]`."""
+    out: list[Gate] = []
+    if not isinstance(raw, list):
+        c.error(("gates",), "schema", "gates: expected a list of gates", True)
+        return out
+    for i, g in enumerate(raw):
+        p = ("gates", i)
+        if not c.mapping(g, p, GATE_KEYS, ("id", "title", "holds_back", "when", "rationale", "evidence"), "a gate"):
+            continue
+        before = len(c.diags)
+        gid = g.get("id")
+        if not isinstance(gid, str) or not _ID.match(gid):
+            c.error(p + ("id",), "schema", f"gate id {gid!r}: expected letters and digits with dashes", True)
+        held = _id_list(c, g.get("holds_back"), p + ("holds_back",), "holds_back")
+        if not held or any(h not in RULE_CLASSES for h in held):
+            c.error(p + ("holds_back",), "bad-value", f"holds_back: expected a list of {', '.join(RULE_CLASSES)}", True)
+        when = parse_cond(c, g.get("when"), p + ("when",), fields)
+        if when is not None and (not when.field or when.op not in ("equals", "in")):
+            c.error(p + ("when",), "schema", "a gate's when is one comparison: {field: F, equals: V} or "
+                    "{field: F, in: [...]}", True)
+        title = c.text(g.get("title"), p + ("title",), "title")
+        rationale = c.text(g.get("rationale"), p + ("rationale",), "rationale")
+        evidence = parse_evidence(c, g.get("evidence"), p + ("evidence",), references)
+        exempt = _id_list(c, g.get("exempt"), p + ("exempt",), "exempt")
+        if len(c.diags) == before and when is not None and title and rationale and isinstance(gid, str):
+            out.append(Gate(gid, title, held, when, exempt, rationale, tuple(evidence), c.doc.file, c.doc.where(p)))
+    return out
+
+
+def _parse_caps(c: Checker, raw: Any) -> list[Cap]:
+    """`caps: [{fact, entries_of, at_most: consider | avoid, reason}]`."""
+    out: list[Cap] = []
+    if not isinstance(raw, list):
+        c.error(("caps",), "schema", "caps: expected a list of caps", True)
+        return out
+    for i, cap in enumerate(raw):
+        p = ("caps", i)
+        if not c.mapping(cap, p, CAP_KEYS, ("fact", "entries_of", "at_most", "reason"), "a cap"):
+            continue
+        fact, of, at_most = cap.get("fact"), cap.get("entries_of"), cap.get("at_most")
+        if at_most not in ("consider", "avoid"):
+            c.error(p + ("at_most",), "bad-value", f"at_most: expected consider or avoid; got {kind_of(at_most)}", True)
+            continue
+        reason = c.text(cap.get("reason"), p + ("reason",), "reason")
+        if isinstance(fact, str) and isinstance(of, str) and reason:
+            out.append(Cap(fact, of, at_most, reason, c.doc.file, c.doc.where(p)))
+        else:
+            c.error(p, "schema", "a cap names a fact and the fact whose rules' entries it caps, both as text", True)
+    return out
 
 
 def _parse_facts(c: Checker, raw, fields) -> list[Fact]:
