@@ -124,21 +124,23 @@ def batch_run(exe: str, folder: Path, jobs: int, out: Path) -> tuple[float, floa
 
 
 def ruleset_load(runs: int) -> dict:
-    from spinepath.evaluate.compile import compile_ruleset, load_and_compile
+    from spinepath.derive.vocabulary import all_fields
+    from spinepath.evaluate.compile import compile_ruleset
     from spinepath.evaluate.engine import Engine
+    from spinepath.evaluate.knowledge import load_and_compile
     from spinepath.load.rule_files import default_rules_dir, load_ruleset
     times: dict[str, list[float]] = {"load and check the YAML rules": [], "compile to durable-rules JSON": [],
                                      "create the durable rulesets": [], "load + compile from the cache": []}
-    load_and_compile(None)  # writes the cache entry if there is none
+    load_and_compile(default_rules_dir())  # writes the cache entry if there is none
     for _ in range(runs):
         t0 = time.perf_counter()
-        rs = load_ruleset(default_rules_dir())
+        rs = load_ruleset(all_fields(), default_rules_dir())
         t1 = time.perf_counter()
         compiled = compile_ruleset(rs)
         t2 = time.perf_counter()
         Engine(compiled)
         t3 = time.perf_counter()
-        load_and_compile(None)
+        load_and_compile(default_rules_dir())
         t4 = time.perf_counter()
         for name, t in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             times[name].append(t)
@@ -175,10 +177,12 @@ def memory(total: int) -> dict:
 
 def pass_costs(files: list[Path]) -> dict:
     """Per patient, in this process: the firm pass, the provisional pass with its `assumes`, the questions."""
-    from spinepath.explain.consult import evaluate_patient, explain, load_knowledge
-    from spinepath.load.patient import load_patient
-    from spinepath.explain.provisional import provisional_entries
+    from spinepath.evaluate.knowledge import load_knowledge
+    from spinepath.evaluate.passes import evaluate_patient
+    from spinepath.explain.plan import consultation
+    from spinepath.explain.provisional import with_assumptions
     from spinepath.explain.questions import rank_questions
+    from spinepath.load.patient import load_patient
     kb = load_knowledge()
     times: dict[str, list[float]] = {"firm pass (engine + explain)": [], "provisional pass + assumes": [],
                                      "ranked questions": []}
@@ -187,13 +191,12 @@ def pass_costs(files: list[Path]) -> dict:
         patient = load_patient(f)
         t0 = time.perf_counter()
         firm = evaluate_patient(patient, kb)
-        result = explain(firm)
         t1 = time.perf_counter()
-        prov = evaluate_patient(patient, kb, kb.ruleset.presumptions)
-        if prov.inputs.applied:
-            provisional_entries(kb, patient, result, explain(prov), prov.inputs.applied)
+        c = consultation(kb, patient, firm.values())
+        if c.provisional is not c.firm:
+            with_assumptions(kb, patient, list(c.plan.provisional), list(c.plan.provisional_alerts), c.provisional)
         t2 = time.perf_counter()
-        questions = rank_questions(kb, patient, firm, prov)
+        questions = rank_questions(kb, patient, c)
         t3 = time.perf_counter()
         for name, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2)):
             times[name].append(dt)
@@ -204,7 +207,8 @@ def pass_costs(files: list[Path]) -> dict:
 def engine_only(files: list[Path]) -> tuple[float, int]:
     """Seconds to assert the same patients' facts, both passes, every stratum, into the same compiled rules
     with nothing else: the facts are recorded from a real consult first, then replayed."""
-    from spinepath.explain.consult import evaluate_patient, load_knowledge
+    from spinepath.evaluate.knowledge import load_knowledge
+    from spinepath.evaluate.passes import evaluate_patient
     from spinepath.load.patient import load_patient
     kb = load_knowledge()
     engine = kb.engine
@@ -231,23 +235,24 @@ def engine_only(files: list[Path]) -> tuple[float, int]:
         del engine.run
     start = time.perf_counter()
     for facts in recorded:
-        for names, fact in zip(engine.compiled.strata, facts):
-            engine._assert(names, fact)
+        for s, fact in enumerate(facts):
+            engine._assert(s, fact)
     return time.perf_counter() - start, len(recorded) // 2
 
 
 def questions_ms(files: list[Path]) -> float:
-    from spinepath.explain.consult import evaluate_patient, load_knowledge
+    from spinepath.evaluate.knowledge import load_knowledge
+    from spinepath.evaluate.passes import evaluate_patient
+    from spinepath.explain.plan import consultation
     from spinepath.explain.questions import rank_questions
     from spinepath.load.patient import load_patient
     kb = load_knowledge()
     total = 0.0
     for f in files:
         patient = load_patient(f)
-        firm = evaluate_patient(patient, kb)
-        prov = evaluate_patient(patient, kb, kb.ruleset.presumptions, base=firm)
+        c = consultation(kb, patient, evaluate_patient(patient, kb).values())
         start = time.perf_counter()
-        rank_questions(kb, patient, firm, prov)
+        rank_questions(kb, patient, c)
         total += time.perf_counter() - start
     return total / len(files) * 1000
 

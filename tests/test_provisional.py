@@ -48,14 +48,17 @@ ENTERS_TUMOR = {code for code, iv in load_knowledge().ruleset.interventions.item
 
 # ---------------------------------------------------------------------------- the seed and the referral letter
 
-def test_seed_recurrence_gets_salvage_en_bloc_provisionally_and_asks_for_distant_disease_first():
+def test_seed_recurrence_is_restaged_before_salvage_and_asks_for_distant_disease_first():
+    """QP-02: at a local recurrence distant disease is restaged, never presumed absent, so salvage en bloc
+    is not offered on a presumption; the question of distant disease comes first, and answering it "none"
+    gives the salvage en bloc."""
     result = example_consult(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")
-    salvage = [r for r in provisional(result, "en_bloc_resection") if r["details"].get("setting") == "salvage"]
-    assert salvage and salvage[0]["strength"] == "recommended"
-    assert "staging.metastases" in [a["field"] for a in salvage[0]["assumes"]]
-    presumed = next(a for a in salvage[0]["assumes"] if a["field"] == "staging.metastases")
-    assert presumed["presumed"] == "none" and presumed["question"]
-    assert result["questions"][0]["field"] == "staging.metastases"
+    assert not [r for r in provisional(result, "en_bloc_resection") if r["strength"] != "avoid"]
+    assert all(a["field"] != "staging.metastases" for r in result["provisional"] for a in r["assumes"])
+    first = result["questions"][0]
+    assert first["field"] == "staging.metastases"
+    none = next(a for a in first["answers"] if a["answer"] == "none")
+    assert any(c["intervention"] == "en_bloc_resection" and c["change"] == "added" for c in none["changes"])
 
 
 def test_referral_letter_chordoma_gets_en_bloc_with_wide_margin_provisionally():
@@ -217,7 +220,7 @@ def test_whatif_shows_what_an_answer_changes():
     r = run_cli("whatif", str(path), "--set", "staging.metastases=none", "--format", "json")
     d = json.loads(r.stdout)
     assert any(e["intervention"] == "en_bloc_resection" for e in d["recommendations"]["added"])
-    assert any(e["intervention"] == "en_bloc_resection" for e in d["provisional"]["removed"])
+    assert d["set"] == {"staging.metastases": "none"}
     text = run_cli("whatif", str(path), "--set", "staging.metastases=none", env={**os.environ, "COLUMNS": "80"})
     assert text.returncode == 0 and "+ en bloc resection" in text.stdout
 

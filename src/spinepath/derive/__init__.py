@@ -27,6 +27,10 @@ class Spec:
     # The patient fields `compute` reads: what-if and the ranked questions re-derive a value only
     # when one of them changes (a test checks this against what `compute` really reads).
     inputs: tuple[str, ...] = ()
+    # PATHWAYS QP-02: never presumed (the course state, and what is read from it; the anthracycline history
+    # and the HFA-ICOS risk). The provisional pass takes these from the facts alone, so a presumption on one
+    # of their inputs ("no prior treatment") never makes them known.
+    presumable: bool = True
 
     def derive(self, patient: Any) -> Derived:
         assert self.compute is not None, "a derived value without its calculator"
@@ -202,17 +206,19 @@ SPECS: dict[str, Spec] = {
     "prior_denosumab": Spec("bool", (), lambda p: hx.prior_denosumab(_p(p, "history.treatments")),
         inputs=_TX),
     # ---- additions 2026-12 (PATHWAYS Appendix 3; sections M, O, P; D13, D14)
-    "disease_state": Spec("enum", course.STATES, _state, inputs=_STATE),
-    "relapse": Spec("bool", (), lambda p: course.relapse(_state(p)), inputs=_STATE),
-    "relapse_or_progression": Spec("bool", (), lambda p: course.relapse_or_progression(_state(p)), inputs=_STATE),
+    "disease_state": Spec("enum", course.STATES, _state, inputs=_STATE, presumable=False),
+    "relapse": Spec("bool", (), lambda p: course.relapse(_state(p)), inputs=_STATE, presumable=False),
+    "relapse_or_progression": Spec("bool", (), lambda p: course.relapse_or_progression(_state(p)), inputs=_STATE,
+                                   presumable=False),
     "active_treatment": Spec("bool", (), lambda p: course.active_treatment(
-        _state(p), _p(p, "history.treatments"), _p(p, "history.local_recurrence_date")), inputs=_STATE),
+        _state(p), _p(p, "history.treatments"), _p(p, "history.local_recurrence_date")), inputs=_STATE,
+        presumable=False),
     "chemo_lines": Spec("int", (), lambda p: course.chemo_lines(_p(p, "history.treatments")), inputs=_TX),
-    "anthracycline_timing": Spec("enum", ("baseline", "on_treatment"), _timing, inputs=_STATE),
-    "prior_anthracycline": Spec("bool", (), _prior_anthracycline, inputs=_PRIOR_ANTHRACYCLINE),
-    "hfa_icos_anthracycline_risk": Spec("enum", HFA_ICOS, _hfa_risk, inputs=_HFA),
-    "hfa_icos_risk_min": Spec("enum", HFA_ICOS, lambda p: _hfa_bound(p, 0), inputs=_HFA),
-    "hfa_icos_risk_max": Spec("enum", HFA_ICOS, lambda p: _hfa_bound(p, 1), inputs=_HFA),
+    "anthracycline_timing": Spec("enum", ("baseline", "on_treatment"), _timing, inputs=_STATE, presumable=False),
+    "prior_anthracycline": Spec("bool", (), _prior_anthracycline, inputs=_PRIOR_ANTHRACYCLINE, presumable=False),
+    "hfa_icos_anthracycline_risk": Spec("enum", HFA_ICOS, _hfa_risk, inputs=_HFA, presumable=False),
+    "hfa_icos_risk_min": Spec("enum", HFA_ICOS, lambda p: _hfa_bound(p, 0), inputs=_HFA, presumable=False),
+    "hfa_icos_risk_max": Spec("enum", HFA_ICOS, lambda p: _hfa_bound(p, 1), inputs=_HFA, presumable=False),
     "skeletally_mature": Spec("bool", (), _mature, inputs=_MATURE),
     "oc_red_flag": Spec("bool", (), _oc_red_flag, inputs=_OC),
     "benign_non_metastasizing": Spec("bool", (), lambda p: benign_label.benign_non_metastasizing(

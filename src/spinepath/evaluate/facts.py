@@ -40,12 +40,13 @@ def flatten(data: Any, prefix: str = "", out: dict | None = None) -> dict:
 def fact_value(values: Iterable[Tri]) -> Tri:
     """A rule-derived fact from the values of every rule that can derive it: true when one fired, false
     when all are definitely false, else unknown. The one definition both evaluators use."""
-    values = list(values)
-    if True in values:
-        return True
-    if all(v is False for v in values):
-        return False
-    return None
+    out: Tri = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            out = None
+    return out
 
 
 def make_lookup(flat: Mapping[str, Any], derived: Mapping[str, Derived],
@@ -65,12 +66,20 @@ def make_lookup(flat: Mapping[str, Any], derived: Mapping[str, Derived],
 
 
 @dataclass(frozen=True)
+class Own:
+    """The patient file's own data, as every pass of that patient starts from it (made once)."""
+
+    data: dict  # model_dump of the file's patient
+    flat: dict  # `data` as {dotted field: value}
+
+
+@dataclass(frozen=True)
 class Facts:
     """The inputs of one pass: the patient data with answers and presumptions, and the derived values."""
 
-    patient: Patient  # the model of `data`
-    data: dict  # the patient file's data (model_dump), answers and presumptions applied
-    flat: dict  # `data` as {dotted field: value}
+    patient: Patient  # the patient with answers and presumptions applied (the file's own when none)
+    own: Own  # the file's own data, shared by every pass of the patient
+    flat: dict  # the data the rules read, answers and presumptions applied, as {dotted field: value}
     derived: dict[str, Derived]  # computed values, derived presumptions and answers applied
     applied: tuple[Presumption, ...] = ()  # the presumptions that filled an unknown field, in file order
     raw: dict[str, Derived] = field(default_factory=dict)  # derived from `data` alone
@@ -164,26 +173,51 @@ def _derive(model: Patient, flat: dict, base: Facts | None) -> dict[str, Derived
     return {name: spec.derive(model) if name in stale else base.raw[name] for name, spec in SPECS.items()}
 
 
+NEVER_PRESUMED = tuple(name for name, spec in SPECS.items() if not spec.presumable)
+
+
+def _reads(name: str, applied: list[Presumption]) -> bool:
+    """Whether the derived value `name` is computed from a field one of these presumptions filled."""
+    inputs = SPECS[name].inputs
+    return any(p.field == f or p.field.startswith(f + ".") or f.startswith(p.field + ".")
+               for p in applied for f in inputs)
+
+
+def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
+    """The patient with these fields set, validated by the same model as a file."""
+    data = copy.deepcopy(own.data)
+    for name, value in values:
+        set_path(data, name, copy.deepcopy(value))
+    return Patient.model_validate(data)
+
+
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,
             derived_answers: Mapping[str, Any] | None = None, base: Facts | None = None) -> Facts:
     """The facts of a pass. Answers are known values, so a presumption on the same field does not apply;
     a presumption whose `unless` holds on the facts (and answers) is not made. `base`, the facts of another
     pass of the same patient, saves re-deriving what did not change."""
-    data = patient.model_dump(mode="json", exclude_none=True)  # a fresh copy: ours to change
-    for name, value in (answers or {}).items():
-        set_path(data, name, value)
-    flat = flatten(data)
+    if base is not None:
+        own = base.own
+    else:
+        data = patient.model_dump(mode="json", exclude_none=True)
+        own = Own(data, flatten(data))
+    flat = dict(own.flat)  # answers and presumptions fill leaves (fields are leaves: values or lists)
+    flat.update(answers or {})
     facts_only = make_lookup(flat, {}, {})  # what forbids a presumption is read from the facts alone
     presumptions = tuple(p for p in presumptions if p.unless is None or truth(p.unless, facts_only) is not True)
     applied: list[Presumption] = []
     for p in presumptions:
-        if not p.derived and get_path(data, p.field) is None:
-            set_path(data, p.field, copy.deepcopy(p.value))
+        if not p.derived and flat.get(p.field) is None:
+            flat[p.field] = copy.deepcopy(p.value)
             applied.append(p)
-    model = Patient.model_validate(data) if answers or applied else patient
-    if applied:
-        flat = flatten(data)
+    model = patient
+    if answers or applied:
+        model = _with(patient, own, [*(answers or {}).items(), *((p.field, p.value) for p in applied)])
     raw = _derive(model, flat, base)
+    unpresumable = [name for name in NEVER_PRESUMED if _reads(name, applied)]
+    if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
+        facts_model = _with(patient, own, list((answers or {}).items())) if answers else patient
+        raw.update({name: SPECS[name].derive(facts_model) for name in unpresumable})
     derived = dict(raw)
     for name, value in (derived_answers or {}).items():
         derived[name.removeprefix("derived.")] = Derived(value)
@@ -195,4 +229,4 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
             derived[key] = Derived(p.value)
             applied.append(p)
     order = {p.field: i for i, p in enumerate(presumptions)}
-    return Facts(model, data, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw)
+    return Facts(model, own, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw)

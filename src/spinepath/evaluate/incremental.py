@@ -33,7 +33,7 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
             when = (replace or {}).get(rule.id, rule).when
             values[rule.id] = truth(when, lookup)
         for fact in settled:
-            rule_facts[fact] = (fact_value(values[r] for r in deriving[fact]), ())
+            rule_facts[fact] = (fact_value([values[r] for r in deriving[fact]]), ())
     out = Values(facts, values, rule_facts)
     if VERIFY and replace is None and downstream_closed(kb, only):
         verify(kb, out)

@@ -63,7 +63,7 @@ def explained(kb: Knowledge, facts: Facts,
     lookup = facts.lookup(rule_facts)
     deriving = kb.ruleset.derived_facts
     for rule, settled in kb.plan:
-        outcomes[rule.id] = evaluate((replace or {}).get(rule.id, rule).when, lookup)
+        outcomes[rule.id] = evaluate((replace or {}).get(rule.id, rule).when, lookup, lines=False)
         for fact in settled:
             settle(fact, deriving[fact], outcomes, rule_facts)
     return outcomes, rule_facts

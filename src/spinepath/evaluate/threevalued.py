@@ -52,9 +52,11 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
                  "gt": actual > expected, "gte": actual >= expected}[op])
 
 
-def evaluate(c: Cond, lookup: Lookup, depth: int = 0) -> Outcome:
+def evaluate(c: Cond, lookup: Lookup, depth: int = 0, lines: bool = True) -> Outcome:
+    """The value with its explanation: the fields that would decide it, the values it matched and (with
+    `lines`) the text of every condition for `spinepath explain`."""
     if c.op in ("all", "any", "not"):
-        subs = [evaluate(ch, lookup, depth + 1) for ch in c.children]
+        subs = [evaluate(ch, lookup, depth + 1, lines) for ch in c.children]
         values = [s.value for s in subs]
         value: Tri
         if c.op == "not":
@@ -71,8 +73,8 @@ def evaluate(c: Cond, lookup: Lookup, depth: int = 0) -> Outcome:
         matched: dict = {}
         for s in subs:
             matched.update(s.matched)
-        lines = [(depth, describe(c), value)] + [ln for s in subs for ln in s.lines]
-        return Outcome(value, missing, matched, lines)
+        text = [(depth, describe(c), value)] + [ln for s in subs for ln in s.lines] if lines else []
+        return Outcome(value, missing, matched, text)
     actual, lacked = lookup(c.field)
     if c.op == "exists":
         value = actual is not None
@@ -82,10 +84,9 @@ def evaluate(c: Cond, lookup: Lookup, depth: int = 0) -> Outcome:
         value = None
     else:
         value = _compare(c.op, actual, c.value)
-    shown = "not known" if actual is None else actual
-    text = f"{describe(c)}    (value: {shown})"
     matched = {c.field: actual} if actual is not None else {}
-    return Outcome(value, list(lacked) if value is None else [], matched, [(depth, text, value)])
+    shown = [(depth, f"{describe(c)}    (value: {'not known' if actual is None else actual})", value)] if lines else []
+    return Outcome(value, list(lacked) if value is None else [], matched, shown)
 
 
 def truth(c: Cond, lookup: Lookup) -> Tri:
