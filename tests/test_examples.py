@@ -124,3 +124,18 @@ def test_a_full_pass_refuses_a_disagreement_on_false_against_unknown(monkeypatch
     monkeypatch.setattr(passes, "engine_states", lambda kb, facts: {**real, victim: None})
     with pytest.raises(InternalError, match=f"disagree on {victim} \\(engine unknown, explanation false\\)"):
         passes.full_pass(kb, facts)
+
+
+def test_a_number_the_old_engine_rounded_consults_with_one_verdict(tmp_path):
+    """Defect B of CODE-2026-12: `distance_to_neural_mm: 4.99999` made the engine (rounded to 4 decimals)
+    and the explanation (unrounded) disagree on OO-02c, and a valid file exited 1. Both read one number
+    now: the file consults (exit 0), and the distance is below 5 mm for every rule."""
+    path = tmp_path / "round.yaml"
+    path.write_text("id: rounding-probe\nage: 40\nlesion: {levels: [L2], distance_to_neural_mm: 4.99999}\n"
+                    "diagnosis: {histology: osteoid_osteoma}\n")
+    r = run_cli("consult", str(path), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text("id: t\nage: 40\nlesion: {levels: [L2], size_cm: 0.00001}\ndiagnosis: {histology: chordoma}\n")
+    r = run_cli("validate", str(tiny))
+    assert r.returncode == 2 and "tiny.yaml:3:" in r.stderr and "at least 0.0001" in r.stderr

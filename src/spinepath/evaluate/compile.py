@@ -134,59 +134,90 @@ def _paths(expr: Any) -> list[tuple[str, ...]]:
 _COMPLEMENT = {"$gte": "$lt", "$lt": "$gte", "$gt": "$lte", "$lte": "$gt", "$ex": "$nex", "$nex": "$ex"}
 
 
-def _complement(leaf: dict) -> str | None:
-    """The test that is true exactly when this one is false on a known value (age >= 18 / age < 18)."""
+def _exclusion(key: str) -> tuple[str, str]:
+    """Which tests exclude each other at one node: plain equalities of one field (one group per field),
+    and a comparison with its complement (age >= 18 / age < 18: one group per pair). Others alone."""
+    leaf = json.loads(key)
+    field = _equality_field(leaf)
+    if field is not None:
+        return ("=", field)
     (op, arg), = leaf.items()
     if op in _COMPLEMENT:
-        return json.dumps({_COMPLEMENT[op]: arg}, sort_keys=True)
-    return None
+        return ("<>", min(key, json.dumps({_COMPLEMENT[op]: arg}, sort_keys=True)))
+    return ("", key)
+
+
+class _Node:
+    __slots__ = ("children", "groups", "ending")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.groups: dict[tuple[str, str], int] = {}  # exclusion group -> children in it
+        self.ending = 0  # patterns whose path ends here
+
+
+class Network:
+    """The alpha network a ruleset's patterns make, sharing common prefixes as the engine does, checked
+    against the C core's three bounds (§5.2) as patterns are added: at most PATH_BUDGET children of one node
+    matching one fact (tests that exclude each other count once), MAX_CHILDREN children, MAX_ENDING patterns
+    ending at one node. A pattern that would break a bound is taken back whole."""
+
+    def __init__(self, bounded: bool = True) -> None:
+        self.root = _Node()
+        self.bounded = bounded  # False: only measure (fan_out)
+
+    def add(self, exprs: list[dict]) -> bool:
+        """Add the patterns if the network stays within the bounds; else leave it as it was."""
+        undo: list[tuple[_Node, str | None]] = []  # (node, child key added) or (node, None): an ending
+        for expr in exprs:
+            paths = _paths(expr)
+            if len(paths) > MAX_PATHS:
+                self._undo(undo)
+                return False
+            for path in paths:
+                node = self.root
+                for key in path:
+                    child = node.children.get(key)
+                    if child is None:
+                        child = node.children[key] = _Node()
+                        group = _exclusion(key)
+                        node.groups[group] = node.groups.get(group, 0) + 1
+                        undo.append((node, key))
+                        if self.bounded and (len(node.groups) > PATH_BUDGET or len(node.children) > MAX_CHILDREN):
+                            self._undo(undo)
+                            return False
+                    node = child
+                node.ending += 1
+                undo.append((node, None))
+                if self.bounded and node.ending > MAX_ENDING:
+                    self._undo(undo)
+                    return False
+        return True
+
+    @staticmethod
+    def _undo(undo: list[tuple[_Node, str | None]]) -> None:
+        for node, key in reversed(undo):
+            if key is None:
+                node.ending -= 1
+            else:
+                del node.children[key]
+                group = _exclusion(key)
+                node.groups[group] -= 1
+                if not node.groups[group]:
+                    del node.groups[group]
+
+    def widest(self) -> int:
+        """The most children of one node that one fact can make match."""
+        def walk(node: _Node) -> int:
+            return max([len(node.groups)] + [walk(c) for c in node.children.values()])
+        return walk(self.root)
 
 
 def fan_out(exprs: list[dict]) -> int:
-    """The most children of one alpha node that one fact can make match, over the paths of `exprs`
-    sharing their common prefixes as the engine does. Tests that exclude each other count once: plain
-    equalities of one field with different values, and a comparison beside its complement (a rule's
-    positive and negative patterns)."""
-    return _network(exprs)[0]
-
-
-def _network(exprs: list[dict]) -> tuple[int, int, int]:
-    """(matching children at most, children at most, patterns ending at one node at most) of the alpha
-    network `exprs` make: the three bounds of the C core (§5.2: stack 64, next list 128, bucket 512)."""
-    trie: dict = {}
-    ends: dict[int, int] = {}
-    for expr in exprs:
-        paths = _paths(expr)
-        if len(paths) > MAX_PATHS:
-            return MAX_PATHS, MAX_PATHS, MAX_PATHS
-        for path in paths:
-            node = trie
-            for leaf in path:
-                node = node.setdefault(leaf, {})
-            ends[id(node)] = ends.get(id(node), 0) + 1
-
-    def widest(node: dict) -> tuple[int, int]:
-        fields: set[str] = set()
-        count = 0
-        for key in node:
-            leaf = json.loads(key)
-            field = _equality_field(leaf)
-            if field is not None:
-                if field not in fields:
-                    fields.add(field)
-                    count += 1
-            elif _complement(leaf) not in node or key < _complement(leaf):  # a pair counts once
-                count += 1
-        below = [widest(child) for child in node.values()]
-        return max([count] + [b[0] for b in below]), max([len(node)] + [b[1] for b in below])
-    matching, children = widest(trie)
-    return matching, children, max(ends.values(), default=0)
-
-
-def fits(exprs: list[dict]) -> bool:
-    """Whether these patterns can share one ruleset of the C core."""
-    matching, children, ending = _network(exprs)
-    return matching <= PATH_BUDGET and children <= MAX_CHILDREN and ending <= MAX_ENDING
+    """The most children of one alpha node that one fact can make match, over the paths of `exprs`."""
+    net = Network(bounded=False)
+    net.add(exprs)
+    return net.widest()
 
 
 def pattern(expr: dict) -> dict:
@@ -242,7 +273,7 @@ def compile_ruleset(ruleset: Ruleset) -> Compiled:
     diags = []
     for s, rules in enumerate(strata):
         chunks: list[list] = []  # units (rule, action kind, expr), both of a rule's patterns together
-        exprs: list[dict] = []
+        network = Network()
         for i, rule in enumerate(rules):
             order[rule.id] = (s, i)
             units = [(rule, "hit", positive(rule.when)), (rule, "neg", negative(rule.when))]
@@ -252,11 +283,11 @@ def compile_ruleset(ruleset: Ruleset) -> Compiled:
                                         "(a limit of the engine): split the rule"))
                 continue
             mine = [expr for _, _, expr in units]
-            if not chunks or not fits(exprs + mine):
+            if not chunks or not network.add(mine):
                 chunks.append([])
-                exprs = []
+                network = Network()
+                network.add(mine)  # alone, a rule's patterns fit (else the engine splits it at run time)
             chunks[-1].extend(units)
-            exprs += mine
         names = []
         for k, chunk in enumerate(chunks):
             name = f"stratum{s}_{k}"
