@@ -234,7 +234,8 @@ def test_whatif_shows_what_an_answer_changes():
     ("diagnosis.marrow_plasma_cells_percent=200", "less than or equal to 100"),
     ("staging.workup_done=ct_chest,mri_spine", "expected one of mri_whole_spine"),
     ("staging.workup_done=ct_chset", "did you mean 'ct_chest'"),
-    ("derived.en_bloc_feasible=true", "derived values are computed"),
+    ("derived.pediatric=true", "already decided by the file; set the fields it is computed from instead: age"),
+    ("derived.salvage_setting=true", "a fact the rules derive: set the patient fields its rules read"),
     ("history.treatments=none", "edit the file"),
     ("no-equals-sign", "expected FIELD=VALUE"),
 ])
@@ -316,6 +317,7 @@ GOOD = """presumptions:
     (("ref: \"26\"", "ref: \"9999\""), "not in rules/references.yaml"),
     (("    reason:", "    at_most: consider\n    reason:"), "cap_reason (why an entry resting on it is held"),
     (("    reason:", "    cap_reason: because\n    reason:"), "cap_reason goes with at_most"),
+    (("field: staging.metastases", "field: course.status"), "never presumed (PATHWAYS QP-02)"),
 ])
 def test_bad_presumptions_are_refused_with_a_place(tmp_path, change, message):
     text = _errors(tmp_path, GOOD.replace(*change))
@@ -477,3 +479,18 @@ def test_a_warning_under_presumptions_is_read_in_full_without_all():
     warned = replace(result, provisional_alerts=(replace(info, severity="warning"),))
     out = text_at_80(warned)
     assert "Alerts if " in out and "WARNING" in out and info.message[:40] in out.replace("\n    ", " ")
+
+
+def test_every_question_can_be_answered_in_whatif_and_shows_the_same_changes():
+    """Issue 21: every question's field, patient field or computed value, can be given to `whatif --set`;
+    what-if then shows the change the question shows (both are diffs of the one plan)."""
+    from spinepath.evaluate.knowledge import load_knowledge
+    from spinepath.explain.whatif import whatif
+    kb = load_knowledge()
+    for path in EXAMPLES:
+        patient = load_patient(path)
+        for q in example_result(path).questions[:3]:
+            for a in q.answers[:1]:
+                value = ",".join(map(str, a.answer)) if isinstance(a.answer, list) else str(a.answer).lower()
+                w = whatif(kb, patient, [f"{q.field}={value}"])
+                assert w.diff.changes == a.changes, (path.name, q.field, a.answer)

@@ -21,13 +21,14 @@ from typing import Any
 from ..load.fields import FieldType
 from ..load.interventions import Intervention
 from ..load.rule_files import Presumption
-from ..load.rule_files import Action, Cap, Cond, Evidence, Fact, Gate, Rule, Ruleset, display_path
+from ..load.rule_files import (Action, Cap, Cond, Evidence, Fact, Gate, NotAsked, QuestionGroup, QuestionPolicy, Rule,
+                               Ruleset, display_path)
 from .compile import Compiled
 
 CACHE_FORMAT = "spinepath-knowledge/3"
 _CACHE_ENTRIES = 8  # most recently written entries kept
 _TYPES = {c.__name__: c for c in (Rule, Cond, Action, Evidence, Intervention, FieldType, Ruleset, Compiled,
-                                  Presumption, Fact, Gate, Cap)}
+                                  Presumption, Fact, Gate, Cap, QuestionGroup, NotAsked, QuestionPolicy)}
 
 
 def cache_dir() -> Path | None:

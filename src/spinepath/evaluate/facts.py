@@ -203,20 +203,25 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
         own = Own(data, flatten(data))
     flat = dict(own.flat)  # answers and presumptions fill leaves (fields are leaves: values or lists)
     flat.update(answers or {})
-    facts_only = make_lookup(flat, {}, {})  # what forbids a presumption is read from the facts alone
+    presumptions = tuple(presumptions)
+    # What forbids a presumption is read from the facts alone: the file's fields with the answers, and the
+    # values computed from them that an `unless` reads (a partial SINS, a prior decompression).
+    read = {leaf.field.removeprefix("derived.") for p in presumptions if p.unless is not None
+            for leaf in p.unless.leaves() if leaf.field.startswith("derived.")}
+    facts_model = _with(patient, own, list(answers.items())) if answers else patient
+    facts_only = make_lookup(flat, {name: SPECS[name].derive(facts_model) for name in sorted(read)}, {})
     presumptions = tuple(p for p in presumptions if p.unless is None or truth(p.unless, facts_only) is not True)
     applied: list[Presumption] = []
     for p in presumptions:
         if not p.derived and flat.get(p.field) is None:
             flat[p.field] = copy.deepcopy(p.value)
             applied.append(p)
-    model = patient
-    if answers or applied:
+    model = facts_model
+    if applied:
         model = _with(patient, own, [*(answers or {}).items(), *((p.field, p.value) for p in applied)])
     raw = _derive(model, flat, base)
     unpresumable = [name for name in NEVER_PRESUMED if _reads(name, applied)]
     if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
-        facts_model = _with(patient, own, list((answers or {}).items())) if answers else patient
         raw.update({name: SPECS[name].derive(facts_model) for name in unpresumable})
     derived = dict(raw)
     for name, value in (derived_answers or {}).items():

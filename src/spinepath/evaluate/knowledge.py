@@ -74,7 +74,8 @@ def load_and_compile(directory: Path) -> tuple[Ruleset, Compiled]:
         if hit is not None:
             return hit
     derived_inputs = {f"derived.{k}": spec.inputs for k, spec in SPECS.items()}
-    ruleset = attach_presumptions(load_ruleset(all_fields(), directory), derived_inputs)
+    never = frozenset(f"derived.{k}" for k, spec in SPECS.items() if not spec.presumable)
+    ruleset = attach_presumptions(load_ruleset(all_fields(), directory), derived_inputs, never)
     compiled = compile_ruleset(ruleset)
     if store is not None and key is not None and cache.cache_key(directory) == key:  # unchanged while read
         cache.write_entry(store, key, directory, ruleset, compiled)

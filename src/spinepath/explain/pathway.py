@@ -24,6 +24,7 @@ from ..load.rule_files import Action, Evidence, Rule
 from .result import SEVERITIES, Alert, Alternative, Argument, Change, Details, Entry, EvidenceRef
 
 SAFETY_NET_CODE = "resection_before_histology_blocked"
+_NEVER_CAPPED = ("diagnosis", "surveillance")
 BLOCKED = "histology unknown: no resection before a tissue diagnosis"
 
 Resolve = Callable[[str], Any]  # derived.X -> its value (None: not known)
@@ -97,7 +98,8 @@ def pathway(kb: Knowledge, fired: Sequence[str], resolve: Resolve, histology_unk
                 assert a.code is not None and a.phase is not None and a.strength is not None
                 strength: str = a.strength
                 blocked, cap = None, capped.get(rid)
-                if cap is not None and cap.at_most and strength == "recommended":
+                # QP-04: follow-up and diagnosis entries are never capped by a treatment presumption.
+                if cap is not None and cap.at_most and strength == "recommended" and a.phase not in _NEVER_CAPPED:
                     strength = cap.at_most
                 else:
                     cap = None

@@ -48,13 +48,17 @@ def capping(presumptions: Iterable[Presumption]) -> tuple[Presumption, ...]:
 
 def capped_rules(kb: Knowledge, provisional: Values, uncapped: Values) -> dict[str, Presumption]:
     """The fired rules of the provisional pass that would not hold with the capping presumptions withheld
-    (`uncapped`: the same facts without them), each with the capping presumption it can read."""
+    (`uncapped`: the same facts without them) and whose own condition reads the capping presumption's field
+    (QP-04: a cap applies only to the entries whose condition uses the presumed field), with that
+    presumption."""
     caps = capping(provisional.facts.applied)
     out: dict[str, Presumption] = {}
     for rid in provisional.fired:
         if uncapped.values[rid] is not True:
-            reads = kb.graph.reads[rid]
-            out[rid] = next((p for p in caps if p.field in reads), caps[0])
+            own = set(kb.rules[rid].fields())
+            cap = next((p for p in caps if p.field in own), None)
+            if cap is not None:
+                out[rid] = cap
     return out
 
 

@@ -1,14 +1,20 @@
-"""The questions that would change the plan, most important first.
+"""The questions that would change the plan, in the order a spine surgeon asks them (PATHWAYS section P).
 
 Every unknown field that some rule reads, directly or through a derived value (or that withholds a
 presumption), is tried with each answer it can have: each allowed value of an enum or a boolean, each
 side of every threshold the rules and the presumptions compare a number with, each list member the
-rules test. Only the rules the dependency graph says the field reaches are evaluated again, for the
-firm pathway (facts only) and the provisional one (facts and presumptions); the plan of each answer is
-made by the same `pathway()` and compared by the same `diff()` as a full re-consult. A question that
-changes treatment (urgent, neoadjuvant, local control, adjuvant, systemic) ranks before one that
-changes only diagnosis, surveillance or supportive care; then more changes rank higher; ties follow
-the order of the fields in the patient file.
+rules test. A field that does not apply is not asked (QP-03, `not_asked` in rules/questions.yaml), nor
+the histology while no tissue exists (it is the biopsy recommendation). Only the rules the dependency
+graph says the field reaches are evaluated again, for the firm pathway (facts only) and the provisional
+one (facts and presumptions); the plan of each answer is made by the same `pathway()` and compared by
+the same `diff()` as a full re-consult.
+
+The order (QP-01, `order` in rules/questions.yaml): the neurological questions first whenever their
+trigger holds, in their order; then the course of disease, the diagnosis and referral, staging, fitness,
+planning details. Within a group: the most urgent treatment phase an answer changes, then treatment
+over diagnosis, then the number of changes (an answer that only adds an `avoid` does not count as
+changing treatment); ties follow the order of the fields in the patient file. Each question says why
+it stands where it does (`reason`, `why`).
 """
 from __future__ import annotations
 
@@ -18,11 +24,12 @@ from typing import Any
 from ..derive import SPECS
 from ..evaluate.facts import Values, prepare
 from ..evaluate.incremental import reevaluate
+from ..evaluate.threevalued import truth
 from ..evaluate.knowledge import Knowledge
 from ..load.fields import int_range
 from ..load.interventions import TREATMENT_PHASES
 from ..load.patient import SUBTYPES, Patient
-from ..load.rule_files import Presumption, Ruleset
+from ..load.rule_files import Presumption, QuestionGroup, Ruleset
 from .pathway import Plan, diff
 from .plan import Consultation, plan_of
 from .provisional import capping, uncapped_facts
@@ -86,13 +93,26 @@ def numeric_answers(thresholds: tuple[tuple[str, float], ...] | list[tuple[str, 
     return tuple(out)
 
 
+def not_asked(kb: Knowledge, firm: Values) -> dict[str, str]:
+    """field -> why it is not asked here (QP-03): a `not_asked` condition holds on the facts."""
+    lookup = firm.facts.lookup(firm.rule_facts)
+    out: dict[str, str] = {}
+    for item in kb.ruleset.question_policy.not_asked:
+        if truth(item.when, lookup) is True:
+            for f in item.fields:
+                out.setdefault(f, item.because)
+    return out
+
+
 def candidates(kb: Knowledge, patient: Patient, firm: Values) -> list[Candidate]:
     rs = kb.ruleset
     graph = kb.graph
     flat, derived = firm.facts.flat, firm.facts.derived
+    skipped = not_asked(kb, firm)
+    answers_from = rs.question_policy.answers_from
     out: list[Candidate] = []
     for name, ftype in rs.fields.items():
-        if name.startswith("derived.") or name in _ALWAYS_KNOWN or not graph.reached(name):
+        if name.startswith("derived.") or name in _ALWAYS_KNOWN or not graph.reached(name) or name in skipped:
             continue
         value = flat.get(name)
         if name == "diagnosis.histology":
@@ -107,6 +127,11 @@ def candidates(kb: Knowledge, patient: Patient, firm: Values) -> list[Candidate]
             answers = (Answer(True, "yes"), Answer(False, "no"))
         elif ftype.kind == "enum":
             answers = tuple(Answer(v, words(v)) for v in ftype.values)
+        elif name in answers_from:  # only the values the derived list allows (Tomita types the levels allow)
+            possible = derived[answers_from[name].removeprefix("derived.")].value
+            if possible is not None and len(possible) < 2:
+                continue  # one possible value: it is known, not asked
+            answers = tuple(Answer(v, str(v)) for v in possible) if possible else ()
         elif ftype.numeric:
             bounds = int_range(name) if ftype.kind == "int" else None
             if bounds and bounds[1] - bounds[0] <= SMALL_SCALE:  # a grade, a stage, ECOG: every value
@@ -126,7 +151,7 @@ def candidates(kb: Knowledge, patient: Patient, firm: Values) -> list[Candidate]
     for key, spec in SPECS.items():
         name = f"derived.{key}"
         d = derived[key]
-        if d.value is not None or not graph.reached(name) or spec.kind not in ("bool", "enum"):
+        if d.value is not None or not graph.reached(name) or spec.kind not in ("bool", "enum") or name in skipped:
             continue
         lacked = [f for f in d.lacked if f not in _ALWAYS_KNOWN]
         presumed = any(p.field == name for p in rs.presumptions)
@@ -176,7 +201,7 @@ class _Plans:
 
 
 def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Question, ...]:
-    """The questions of a consultation, each answer with how it changes the plan."""
+    """The questions of a consultation, each answer with how it changes the plan, in QP-01's order."""
     rs = kb.ruleset
     presumptions = rs.presumptions
     firm, provisional = c.firm, c.provisional
@@ -186,6 +211,7 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Qu
     # cannot make a presumption apply that did not (it only adds facts), so without it no answer is capped.
     uncapped_base = c.uncapped
     order = {name: i for i, name in enumerate(rs.fields)}
+    groups = _groups(kb, firm)
     ranked = []
     for cand in candidates(kb, patient, firm):
         only = kb.graph.reached(cand.field)
@@ -209,15 +235,49 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Qu
             changes = plans.changes(before, plans(f1, p1, u1))
             distinct.update((ch.change, ch.intervention, ch.phase, ch.strength) for ch in changes)
             answers.append(AnswerEffect(ans.value, ans.label, changes))
-        if not distinct:
+        group, position = _group_of(groups, cand.field)
+        emergency = group is not None and group.first_when is not None
+        if not distinct and not emergency:
             continue  # answering it changes nothing: `missing` still lists it
-        treatment = any(phase in TREATMENT_PHASES for _, _, phase, _ in distinct)
+        # The emergency questions are asked whenever their trigger holds (QP-01): one answer alone may change
+        # nothing (NEU-01 needs the deficit, its course and the compression together), all three decide.
+        treating = [(change, phase, strength) for change, _, phase, strength in distinct
+                    if phase in TREATMENT_PHASES and not (change == "added" and strength == "avoid")]
         confirmed = confirms(cand.field, presumptions)
+        reason = ("emergency" if emergency else "planning detail" if group is not None and group.name == "planning"
+                  else "changes treatment" if treating else "confirms a presumption" if confirmed
+                  else "changes diagnosis or follow-up")
+        urgency = min((TREATMENT_PHASES.index(phase) for _, phase, _ in treating), default=len(TREATMENT_PHASES))
+        diagnosis = any(phase == "diagnosis" for _, _, phase, _ in distinct)
         q = Question(cand.field, question_text(rs, cand.field), tuple(answers),
-                     tuple((p.field, p.shown) for p in confirmed), treatment)
-        ranked.append(((0 if treatment else 1, -len(distinct), order.get(cand.field, len(order))), q))
+                     tuple((p.field, p.shown) for p in confirmed), bool(treating) or emergency, reason,
+                     group.reason if group is not None else "", settling_fields(cand.field))
+        key = (position, group.rank(cand.field) if group is not None and group.in_order else 0, urgency,
+               0 if treating else 1 if diagnosis else 2, -len(distinct), order.get(cand.field, len(order)))
+        ranked.append((key, q))
     ranked.sort(key=lambda x: x[0])
     return tuple(q for _, q in ranked)
+
+
+def _groups(kb: Knowledge, firm: Values) -> list[QuestionGroup]:
+    """QP-01's groups in rank order for this consult: a group with a `first_when` comes first when it holds
+    on the facts, and is not a group at all when it does not (its fields are then ranked as any other)."""
+    lookup = firm.facts.lookup(firm.rule_facts)
+    return [g for g in kb.ruleset.question_policy.order if g.first_when is None or truth(g.first_when, lookup) is True]
+
+
+def _group_of(groups: list[QuestionGroup], field: str) -> tuple[QuestionGroup | None, int]:
+    for i, g in enumerate(groups):
+        if g.holds(field):
+            return g, i
+    return None, len(groups)
+
+
+def settling_fields(name: str) -> tuple[str, ...]:
+    """The patient fields that settle a derived value asked as a question (whatif --set takes either)."""
+    if not name.startswith("derived."):
+        return ()
+    return tuple(f for f in SPECS[name.removeprefix("derived.")].inputs if f not in _ALWAYS_KNOWN)
 
 
 def question_text(rs: Ruleset, name: str) -> str:

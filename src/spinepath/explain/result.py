@@ -232,12 +232,20 @@ class Question:
     answers: tuple[AnswerEffect, ...]
     confirms: tuple[tuple[str, Any], ...]  # (presumed field, presumed value) that an answer settles
     changes_treatment: bool
+    reason: str = ""  # why it ranks where it does: emergency, changes treatment, confirms a presumption, ...
+    why: str = ""  # the rank's reason in a clinician's words (QP-01's group)
+    settled_by: tuple[str, ...] = ()  # a derived value asked: the patient fields that settle it
 
     def to_json(self) -> dict:
         out: dict[str, Any] = {"field": self.field, "text": self.text, "answers": [a.to_json() for a in self.answers]}
         if self.confirms:
             out["confirms"] = [{"field": f, "presumed": v} for f, v in self.confirms]
         out["changes_treatment"] = self.changes_treatment
+        out["reason"] = self.reason
+        if self.why:
+            out["why"] = self.why
+        if self.settled_by:
+            out["settled_by"] = list(self.settled_by)
         return out
 
 

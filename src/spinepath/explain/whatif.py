@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..derive import SPECS
 from ..evaluate.facts import prepare
 from ..evaluate.knowledge import Knowledge
 from ..evaluate.passes import full_pass
@@ -52,9 +53,15 @@ def parse_set(expr: str, n: int, fields: dict[str, FieldType]) -> tuple[str, Any
     for path in patient_paths():  # fields no rule reads are still the patient's
         if path not in settable and path not in _NOT_SETTABLE:
             settable[path] = FieldType("text")
+    # A computed value is set as the questions answer it (issue 21): while the data it is computed from are
+    # missing, it stands for them; a value the file already decides is not overridden.
+    for name_, spec in SPECS.items():
+        if spec.kind in ("bool", "enum"):
+            settable[f"derived.{name_}"] = FieldType(spec.kind, tuple(spec.values))
     if name not in settable:
-        hint = " (derived values are computed: set the patient fields they come from)" if name.startswith(
-            "derived.") else did_you_mean(name, settable)
+        hint = did_you_mean(name, settable)
+        if name.startswith("derived."):
+            hint = " (a fact the rules derive: set the patient fields its rules read)"
         raise InputError([Diagnostic(*_where(n, 1), "unknown-field", f"unknown field {name!r}{hint}")])
     col = len(expr.split("=", 1)[0]) + 2
     ftype = settable[name]
@@ -87,11 +94,18 @@ def _scalar(name: str, raw: str, ftype: FieldType, n: int, col: int) -> Any:
     return raw
 
 
-def apply(patient: Patient, sets: list[str], fields: dict[str, FieldType]) -> tuple[Patient, dict[str, Any]]:
+def apply(patient: Patient, sets: list[str],
+          fields: dict[str, FieldType]) -> tuple[Patient, dict[str, Any], dict[str, Any]]:
+    """The patient with the patient fields set, what was chosen, and the derived values set (answers)."""
     data = copy.deepcopy(patient.model_dump(mode="json", exclude_none=True))
     chosen: dict[str, Any] = {}
+    derived: dict[str, Any] = {}
     for n, expr in enumerate(sets, 1):
         name, value = parse_set(expr, n, fields)
+        if name.startswith("derived."):
+            derived[name] = value
+            chosen[name] = value
+            continue
         if name == "diagnosis.subtype":
             histology = chosen.get("diagnosis.histology", patient.diagnosis.histology)
             allowed = SUBTYPES.get(histology, ())
@@ -102,7 +116,7 @@ def apply(patient: Patient, sets: list[str], fields: dict[str, FieldType]) -> tu
         set_path(data, name, value)
         chosen[name] = value
     try:
-        return Patient.model_validate(data), chosen
+        return Patient.model_validate(data), chosen, derived
     except ValidationError as exc:
         first = exc.errors()[0]
         # A check across fields (a treatment dated after as_of) names its own place: say it as a file would,
@@ -149,14 +163,21 @@ class WhatIf:
                     or d.alerts_added or d.alerts_removed or d.derived)
 
 
-def _plan(kb: Knowledge, patient: Patient) -> Plan:
-    """The plan of a full consult (both passes through the engine), with its derived values."""
-    firm = full_pass(kb, prepare(patient))
-    plan = consultation(kb, patient, firm.values()).plan
+def _plan(kb: Knowledge, patient: Patient, derived: dict[str, Any] | None = None) -> Plan:
+    """The plan of a full consult (both passes through the engine), with its derived values; `derived`
+    answers computed values as a question does."""
+    firm = full_pass(kb, prepare(patient, derived_answers=derived))
+    plan = consultation(kb, patient, firm.values(), derived_answers=derived).plan
     return replace(plan, derived=derived_block(firm))
 
 
 def whatif(kb: Knowledge, patient: Patient, sets: list[str]) -> WhatIf:
     """The consult of the patient with `sets` applied, compared with the file's own."""
-    changed, chosen = apply(patient, sets, kb.ruleset.fields)
-    return WhatIf(patient.id, chosen, diff(_plan(kb, patient), _plan(kb, changed)))
+    changed, chosen, derived = apply(patient, sets, kb.ruleset.fields)
+    for name in derived:  # a value the file decides is not overridden: its patient fields are
+        if prepare(changed).derived[name.removeprefix("derived.")].value is not None:
+            n = next(i for i, e in enumerate(sets, 1) if e.split("=", 1)[0].strip() == name)
+            inputs = ", ".join(SPECS[name.removeprefix("derived.")].inputs)
+            raise InputError([Diagnostic(*_where(n, 1), "bad-value", f"{name} is already decided by the file; "
+                                         f"set the fields it is computed from instead: {inputs}")])
+    return WhatIf(patient.id, chosen, diff(_plan(kb, patient), _plan(kb, changed, derived or None)))

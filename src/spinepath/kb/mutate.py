@@ -152,7 +152,7 @@ def _observed(kb: Knowledge, case: _Case, values: Values, replace: dict[str, Rul
 def _passes(expect: Expect, seen: Seen) -> bool:
     """The firm part of the scenario's one check (provisional and question expectations are not mutated)."""
     firm = dataclasses.replace(expect, provisional=(), provisional_absent=(), assumes=(), questions=(),
-                               first_question=())
+                               questions_absent=(), first_question=())
     return not failures(firm, seen)
 
 

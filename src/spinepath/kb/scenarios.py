@@ -15,7 +15,7 @@ from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.patient import from_document
 from ..load.yamlsafe import Document, load_path
 
-PROVISIONAL_KEYS = ("provisional", "provisional_absent", "assumes", "questions", "first_question")
+PROVISIONAL_KEYS = ("provisional", "provisional_absent", "assumes", "questions", "questions_absent", "first_question")
 EXPECT_KEYS = ("fired", "not_fired", "recommended", "consider", "avoid", "absent", "alerts", "alerts_absent",
                "details", "missing", *PROVISIONAL_KEYS)
 DETAIL_KEYS = ("intervention", "key", "value", "strength", "phase")
@@ -64,6 +64,7 @@ class Expect:
     provisional_absent: tuple[str, ...] = ()
     assumes: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
+    questions_absent: tuple[str, ...] = ()
     first_question: tuple[str, ...] = ()
 
     def of_strength(self, strength: str) -> tuple[str, ...]:
@@ -72,7 +73,8 @@ class Expect:
     @property
     def provisional_part(self) -> bool:
         """Whether it expects anything of the provisional pathway or the questions (five times the cost)."""
-        return any((self.provisional, self.provisional_absent, self.assumes, self.questions, self.first_question))
+        return any((self.provisional, self.provisional_absent, self.assumes, self.questions, self.questions_absent,
+                    self.first_question))
 
 
 @dataclass
@@ -195,7 +197,8 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
     ev = full_pass(kb, prepare(patient))
     # The provisional pass and the questions cost five times the firm one: only when expected.
     if expect.provisional_part:
-        result = consult_knowledge(patient, kb, ev, questions=bool(expect.questions or expect.first_question))
+        result = consult_knowledge(patient, kb, ev, questions=bool(expect.questions or expect.questions_absent
+                                                                   or expect.first_question))
         seen = Seen(frozenset(ev.fired), result.recommendations, frozenset(a.code for a in result.alerts),
                     frozenset(m.field for m in result.missing), result.provisional,
                     tuple(q.field for q in result.questions))
@@ -281,6 +284,9 @@ def failures(expect: Expect, seen: Seen, why_not: Callable[[str], str] = lambda 
     for f in expect.questions:
         if f not in asked:
             out.append(f"{f} should be asked; the questions are {', '.join(asked) or 'none'}")
+    for f in expect.questions_absent:
+        if f in asked:
+            out.append(f"{f} should not be asked (it does not apply); the questions are {', '.join(asked)}")
     for f in expect.first_question[:1]:
         if not asked or asked[0] != f:
             out.append(f"{f} should be the first question; got {asked[0] if asked else 'none'}")

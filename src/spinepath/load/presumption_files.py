@@ -19,12 +19,20 @@ from .diagnostics import Diagnostic, InputError, did_you_mean
 from .fields import FieldType, patient_paths, set_path
 from .patient import Patient
 from .rule_checks import Checker, kind_of, scalar_ok
-from .rule_files import Presumption, Ruleset, default_rules_dir, load_yaml, parse_cond, parse_evidence
+from .rule_files import (NotAsked, Presumption, QuestionGroup, QuestionPolicy, Ruleset, default_rules_dir, load_yaml,
+                         parse_cond, parse_evidence)
 
 PRESUMPTION_KEYS = ("field", "value", "below", "label", "unless", "at_most", "cap_reason", "reason", "question",
                     "settled_by", "evidence", "notes")
 # Not a rule field, but the history is given as a whole or not at all: "no prior treatment" is a presumption.
 _HISTORY = "history.treatments"
+# PATHWAYS QP-02, "never presumed at all" (with the derived values derive.SPECS marks presumable=False).
+NEVER_PRESUMED = ("course.status", "performance.fit_for_chemotherapy", "performance.lvef_percent",
+                  "performance.lvef_baseline_percent", "performance.renal_function_adequate",
+                  "performance.ps_limited_by_tumour", "performance.cardio_oncology_assessed",
+                  "performance.heart_failure", "performance.cv_risk_factors", "history.chest_rt_prior",
+                  "history.anthracycline_cumulative_mg_m2", "lesion.dens_involved", "diagnosis.vertebra_plana_checks",
+                  "lesion.cartilage_cap_mm", "lesion.transformation_signs")
 
 
 def histology_dependent(field: str, derived_inputs: dict[str, tuple[str, ...]]) -> bool:
@@ -35,7 +43,8 @@ def histology_dependent(field: str, derived_inputs: dict[str, tuple[str, ...]]) 
     return "diagnosis.histology" in derived_inputs.get(field, ())
 
 
-def attach(ruleset: Ruleset, derived_inputs: dict[str, tuple[str, ...]]) -> Ruleset:
+def attach(ruleset: Ruleset, derived_inputs: dict[str, tuple[str, ...]],
+           never_presumed: frozenset[str] = frozenset()) -> Ruleset:
     """The ruleset with its presumptions and question wordings, checked against its rules.
     `derived_inputs`: derived.X -> the patient fields it is computed from (the derive step knows them)."""
     root = ruleset.root
@@ -44,21 +53,21 @@ def attach(ruleset: Ruleset, derived_inputs: dict[str, tuple[str, ...]]) -> Rule
     path = root / "presumptions.yaml"
     if path.exists():
         try:
-            presumptions = tuple(_load_presumptions(path, ruleset, derived_inputs))
+            presumptions = tuple(_load_presumptions(path, ruleset, derived_inputs, never_presumed))
         except InputError as exc:
             diags.extend(exc.diagnostics)
     qpath = root / "questions.yaml"
     if not qpath.exists():  # the wordings are about patient fields, not rules: fall back to the bundled ones
         qpath = default_rules_dir() / "questions.yaml"
-    questions: dict[str, str] = {}
+    policy = QuestionPolicy()
     if qpath.exists():
         try:
-            questions = _load_questions(qpath, ruleset)
+            policy = _load_questions(qpath, ruleset)
         except InputError as exc:
             diags.extend(exc.diagnostics)
     if diags:
         raise InputError(diags)
-    return dataclasses.replace(ruleset, presumptions=presumptions, questions=questions)
+    return dataclasses.replace(ruleset, presumptions=presumptions, questions=policy.wordings, question_policy=policy)
 
 
 def presumable_fields(ruleset: Ruleset) -> dict[str, FieldType]:
@@ -67,7 +76,8 @@ def presumable_fields(ruleset: Ruleset) -> dict[str, FieldType]:
     return out
 
 
-def _load_presumptions(path: Path, rs: Ruleset, derived_inputs: dict[str, tuple[str, ...]]) -> list[Presumption]:
+def _load_presumptions(path: Path, rs: Ruleset, derived_inputs: dict[str, tuple[str, ...]],
+                       never_presumed: frozenset[str]) -> list[Presumption]:
     doc = load_yaml(path)
     c = Checker(doc)
     out: list[Presumption] = []
@@ -89,6 +99,10 @@ def _load_presumptions(path: Path, rs: Ruleset, derived_inputs: dict[str, tuple[
                 c.error(p + ("field",), "unknown-field", f"presumption on unknown field {name!r}"
                         f"{did_you_mean(str(name), fields)} (a patient field or a computed derived value)", True)
                 continue
+            if name in NEVER_PRESUMED or name in never_presumed:
+                c.error(p + ("field",), "never-presumed", f"{name} is never presumed (PATHWAYS QP-02): it is asked",
+                        True)
+                continue
             if histology_dependent(name, derived_inputs):
                 c.error(p + ("field",), "histology-presumed", f"{name} cannot be presumed: the histology (and what "
                         "follows from it) comes only from a tissue diagnosis, never from a presumption", True)
@@ -105,10 +119,12 @@ def _load_presumptions(path: Path, rs: Ruleset, derived_inputs: dict[str, tuple[
             unless = None
             if "unless" in raw:
                 unless = parse_cond(c, raw["unless"], p + ("unless",), rs.fields)
+                presumed = {str(q.get("field")) for q in items if isinstance(q, dict)}
                 for leaf in unless.leaves() if unless else ():
-                    if leaf.field.startswith("derived."):
-                        c.error(p + ("unless",), "unknown-field", f"unless reads {leaf.field}: only patient facts "
-                                "can forbid a presumption (derived values may themselves be presumed)", True)
+                    if leaf.field.startswith("derived.") and (leaf.field in presumed or leaf.field not in derived_inputs):
+                        c.error(p + ("unless",), "unknown-field", f"unless reads {leaf.field}: only patient facts, "
+                                "and values computed from them that are never presumed, can forbid a presumption",
+                                True)
             at_most = raw.get("at_most")
             if at_most is not None and at_most not in ("consider",):
                 c.error(p + ("at_most",), "bad-value", f"at_most: expected consider; got {kind_of(at_most)}", True)
@@ -202,12 +218,18 @@ def _threshold_checks(presumptions: list[Presumption], rs: Ruleset) -> list[Diag
     return out
 
 
-def _load_questions(path: Path, rs: Ruleset) -> dict[str, str]:
+QUESTION_FILE_KEYS = ("questions", "order", "not_asked", "answers_from")
+
+
+def _load_questions(path: Path, rs: Ruleset) -> QuestionPolicy:
     doc = load_yaml(path)
     c = Checker(doc)
     out: dict[str, str] = {}
     known = set(presumable_fields(rs)) | set(patient_paths())
-    if c.mapping(doc.data, (), ("questions",), ("questions",), "questions.yaml"):
+    order: list[QuestionGroup] = []
+    not_asked: list[NotAsked] = []
+    answers_from: dict[str, str] = {}
+    if c.mapping(doc.data, (), QUESTION_FILE_KEYS, ("questions",), "questions.yaml"):
         entries = doc.data["questions"]
         if c.mapping(entries, ("questions",), tuple(entries) if isinstance(entries, dict) else (), (), "questions"):
             for name, text in entries.items():
@@ -218,8 +240,63 @@ def _load_questions(path: Path, rs: Ruleset) -> dict[str, str]:
                 t = c.text(text, p, f"question for {name}")
                 if t:
                     out[name] = t
+        order = _question_order(c, doc.data.get("order", []), known, rs)
+        not_asked = _not_asked(c, doc.data.get("not_asked", []), known, rs)
+        for name, source in (doc.data.get("answers_from") or {}).items():
+            if name not in known or source not in rs.fields or rs.fields[source].kind != "list":
+                c.error(("answers_from", name), "unknown-field", f"answers_from: {name} from {source}: expected a "
+                        "field and a derived list of its possible values")
+            else:
+                answers_from[name] = source
     if c.diags:
         raise InputError(c.diags)
+    return QuestionPolicy(out, tuple(order), tuple(not_asked), answers_from)
+
+
+def _fields_list(c: Checker, raw: Any, path: tuple, known: set[str]) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
+        c.error(path, "schema", "fields: expected a list of field names (a trailing .* takes every field below)", True)
+        return ()
+    for i, f in enumerate(raw):
+        if f not in known and not (f.endswith(".*") and any(k.startswith(f[:-1]) for k in known)):
+            c.error(path + (i,), "unknown-field", f"unknown field {f!r}{did_you_mean(f, known)}", True)
+    return tuple(raw)
+
+
+def _question_order(c: Checker, raw: Any, known: set[str], rs: Ruleset) -> list[QuestionGroup]:
+    """`order: [{group, reason, fields, first_when?}]`: QP-01, in rank order."""
+    out: list[QuestionGroup] = []
+    if not isinstance(raw, list):
+        c.error(("order",), "schema", "order: expected a list of groups", True)
+        return out
+    for i, g in enumerate(raw):
+        p = ("order", i)
+        if not c.mapping(g, p, ("group", "reason", "fields", "first_when", "in_order", "notes"),
+                         ("group", "reason", "fields"), "a question group"):
+            continue
+        when = parse_cond(c, g["first_when"], p + ("first_when",), rs.fields) if "first_when" in g else None
+        reason = c.text(g.get("reason"), p + ("reason",), "reason")
+        fields = _fields_list(c, g.get("fields"), p + ("fields",), known)
+        if reason and fields and isinstance(g.get("group"), str):
+            out.append(QuestionGroup(g["group"], reason, fields, when, g.get("in_order") is True))
+    return out
+
+
+def _not_asked(c: Checker, raw: Any, known: set[str], rs: Ruleset) -> list[NotAsked]:
+    """`not_asked: [{fields, when, because}]`: QP-03."""
+    out: list[NotAsked] = []
+    if not isinstance(raw, list):
+        c.error(("not_asked",), "schema", "not_asked: expected a list", True)
+        return out
+    for i, n in enumerate(raw):
+        p = ("not_asked", i)
+        if not c.mapping(n, p, ("fields", "when", "because", "notes"), ("fields", "when", "because"), "a not_asked item"):
+            continue
+        fields = _fields_list(c, n.get("fields"), p + ("fields",), known)
+        when = parse_cond(c, n.get("when"), p + ("when",), rs.fields)
+        because = c.text(n.get("because"), p + ("because",), "because")
+        if fields and when is not None and because:
+            out.append(NotAsked(fields, when, because))
     return out
 
 

@@ -171,6 +171,45 @@ class Presumption:
         return self.field.startswith("derived.")
 
 
+@dataclass(frozen=True)
+class QuestionGroup:
+    """A rank of PATHWAYS QP-01's order of questions: its fields (a trailing `.*` takes every field below),
+    and the condition under which it comes first (the emergency group) or None (every consult)."""
+
+    name: str
+    reason: str  # why its questions come here, in a clinician's words
+    fields: tuple[str, ...]
+    first_when: Cond | None = None
+    in_order: bool = False  # its questions are asked in the order of `fields` (QP-01 1-4), not by their effect
+
+    def rank(self, field: str) -> int:
+        return next(i for i, f in enumerate(self.fields)
+                    if field == f or (f.endswith(".*") and field.startswith(f[:-1])))
+
+    def holds(self, field: str) -> bool:
+        return any(field == f or (f.endswith(".*") and field.startswith(f[:-1])) for f in self.fields)
+
+
+@dataclass(frozen=True)
+class NotAsked:
+    """PATHWAYS QP-03: fields that are not asked while a condition is true (it does not apply)."""
+
+    fields: tuple[str, ...]
+    when: Cond
+    because: str
+
+
+@dataclass(frozen=True)
+class QuestionPolicy:
+    """How the questions are chosen and ordered (rules/questions.yaml): the wordings, the order of QP-01,
+    the questions that do not apply (QP-03), and answers read from a derived list (Tomita types possible)."""
+
+    wordings: dict[str, str] = field(default_factory=dict)
+    order: tuple[QuestionGroup, ...] = ()
+    not_asked: tuple[NotAsked, ...] = ()
+    answers_from: dict[str, str] = field(default_factory=dict)  # field -> derived.X holding its possible answers
+
+
 @dataclass
 class Ruleset:
     name: str
@@ -188,6 +227,7 @@ class Ruleset:
     scenario_files: list[Path] = field(default_factory=list)
     presumptions: tuple[Presumption, ...] = ()  # in file order (attached by presumption_files.attach)
     questions: dict[str, str] = field(default_factory=dict)  # field -> the question a clinician is asked
+    question_policy: QuestionPolicy = field(default_factory=QuestionPolicy)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
