@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 
 import pytest
 
@@ -70,8 +71,11 @@ def test_open_questions_are_the_ranked_questions_with_their_effects():
                                            diagnosis={"histology": "chondrosarcoma", "grade": 1}))
     assert result.questions, "a sparse file must have questions"
     assert [q.fields[0] for q in model.questions] == [q.field for q in result.questions][:len(model.questions)]
-    first, ranked = model.questions[0], result.questions[0]
-    assert first.question == ranked.text
+    assert model.questions[0].question == result.questions[0].text
+    # The emergency questions come first even when no single answer changes the plan (QP-01); the context of
+    # the first question whose answer does change it names that answer and its effect.
+    n, ranked = next((n, q) for n, q in enumerate(result.questions) if any(a.changes for a in q.answers))
+    first = model.questions[n]
     changed = next(a for a in ranked.answers if a.changes)
     assert changed.label in first.context and said(changed.changes[0].intervention) in first.context
 
@@ -97,8 +101,13 @@ def test_alerts_under_presumptions_are_shown_apart_with_what_they_rest_on():
     from spinepath.render import presumed_text
     model, result = model_for(CHONDRO)
     assert result.provisional_alerts, "CHONDRO has no SINS: the stable-spine alert holds only if it is presumed"
-    assert [a for g in model.provisional_alerts for a in g.alerts] == list(result.provisional_alerts)
+    # Warnings and critical alerts in full under what they rest on; the information alerts named in one line.
+    assert [a for g in model.provisional_alerts for a in g.alerts] == [
+        a for a in result.provisional_alerts if a.severity != "info"]
+    info = [a for a in result.provisional_alerts if a.severity == "info"]
+    assert info and all(f"({a.rule})" in model.provisional_info for a in info)
     md, html = brief_md.render(model), brief_html.render(model)
+    assert model.provisional_info in md and html_escape(model.provisional_info) in html
     firm_md = md.split("## Provisional alerts")[0]
     assert md.index("## Provisional alerts") < md.index("## Open questions")
     for group in model.provisional_alerts:

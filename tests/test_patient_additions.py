@@ -173,5 +173,5 @@ def test_no_what_if_can_date_a_treatment_after_as_of():
     d = exc.value.diagnostics[0]
     assert (d.file, d.line) == ("--set", 2)
     assert "history.treatments[2].date: the chemotherapy of 2025-02 is after as_of (2024-06)" in d.message
-    changed, chosen = apply(patient, ["as_of=2025-02-28", "course.status=local_recurrence"], all_fields())
+    changed, chosen, _ = apply(patient, ["as_of=2025-02-28", "course.status=local_recurrence"], all_fields())
     assert changed.course.status == "local_recurrence" and chosen["as_of"] == "2025-02-28"

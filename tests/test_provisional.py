@@ -43,6 +43,7 @@ def provisional(result: dict, code: str) -> list[dict]:
     return [r for r in result["provisional"] if r["intervention"] == code]
 
 
+PLANNING = "a planning detail of the chosen treatment"  # the reason of the planning group (rules/questions.yaml)
 ENTERS_TUMOR = {code for code, iv in load_knowledge().ruleset.interventions.items() if iv.enters_tumor}
 
 
@@ -55,7 +56,9 @@ def test_seed_recurrence_is_restaged_before_salvage_and_asks_for_distant_disease
     result = example_consult(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")
     assert not [r for r in provisional(result, "en_bloc_resection") if r["strength"] != "avoid"]
     assert all(a["field"] != "staging.metastases" for r in result["provisional"] for a in r["assumes"])
-    first = result["questions"][0]
+    # The neurological questions come first (QP-01), then distant disease before anything else.
+    first = next(q for q in result["questions"] if q["reason"] != "emergency")
+    assert result["questions"][0]["field"] == "presentation.neurology.progression"
     assert first["field"] == "staging.metastases"
     none = next(a for a in first["answers"] if a["answer"] == "none")
     assert any(c["intervention"] == "en_bloc_resection" and c["change"] == "added" for c in none["changes"])
@@ -74,7 +77,8 @@ def test_referral_letter_chordoma_gets_en_bloc_with_wide_margin_provisionally():
     assert "staging.metastases" in assumed and "derived.en_bloc_feasible" in assumed
     asked = [q["field"] for q in result["questions"]]
     assert "staging.metastases" in asked
-    assert any(f in asked[:5] for f in ("derived.en_bloc_feasible", "lesion.pedicles_involved", "lesion.wbb.layers"))
+    planning = [q["field"] for q in result["questions"] if q["why"] == PLANNING]
+    assert any(f in planning[:5] for f in ("derived.en_bloc_feasible", "lesion.pedicles_involved", "lesion.wbb.layers"))
 
 
 def test_assumes_lists_only_what_the_rule_needs():
@@ -108,7 +112,10 @@ def _no_procedure_through_the_tumour(result: dict):
 def test_histology_unknown_gets_no_resection_firm_or_provisional():
     result = run(sparse(**{"diagnosis.histology": "unknown"}))
     _no_procedure_through_the_tumour(result)
-    assert "diagnosis.histology" in [q["field"] for q in result["questions"]]
+    # With no tissue the histology is not a question but the biopsy recommendation (QP-01, GEN-03).
+    assert "diagnosis.histology" not in [q["field"] for q in result["questions"]]
+    assert any(r["intervention"] in ("image_guided_core_biopsy", "open_biopsy") and r["strength"] != "avoid"
+               for r in result["recommendations"] + result["provisional"])
 
 
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if "histology: unknown" in p.read_text()],
@@ -176,9 +183,20 @@ def test_questions_rank_treatment_before_diagnosis_and_every_one_changes_somethi
     result = run(CHORDOMA)
     qs = result["questions"]
     assert qs
-    flags = [q["changes_treatment"] for q in qs]
-    assert flags == sorted(flags, reverse=True)
-    for q in qs:
+    # The emergency questions come first in their written order, whether or not one answer alone changes
+    # the plan (QP-01); after them, treatment before diagnosis and every question changes something.
+    # Then the groups of QP-01 in their order (course, diagnosis, staging, fitness, planning), and within a
+    # group treatment before diagnosis; every question after the emergency ones changes something.
+    emergency = [q for q in qs if q["reason"] == "emergency"]
+    assert qs[:len(emergency)] == emergency and all(q["changes_treatment"] for q in emergency)
+    rest = qs[len(emergency):]
+    assert rest
+    groups = [why for n, why in enumerate(q["why"] for q in rest) if n == 0 or rest[n - 1]["why"] != why]
+    assert len(groups) == len(set(groups)), groups  # a group's questions stand together
+    for why in groups:
+        flags = [q["changes_treatment"] for q in rest if q["why"] == why]
+        assert flags == sorted(flags, reverse=True), why
+    for q in rest:
         assert any(a["changes"] for a in q["answers"]), q["field"]
         assert not q["text"].startswith("Not recorded"), q["field"]
 
@@ -444,7 +462,8 @@ def test_a_short_integer_scale_is_asked_value_by_value():
                   "presentation": {"neurology": {"deficit": "myelopathy", "progression": "progressive"}}})
     stage = next(q for q in result["questions"] if q["field"] == "diagnosis.benign_stage")
     assert [a["answer"] for a in stage["answers"]] == [1, 2, 3]
-    assert result["questions"][0]["field"] == "diagnosis.benign_stage"
+    # Among the planning details the stage comes first: it changes the most.
+    assert next(q for q in result["questions"] if q["why"] == PLANNING)["field"] == "diagnosis.benign_stage"
 
 
 # ---------------------------------------------------------------------------- alerts under presumptions

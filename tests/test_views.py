@@ -83,6 +83,8 @@ def test_explain_keeps_wrapped_lines_indented():
 
 def test_one_more_answer_is_singular():
     from conftest import EXAMPLES
+    from spinepath.render import more_answers_text
     texts = [text_at_80(example_result(p)) for p in EXAMPLES]
     assert not any("1 more answers" in t for t in texts)
-    assert any("1 more answer changes the plan" in t for t in texts)
+    assert (more_answers_text(1), more_answers_text(2)) == ("1 more answer changes the plan",
+                                                            "2 more answers change the plan")

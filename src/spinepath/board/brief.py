@@ -15,7 +15,8 @@ from ..explain.result import Alert, Argument, Assumption, ConsultResult, Entry, 
     Reference, RulesetId
 from ..load.interventions import said
 from ..load.patient import LEVELS, Patient, Radiotherapy, Surgery, Treatment
-from ..render import PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional, words
+from ..render import (PHASE_TITLES, REASON_WORDS, compact_answers, grouped_by_phase,
+                      grouped_provisional, more_answers_text, questions_first, words)
 from ..render import spine_levels, treatment_timeline, wbb_diagram
 from ..render.treatment_timeline import Mark
 
@@ -176,6 +177,8 @@ ENNEKING_MEANING = {"IA": "G1 low grade, T1 intracompartmental, M0", "IB": "G1 l
 
 # The brief lists at most this many ranked questions; the consult JSON has them all.
 MAX_QUESTIONS = 6  # the top of the ranked list: the board reads the rest in the consult (--all)
+BRIEF_ANSWER_WIDTH = 110  # characters of an answer's effects in the brief's small print
+BRIEF_ANSWER_LINES = 2  # answers (grouped by effect) shown per question
 
 
 # ------------------------------------------------------------------------------ the model
@@ -277,9 +280,11 @@ class Brief:
     alerts: tuple[Alert, ...]
     options: tuple[PhaseOptions, ...]
     provisional: tuple[ProvisionalOptions, ...]
-    provisional_alerts: tuple[ProvisionalAlerts, ...]
+    provisional_alerts: tuple[ProvisionalAlerts, ...]  # warnings and critical alerts, by presumptions
+    provisional_info: str  # the information alerts under presumptions, named in one line
     loose_arguments: tuple[Argument, ...]  # arguments about options no entry proposes
     questions: tuple[OpenQuestion, ...]
+    questions_first: str  # why the first questions come first, said once ("" when nothing leads)
     references: tuple[ReferenceRow, ...]
     statement: str
 
@@ -389,8 +394,20 @@ def open_questions(result: ConsultResult) -> tuple[OpenQuestion, ...]:
     """The consult's ranked questions, each with what every answer would change."""
     out = []
     for q in result.questions[:MAX_QUESTIONS]:
-        effects = [f"{label}: {'; '.join(changes)}" for label, changes in answers_with_changes(q)]
-        out.append(OpenQuestion(q.text, (q.field,), f"{q.field} · " + " | ".join(effects)))
+        # A few lines a question (issue 21): the answers that change treatment most, grouped by effect
+        # (after a biopsy, the few histologies that change the plan most, not all of them).
+        lines, hidden = compact_answers(q, BRIEF_ANSWER_WIDTH, BRIEF_ANSWER_LINES * 2)
+        effects: list[str] = []
+        for line in lines:  # the small print flows: an answer's continuation joins its first line
+            if line.startswith(" ") and effects:
+                effects[-1] += " " + line.strip()
+            else:
+                effects.append(line)
+        more = f" | {more_answers_text(hidden)}" if hidden else ""
+        reason = REASON_WORDS.get(q.reason, q.reason)
+        # Why the emergency questions come first is said once, above the list (questions_first).
+        said = " | ".join(effects) + more
+        out.append(OpenQuestion(q.text, (q.field,), " · ".join(p for p in (q.field, reason, said) if p)))
     return tuple(out)
 
 
@@ -417,8 +434,17 @@ def provisional_alerts(alerts: Sequence[Alert]) -> tuple[ProvisionalAlerts, ...]
     entries are grouped)."""
     groups: dict[tuple[str, ...], tuple[tuple[Assumption, ...], list[Alert]]] = {}
     for a in alerts:
+        if a.severity == "info":  # named in one line (provisional_info), as the text consult does
+            continue
         groups.setdefault(tuple(x.field for x in a.assumes), (a.assumes, []))[1].append(a)
     return tuple(ProvisionalAlerts(assumes, tuple(group)) for assumes, group in groups.values())
+
+
+def provisional_info(alerts: Sequence[Alert]) -> str:
+    """The information alerts raised only under presumptions, in one line: the board sees that they exist
+    without two pages of them (the consult JSON and `consult --all` have their text)."""
+    info = [f"{words(a.code)} ({a.rule})" for a in alerts if a.severity == "info"]
+    return ("For information, if the presumptions hold: " + "; ".join(info) + ".") if info else ""
 
 
 def level_span(levels: list[str]) -> str:
@@ -520,8 +546,10 @@ def build(result: ConsultResult, date: str) -> Brief:
         options=option_blocks(result.recommendations),
         provisional=provisional_options(result.provisional),
         provisional_alerts=provisional_alerts(result.provisional_alerts),
+        provisional_info=provisional_info(result.provisional_alerts),
         loose_arguments=result.arguments,
         questions=open_questions(result),
+        questions_first=questions_first(result.questions[:MAX_QUESTIONS]),
         references=reference_rows(result.references),
         statement=result.statement,
     )

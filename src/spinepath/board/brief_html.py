@@ -222,12 +222,14 @@ def _provisional(model: Brief) -> list[str]:
 
 
 def _provisional_alerts(model: Brief) -> list[str]:
-    if not model.provisional_alerts:
+    if not model.provisional_alerts and not model.provisional_info:
         return []
     out = ['<section class="provisional"><h2>Provisional alerts: hold if the presumptions are right</h2>']
     for group in model.provisional_alerts:
         out.append(f'<p class="holds">Raised if {_presumed(group.assumes)}:</p>')
         out += ['<ul class="alerts">', *_alert_items(group.alerts), "</ul>"]
+    if model.provisional_info:
+        out.append(f'<p class="src">{e(model.provisional_info)}</p>')
     out.append("</section>")
     return out
 
@@ -236,7 +238,8 @@ def _questions(model: Brief) -> list[str]:
     if not model.questions:
         return []
     items = "".join(f'<li>{e(q.question)} <span class="src">({e(q.context)})</span></li>' for q in model.questions)
-    return [f'<section class="questions"><h2>Open questions for the board</h2><ol>{items}</ol></section>']
+    lead = f'<p class="src">{e(model.questions_first)}</p>' if model.questions_first else ""
+    return [f'<section class="questions"><h2>Open questions for the board</h2>{lead}<ol>{items}</ol></section>']
 
 
 def _references(model: Brief) -> list[str]:

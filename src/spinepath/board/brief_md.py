@@ -114,13 +114,15 @@ def _provisional(model: Brief) -> list[str]:
 
 
 def _provisional_alerts(model: Brief) -> list[str]:
-    if not model.provisional_alerts:
+    if not model.provisional_alerts and not model.provisional_info:
         return []
     out = ["## Provisional alerts: hold if the presumptions are right", ""]
     for group in model.provisional_alerts:
         out += ["**Raised if** " + "; ".join(presumed_text(a) for a in group.assumes) + ":", ""]
         out += [alert_line(a) for a in group.alerts]
         out.append("")
+    if model.provisional_info:
+        out += [model.provisional_info, ""]
     return out
 
 
@@ -136,6 +138,7 @@ def render(model: Brief) -> str:
     out += _options(model) + _provisional(model) + _provisional_alerts(model)
     if model.questions:
         out += ["## Open questions for the board", ""]
+        out += [model.questions_first, ""] if model.questions_first else []
         out += [f"{i}. {q.question} ({q.context})" for i, q in enumerate(model.questions, 1)]
         out.append("")
     out += _case(model) + _staging(model)

@@ -13,6 +13,7 @@ from typing import Callable
 from ..explain.result import ConsultResult
 from ..load.diagnostics import InputError
 from ..load.interventions import said
+from ..render import REASON_WORDS
 from ..load.patient import Patient, load_patient
 from . import brief_html, brief_md
 from .brief import Brief, build
@@ -32,8 +33,9 @@ class Row:
 
 def main_question(result: ConsultResult) -> str:
     """What the board decides: the question that would change treatment most, or the firmest option."""
-    if result.questions:
-        return result.questions[0].text
+    q = result.question_for_the_board
+    if q is not None:
+        return f"{q.text} ({REASON_WORDS.get(q.reason, q.reason)})"
     recs = [r for r in result.recommendations if r.strength != "avoid"]
     if recs:
         top = next((r for r in recs if r.strength == "recommended"), recs[0])

@@ -159,7 +159,11 @@ def candidates(kb: Knowledge, patient: Patient, firm: Values) -> list[Candidate]
             continue  # asked through its one missing input
         values = (True, False) if spec.kind == "bool" else spec.values
         out.append(Candidate(name, tuple(Answer(v, words(v)) for v in values)))
-    return out
+    # A computed value of one missing input that is asked itself is not asked twice (ESCC 2-3 and the grade).
+    asked = {c.field for c in out}
+    return [c for c in out if not c.field.startswith("derived.") or
+            len([f for f in derived[c.field.removeprefix("derived.")].lacked if f not in _ALWAYS_KNOWN]) != 1 or
+            not set(derived[c.field.removeprefix("derived.")].lacked) <= asked]
 
 
 def confirms(name: str, presumptions: tuple[Presumption, ...]) -> list[Presumption]:

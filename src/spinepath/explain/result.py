@@ -299,6 +299,16 @@ class ConsultResult:
     def statement(self) -> str:
         return MDT_STATEMENT
 
+    @property
+    def question_for_the_board(self) -> Question | None:
+        """The question the board must answer (issue 21): the emergency when there is one, otherwise the
+        first question that changes treatment, otherwise the first question."""
+        for wanted in (lambda q: q.reason == "emergency", lambda q: q.changes_treatment, lambda q: True):
+            found = next((q for q in self.questions if wanted(q)), None)
+            if found is not None:
+                return found
+        return None
+
     def value(self, name: str) -> Any:
         """A computed value or rule-derived fact by its name (`region`, `en_bloc_technique`), None when not
         known. The names are those of derive.SPECS and the rules' facts: data, not the result's structure."""

@@ -10,7 +10,8 @@ from .scenarios import run_all
 _DP = re.compile(r"^([A-Z]+)-(\d+)$")
 # The order of the sections of PATHWAYS.md, so the map reads like the reference.
 SECTIONS = ("GEN", "EB", "SEP", "CH", "CS", "OS", "EW", "GCT", "ABC", "OO", "OB", "HEM", "PC", "LY", "SCS",
-            "RT", "NEU", "MECH", "REC", "MET", "PED", "ELD", "FU", "CX")
+            "RT", "NEU", "MECH", "REC", "MET", "PED", "ELD", "FU", "CX", "LCH", "OC", "FERT", "COURSE", "REL", "FIT",
+            "QP")
 
 
 def _dp_key(dp: str):
@@ -34,6 +35,17 @@ def decision_point_map(kb: Knowledge) -> list[dict]:
             row = rows.setdefault(dp, {"decision_point": dp, "rules": [], "scenarios": set()})
             row["rules"].append(rule.id)
             row["scenarios"] |= files_by_rule.get(rule.id, set())
+    # PATHWAYS section P is engine behaviour written in the knowledge base's files, not in rules: the
+    # presumptions withheld (QP-02), the questions that do not apply (QP-03), the scope of caps (QP-04).
+    presumptions = kb.ruleset.presumptions
+    engine = {"QP-02": ("rules/presumptions.yaml: unless", any(p.unless for p in presumptions)),
+              "QP-03": ("rules/questions.yaml: not_asked", bool(kb.ruleset.question_policy.not_asked)),
+              "QP-04": ("rules/presumptions.yaml: at_most", any(p.at_most for p in presumptions))}
+    for dp, (where, written) in engine.items():
+        if written:
+            row = rows.setdefault(dp, {"decision_point": dp, "rules": [], "scenarios": set()})
+            row["rules"].append(where)
+            row["scenarios"] |= {"presumptions.scenarios.yaml"} if "presumptions" in where else set()
     return [{**rows[dp], "scenarios": sorted(rows[dp]["scenarios"])} for dp in sorted(rows, key=_dp_key)]
 
 

@@ -5,6 +5,7 @@ facts. May import load (the vocabularies) and explain's result types; nothing el
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Iterable, Sequence
 
 from ..explain.result import Alternative, Assumption, Change, Entry, EvidenceRef, Missing, Question
@@ -145,6 +146,71 @@ def answers_with_changes(question: Question, limit: int | None = None) -> list[t
             texts.append(f"{len(firmed)} provisional entries become firm")
         out.append((a.label, texts))
     return _merge_same(out)
+
+
+REASON_WORDS = {"emergency": "emergency first", "changes treatment": "changes treatment",
+                "confirms a presumption": "confirms a presumption", "planning detail": "planning detail",
+                "changes diagnosis or follow-up": "diagnosis or follow-up"}
+
+
+def question_head(question: Question) -> str:
+    """A question as a line opens: its rank's reason, the words, the field that records the answer."""
+    reason = REASON_WORDS.get(question.reason, question.reason)
+    return (f"[{reason}] " if reason else "") + f"{question.text} [{question.field}]"
+
+
+def questions_first(shown: Sequence[Question]) -> str:
+    """The sentence above a list of questions led by the emergency questions (QP-01): why they come first,
+    said once rather than beside each (some of them change the plan only together, so no answer is listed)."""
+    first = [q for q in shown if q.reason == "emergency"]
+    if not first:
+        return ""
+    return f"Asked first ({'1' if len(first) == 1 else f'1-{len(first)}'}): {first[0].why}."
+
+
+def more_answers_text(hidden: int) -> str:
+    return f"{hidden} more {'answer changes' if hidden == 1 else 'answers change'} the plan"
+
+
+def compact_answers(question: Question, width: int, lines: int) -> tuple[list[str], int]:
+    """The answers that change treatment most, in at most `lines` lines of `width` characters: answers with
+    the same effects merged ("solitary, multiple → ..."), the effects that change treatment first, whole
+    items dropped and counted ("+2 more") rather than cut, continuation lines indented. Returns the lines
+    and how many answers are left out (said by the caller)."""
+    grouped = [(label, [change_text(c) for c in a]) for label, a in _answer_effects(question)]
+    out: list[str] = []
+    shown = 0
+    for label, effects in grouped:
+        left = lines - len(out) - (1 if shown + 1 < len(grouped) else 0)  # keep a line to say what is left out
+        if left < 1:
+            break
+        labels = label.split(", ")
+        keep = len(labels)
+        while keep > 1 and len(", ".join(labels[:keep])) > width // 2:  # a long list of answers (histologies)
+            keep -= 1
+        head = ", ".join(labels[:keep]) + (f" +{len(labels) - keep} others" if keep < len(labels) else "") + " → "
+        for k in range(len(effects), 0, -1):
+            text = head + "; ".join(effects[:k]) + (f"; +{len(effects) - k} more" if k < len(effects) else "")
+            wrapped = textwrap.wrap(text, width, subsequent_indent="   ")
+            if len(wrapped) <= min(left, 2) or k == 1:
+                break
+        out += wrapped[:max(left, 1)]
+        shown += 1
+    return out, len(grouped) - shown
+
+
+def _answer_effects(question: Question) -> list[tuple[str, list[Change]]]:
+    """(answers, effects) with the answers of the same effects merged, those changing treatment most first,
+    and each answer's effects ordered treatment first."""
+    answers = sorted((a for a in question.answers if a.changes),
+                     key=lambda a: -sum(1 for c in a.changes if c.phase in TREATMENT_PHASES and c.strength != "avoid"))
+    merged: dict[tuple, list[str]] = {}
+    effects: dict[tuple, list[Change]] = {}
+    for a in answers:
+        key = tuple(c.to_json().__repr__() for c in a.changes)
+        merged.setdefault(key, []).append(a.label)
+        effects[key] = sorted(a.changes, key=_weight)
+    return [(", ".join(labels), effects[key]) for key, labels in merged.items()]
 
 
 def _merge_same(answers: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:

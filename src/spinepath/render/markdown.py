@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..explain.result import ConsultResult
 from ..load.interventions import said
-from . import (DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text,
+from . import (REASON_WORDS, DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
 TOP_QUESTIONS = 5
@@ -102,7 +102,8 @@ def _questions(result: ConsultResult, all_: bool) -> list[str]:
     shown = questions if all_ else questions[:TOP_QUESTIONS]
     out = ["## Questions that would change the plan", ""]
     for i, q in enumerate(shown, 1):
-        out.append(f"{i}. {q.text} (`{q.field}`)")
+        reason = REASON_WORDS.get(q.reason, q.reason)
+        out.append(f"{i}. {q.text} (`{q.field}`; *{reason}*)")
         for label, changes in answers_with_changes(q):
             out.append(f"   - *{label}*: {'; '.join(changes)}")
     if len(questions) > len(shown):

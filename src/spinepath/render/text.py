@@ -10,11 +10,13 @@ from rich.text import Text
 
 from ..explain.result import ConsultResult, Entry, Argument
 from ..load.interventions import said
-from . import (PHASE_TITLES, alternative_text, capped_text, STRENGTH_WORDS, answers_with_changes, details_text,
-               evidence_by_level,
-               grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
+from . import (PHASE_TITLES, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
+               compact_answers, details_text, evidence_by_level, grouped_by_phase, grouped_missing,
+               grouped_provisional, more_answers_text, presumed_text, question_head, questions_first,
+               words)
 
 TOP_QUESTIONS = 5
+QUESTION_LINES = 6  # at most, a question with its answers, without --all
 ANSWERS_SHOWN = 2  # per question, the answers that change treatment most; --all shows them all
 ANSWER_CHANGES = 3  # per answer, the changes shown before "+N more"
 
@@ -169,23 +171,32 @@ def _questions(result: ConsultResult, console: Console, all_: bool) -> None:
     console.print()
     console.print(Text("Questions that would change the plan", style="bold underline"))
     shown = questions if all_ else questions[:TOP_QUESTIONS]
+    if not all_ and questions_first(shown):  # with --all each question says why it ranks where it does
+        for line in textwrap.wrap(questions_first(shown), console.width):
+            console.print(Text(line, style="dim"))
     for i, q in enumerate(shown, 1):
-        for line in textwrap.wrap(f"{i}. {q.text} [{q.field}]", console.width, subsequent_indent="   "):
+        for line in textwrap.wrap(f"{i}. {question_head(q)}", console.width, subsequent_indent="   "):
             console.print(Text(line, style="bold"))
-        answers = answers_with_changes(q, None if all_ else ANSWER_CHANGES)
-        hidden = 0 if all_ else max(len(answers) - ANSWERS_SHOWN, 0)
-        for label, changes in answers if all_ else answers[:ANSWERS_SHOWN]:
-            lead = f"   {label} → "
-            if len(lead) > 28:  # a long answer (a histology) gets its own line
-                console.print(Text(lead.rstrip()))
-                lead = "      "
-            body = _wrap_items(changes, max(console.width - len(lead), 20))
-            console.print(Text(lead + body[0]))
-            for more in body[1:]:
-                console.print(Text(" " * len(lead) + more))
+        if all_:
+            if q.why:
+                _say(console, "Why here: ", q.why)
+            for label, changes in answers_with_changes(q):
+                lead = f"   {label} → "
+                if len(lead) > 28:  # a long answer (a histology) gets its own line
+                    console.print(Text(lead.rstrip()))
+                    lead = "      "
+                body = _wrap_items(changes, max(console.width - len(lead), 20))
+                console.print(Text(lead + body[0]))
+                for more in body[1:]:
+                    console.print(Text(" " * len(lead) + more))
+            continue
+        # At most six lines a question (issue 21): the answers that change treatment most.
+        head = len(textwrap.wrap(f"{i}. {question_head(q)}", console.width, subsequent_indent="   "))
+        lines, hidden = compact_answers(q, max(console.width - 3, 40), QUESTION_LINES - head)
+        for line in lines:
+            console.print(Text("   " + line))
         if hidden:
-            console.print(Text(f"   {hidden} more {'answer changes' if hidden == 1 else 'answers change'} the plan (--all)",
-                               style="dim"))
+            console.print(Text(f"   {more_answers_text(hidden)} (--all)", style="dim"))
     if len(questions) > len(shown):
         console.print(Text(f"{len(questions) - len(shown)} more: --all", style="dim"))
 
