@@ -136,3 +136,44 @@ def test_a_fact_is_defined_once_and_derived_by_the_rules_it_names(tmp_path):
     assert rs.derived_facts["older_adult"] == ["X-01"] and rs.rule("X-01").derives() == ["older_adult"]
     assert rs.facts["older_adult"].meaning == "The patient is 18 or older."
     assert rs.facts["chordoma_case"].derived_by == ("T-01",)
+
+
+def test_the_intervention_catalogue_has_the_2026_12_codes_and_details_keys():
+    """P0 of the amendment (OUTPUT.md "Codes added 2026-12", "New details keys on existing codes"): the five
+    codes with their phases, details and whether they enter the tumour; the new keys on existing codes;
+    strategy_group and note on every code, those of rules/interventions.yaml included."""
+    iv = load_ruleset(all_fields()).interventions
+    added = {"metastasectomy": (("local_control",), ("site", "approach", "setting"), True),
+             "clinical_trial_referral": (("systemic", "supportive"), ("setting", "target"), False),
+             "cardio_oncology_assessment": (("diagnosis",), ("baseline_risk",), False),
+             "external_orthosis": (("urgent", "local_control", "supportive"), ("type",), False),
+             "marginal_excision": (("local_control",), ("include",), True)}
+    for code, (phases, details, enters) in added.items():
+        assert (iv[code].phases, iv[code].enters_tumor) == (phases, enters), code
+        assert set(details) <= set(iv[code].details) and iv[code].meaning, code
+    assert all({"strategy_group", "note"} <= set(i.details) for i in iv.values())
+    keys = {"staging_workup": {"investigations", "setting"},
+            "neoadjuvant_chemotherapy": {"regimen", "setting", "line"},
+            "adjuvant_chemotherapy": {"regimen", "setting", "line"}, "systemic_therapy": {"regimen", "setting", "line"},
+            "multidisciplinary_tumor_board": {"board"}, "spinal_stabilization": {"through_lesion"},
+            "adjuvant_radiotherapy": {"setting", "timing", "dose_range", "prescription", "schedule", "dose_unit",
+                                      "residual"},
+            "definitive_radiotherapy": {"setting", "dose_range", "prescription", "schedule", "dose_unit", "residual"},
+            "neoadjuvant_radiotherapy": {"timing", "dose_range", "prescription", "schedule", "dose_unit", "residual"},
+            "intralesional_curettage": {"timing"}, "denosumab": {"setting", "timing", "duration"},
+            "palliative_care": {"setting"}, "surveillance_imaging": {"schedule", "starts"},
+            "palliative_radiotherapy": {"dose_range", "prescription", "schedule"},
+            "survivorship_follow_up": {"starts", "exposures"}}
+    for code, wanted in keys.items():
+        assert wanted <= set(iv[code].details), (code, wanted - set(iv[code].details))
+
+
+def test_the_references_of_the_amendment_keep_their_verification_tag_in_the_citation():
+    """[119]-[157] (REFERENCES.md sections O and P): a consult prints the citation, so the tag is in it."""
+    refs = load_ruleset(all_fields()).references
+    assert all(str(n) in refs for n in range(119, 158))
+    for n in range(119, 158):
+        citation = refs[str(n)]["citation"]
+        assert "[checked" in citation or "[secondary" in citation or "[memory" in citation, n
+    assert "[secondary: transcription]" in refs["124"]["citation"] and "UNVERIFIED" in refs["124"]["citation"]
+    assert "[memory]" in refs["136"]["citation"] and "UNVERIFIED" in refs["134"]["citation"]

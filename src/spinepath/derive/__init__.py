@@ -14,6 +14,7 @@ from . import en_bloc_feasible as eb
 from . import enneking_stage as en
 from . import escc, histology_groups as hg, history as hx, neurology, region as rg, sins, tomita, workup
 from . import anthracycline as ac, benign_label, course, epidural, hfa_icos, maturity, osteochondroma, sacrum
+from . import late_effects, lines, performance
 from .base import Derived, get
 
 
@@ -114,6 +115,27 @@ def _oc_red_flag(p) -> Derived:
                                       _mature(p).value)
 
 
+def _first_line_regimen(p) -> Derived:
+    return _shared(p, "first_line_regimen", lambda p: lines.first_line_regimen(_p(p, "history.treatments")))
+
+
+def _workup(p, name: str) -> Derived:
+    """The lists of missing investigations (D10-D13), computed once each: their `*_complete` values read them."""
+    done = _p(p, "staging.workup_done")
+    compute = {
+        "full": lambda p: workup.workup_missing_full(done, _hist(p), p.age, _p(p, "lesion.vertebral_artery"),
+                                                     _p(p, "lesion.great_vessels_adherent")),
+        "local": lambda p: workup.workup_missing_local(done),
+        "local_chest": lambda p: workup.workup_missing_local_chest(done),
+        "scs": lambda p: workup.workup_missing_scs(done, _hist(p), p.sex),
+    }[name]
+    return _shared(p, f"workup_{name}", compute)
+
+
+def _ps(band, p) -> Derived:
+    return band(_p(p, "performance.ecog"), _p(p, "performance.karnofsky"), _p(p, "performance.lansky"), p.age)
+
+
 _LEVELS = ("lesion.levels",)
 _HIST = ("diagnosis.histology",)
 _GRADE = ("diagnosis.histology", "diagnosis.subtype", "diagnosis.grade")
@@ -132,6 +154,12 @@ _HFA = ("age", "performance.heart_failure", "performance.lvef_percent", "perform
 _MATURE = ("skeletally_mature", "age")
 _OC = ("lesion.cartilage_cap_mm", "lesion.transformation_signs") + _MATURE
 HFA_ICOS = hfa_icos.CATEGORIES + (hfa_icos.NOT_APPLICABLE,)
+_RESPONSE = ("response", "stable", "progression")
+_EI = _TX + _HIST + ("diagnosis.benign_stage",)
+_WORKUP = ("staging.workup_done",)
+_WORKUP_FULL = _WORKUP + _HIST + ("age", "lesion.vertebral_artery", "lesion.great_vessels_adherent")
+_WORKUP_SCS = _WORKUP + _HIST + ("sex",)
+_PS = ("performance.ecog", "performance.karnofsky", "performance.lansky", "age")
 
 REGIONS = ("cervical", "thoracic", "lumbar", "sacral", "cervicothoracic", "thoracolumbar", "lumbosacral",
            "multiregional")
@@ -239,6 +267,60 @@ SPECS: dict[str, Spec] = {
                 _PROGRESSION) + _TX),
     "tomita_type_possible": Spec("list", (1, 2, 3, 4, 5, 6, 7), lambda p: tomita.tomita_type_possible(
         p.lesion.levels, rg.levels_contiguous(p.lesion.levels).value), inputs=_LEVELS),
+    # ---- additions 2026-12 the amended rules read (encoding spec §2.3, D1-D24; docs/derived-values-2026-12.md)
+    "residual_disease": Spec("enum", hx.RESIDUAL, lambda p: hx.residual_disease(_p(p, "history.treatments")),
+        inputs=_TX),  # D1
+    "first_line_regimen": Spec("text", (), _first_line_regimen, inputs=_TX),  # D2
+    "running_regimen": Spec("text", (), lambda p: lines.running_regimen(_p(p, "history.treatments")),
+        inputs=_TX),  # D3
+    "running_line": Spec("int", (), lambda p: lines.running_line(_p(p, "history.treatments")), inputs=_TX),
+    "running_response": Spec("enum", _RESPONSE, lambda p: lines.running_response(_p(p, "history.treatments")),
+        inputs=_TX),
+    "progression_regimen": Spec("text", (), lambda p: lines.progression_regimen(_p(p, "history.treatments")),
+        inputs=_TX),  # D4
+    "relapse_line": Spec("int", (), lambda p: lines.relapse_line(_p(p, "history.treatments")), inputs=_TX),  # D5
+    "en_bloc_setting": Spec("enum", ("primary", "salvage"), lambda p: hx.en_bloc_setting(
+        _p(p, "history.treatments"), _p(p, "history.local_recurrence")),
+        inputs=_TX + ("history.local_recurrence",)),  # D6
+    "salvage_surgery_done": Spec("bool", (), lambda p: hx.salvage_surgery_done(
+        _p(p, "history.treatments"), _p(p, "history.local_recurrence_date")),
+        inputs=_TX + ("history.local_recurrence_date",)),  # D7
+    "cord_levels_involved": Spec("bool", (), lambda p: rg.cord_levels_involved(p.lesion.levels),
+        inputs=_LEVELS),  # D8
+    "prior_sacral_rt": Spec("bool", (), lambda p: hx.prior_sacral_rt(
+        hx.prior_radiotherapy(_p(p, "history.treatments")), rg.sacral(p.lesion.levels)),
+        inputs=_TX + _LEVELS),  # D9
+    "workup_missing_full": Spec("list", workup.FULL, lambda p: _workup(p, "full"), inputs=_WORKUP_FULL),  # D10
+    "workup_missing_local": Spec("list", workup.LOCAL, lambda p: _workup(p, "local"), inputs=_WORKUP),  # D11
+    "workup_missing_local_chest": Spec("list", workup.LOCAL_CHEST, lambda p: _workup(p, "local_chest"),
+        inputs=_WORKUP),  # D12
+    "workup_missing_scs": Spec("list", workup.SCS, lambda p: _workup(p, "scs"), inputs=_WORKUP_SCS),  # D13
+    "regimen_renal_agents": Spec("bool", (), lambda p: lines.regimen_renal_agents(_first_line_regimen(p)),
+        inputs=_TX),  # D14
+    "poor_ps": Spec("bool", (), lambda p: _ps(performance.poor_ps, p), inputs=_PS),  # D15
+    "reduced_ps": Spec("bool", (), lambda p: _ps(performance.reduced_ps, p), inputs=_PS),  # D16
+    "course_status_conflict": Spec("bool", (), lambda p: course.course_status_conflict(_state(p)),
+        inputs=_STATE),  # D17
+    "staging_setting": Spec("enum", ("baseline", "restaging"), lambda p: course.staging_setting(_state(p)),
+        inputs=_STATE),  # D18
+    "ei_emergency_only": Spec("bool", (), lambda p: hx.ei_emergency_only(
+        _p(p, "history.treatments"), _hist(p), p.diagnosis.benign_stage), inputs=_EI),  # D19
+    "salvage_group": Spec("enum", (hx.SALVAGE_GROUP,), lambda p: hx.salvage_group(hx.prior_enneking_inappropriate(
+        _p(p, "history.treatments"), _hist(p), p.diagnosis.benign_stage), _p(p, "history.local_recurrence")),
+        inputs=_EI + ("history.local_recurrence",)),  # D20
+    "induction_response": Spec("enum", _RESPONSE, lambda p: lines.induction_response(_p(p, "history.treatments")),
+        inputs=_TX),  # D21
+    "regimen_anthracycline": Spec("bool", (), lambda p: lines.regimen_anthracycline(_first_line_regimen(p)),
+        inputs=_TX),  # D22
+    "workup_full_complete": Spec("bool", (), lambda p: workup.complete(_workup(p, "full")),
+        inputs=_WORKUP_FULL),  # D23
+    "workup_local_complete": Spec("bool", (), lambda p: workup.complete(_workup(p, "local")), inputs=_WORKUP),
+    "workup_local_chest_complete": Spec("bool", (), lambda p: workup.complete(_workup(p, "local_chest")),
+        inputs=_WORKUP),
+    "workup_scs_complete": Spec("bool", (), lambda p: workup.complete(_workup(p, "scs")), inputs=_WORKUP_SCS),
+    "late_effect_exposures": Spec("list", late_effects.EXPOSURES, lambda p: late_effects.late_effect_exposures(
+        _p(p, "history.treatments"), _p(p, "history.anthracycline_cumulative_mg_m2")),
+        inputs=_TX + ("history.anthracycline_cumulative_mg_m2",)),  # D24
 }
 
 # The keys OUTPUT.md shows in `derived`, always present (null when not computable).

@@ -11,13 +11,7 @@ from .base import Derived
 from .course import FIRST_LINE_STATES
 from .kleene import and_, any_, or_
 from .regimens import UNLISTED, anthracycline
-
-
-def _contains(regimen: str | None) -> bool | None:
-    """Whether a course's regimen contains an anthracycline; None when not recorded or in neither list
-    (the callers have already reported an unlisted regimen)."""
-    found = anthracycline(regimen)
-    return None if found == UNLISTED else found  # type: ignore[return-value]
+from .regimens import contains_anthracycline as _contains  # the callers have already reported an unlisted one
 
 _TX = "history.treatments"
 _STATUS = "course.status"

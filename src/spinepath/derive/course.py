@@ -234,3 +234,30 @@ def chemo_lines(treatments) -> Derived:
     if any(c.line is None for c in chemo):
         return unknown(_TX)
     return Derived(max((c.line for c in chemo), default=0))
+
+
+def course_status_conflict(state: Derived) -> Derived:
+    """D17: `course.status` is recorded and contradicts the history (COURSE-01 step 1, PATHWAYS line 2075;
+    STAGING §11 row 1′): the COURSE-01 alert `course_status_conflicts_with_history` reads it. Read from the
+    state's own derivation (one home for the contradictions): true when `disease_state` gave None for that
+    reason; false otherwise, also when `course.status` is not recorded (nothing recorded to contradict) and
+    when the history is not given (the recorded status then stands, as in `disease_state`)."""
+    return Derived(any(code == CONFLICT for code, _ in state.flags))
+
+
+# Encoding spec §2.3 D18: the `details.setting` of a staging entry (GEN-02, SCS-01, COURSE-03, COURSE-09).
+BASELINE_STATES = frozenset({"untreated"})
+RESTAGING_STATES = frozenset({"in_first_line_treatment", "local_recurrence", "distant_relapse",
+                              "residual_or_progressive", "suspected_recurrence"})
+
+
+def staging_setting(state: Derived) -> Derived:
+    """D18: `baseline` when untreated; `restaging` in first-line treatment (COURSE-03), at a local recurrence,
+    a distant relapse, with residual or progressive disease, or a suspected recurrence; None otherwise (after
+    local control and with no evidence of disease no staging entry is emitted; while the state is unknown the
+    setting is too, and the key is left out of `details`: the spec's reading of its open point O-27)."""
+    if state.value is None:
+        return Derived(None, state.lacked)
+    if state.value in BASELINE_STATES:
+        return Derived("baseline")
+    return Derived("restaging" if state.value in RESTAGING_STATES else None)

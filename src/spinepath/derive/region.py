@@ -39,3 +39,14 @@ def sacral(levels: list[str]) -> Derived:
 
 def upper_cervical(levels: list[str]) -> Derived:
     return Derived(any(lvl in ("C1", "C2") for lvl in levels))
+
+
+# C1 to L2: the levels of the spinal cord and the conus (encoding spec §2.3 D8).
+CORD_LEVELS = frozenset(LEVELS[:LEVELS.index("L2") + 1])
+
+
+def cord_levels_involved(levels: list[str]) -> Derived:
+    """D8: any involved level from C1 to L2. PATHWAYS EW-04 (line 894): "any involved level from C1 to L2 (the
+    cord and conus lie in or next to the field; the conus level varies — memory)"; busulfan-melphalan with
+    radiotherapy to the cord (EW-04, REL-03). Always known (levels are required)."""
+    return Derived(any(lvl in CORD_LEVELS for lvl in levels))

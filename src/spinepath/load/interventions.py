@@ -19,39 +19,52 @@ class Intervention:
     enters_tumor: bool = False  # a resection or a procedure through the tumour: never before histology
 
 
+# Additions 2026-12 (OUTPUT.md "New details keys on existing codes", PATHWAYS Appendix 3; encoding spec §2.1):
+# `setting` (staging: baseline, restaging, lch_extent; chemotherapy and systemic therapy: continuation, relapse;
+# radiotherapy: relapse, REL-04), `line`, `board`, `through_lesion` (MECH-01: a stabilisation outside the lesion is
+# not a procedure through the tumour), `timing`, `dose_range`, `prescription`, `schedule`, `starts`, `exposures`.
+# Not named by OUTPUT.md, proposed by the encoding spec (its open point O-4, additive): `duration` (GCT-04),
+# `schedule` on the radiotherapy codes (CH-03), `dose_unit` (Gy or Gy(RBE)) and `residual` (microscopic, gross,
+# none, unresected), because OUTPUT.md asks that doses say their unit and the disease they are for.
+_DOSE = ("dose_range", "prescription", "schedule", "dose_unit", "residual")
+_CHEMO = ("regimen", "setting", "line")
 _CONTRACT = [
-    ("staging_workup", ("diagnosis",), ("investigations",)),
+    ("staging_workup", ("diagnosis",), ("investigations", "setting")),
     ("image_guided_core_biopsy", ("diagnosis",), ()),
     ("refer_specialized_center", ("diagnosis",), ()),
-    ("multidisciplinary_tumor_board", ("diagnosis",), ()),
+    ("multidisciplinary_tumor_board", ("diagnosis",), ("board",)),
     ("myeloma_workup", ("diagnosis",), ()),
     ("urgent_decompression", ("urgent",), ()),
     ("corticosteroids", ("urgent",), ()),
-    ("spinal_stabilization", ("local_control",), ()),
+    ("spinal_stabilization", ("local_control",), ("through_lesion",)),
     ("en_bloc_resection", ("local_control",), ("technique", "setting", "target_margin")),
-    ("intralesional_curettage", ("local_control",), ("adjuvants",)),
+    ("intralesional_curettage", ("local_control",), ("adjuvants", "timing")),
     ("separation_surgery", ("local_control",), ()),
     ("radiofrequency_ablation", ("local_control",), ()),
     ("vertebroplasty", ("local_control",), ()),
     ("selective_arterial_embolization", ("neoadjuvant", "local_control"), ()),
-    ("neoadjuvant_chemotherapy", ("neoadjuvant",), ("regimen",)),
-    ("denosumab", ("neoadjuvant", "systemic"), ()),
-    ("neoadjuvant_radiotherapy", ("neoadjuvant",), ("dose_gy", "modality")),
-    ("definitive_radiotherapy", ("local_control",), ("min_dose_gy", "modality")),
-    ("adjuvant_radiotherapy", ("adjuvant",), ("min_dose_gy", "modality")),
-    ("adjuvant_chemotherapy", ("adjuvant",), ("regimen",)),
-    ("systemic_therapy", ("systemic",), ("regimen",)),
+    ("neoadjuvant_chemotherapy", ("neoadjuvant",), _CHEMO),
+    ("denosumab", ("neoadjuvant", "systemic"), ("setting", "timing", "duration")),
+    ("neoadjuvant_radiotherapy", ("neoadjuvant",), ("dose_gy", "modality", "timing") + _DOSE),
+    ("definitive_radiotherapy", ("local_control",), ("min_dose_gy", "modality", "setting") + _DOSE),
+    ("adjuvant_radiotherapy", ("adjuvant",), ("min_dose_gy", "modality", "setting", "timing") + _DOSE),
+    ("adjuvant_chemotherapy", ("adjuvant",), _CHEMO),
+    ("systemic_therapy", ("systemic",), _CHEMO),
     ("nsaid_trial", ("local_control",), ()),
     ("observation", ("surveillance",), ()),
-    ("surveillance_imaging", ("surveillance",), ("schedule",)),
-    ("palliative_care", ("supportive",), ()),
+    ("surveillance_imaging", ("surveillance",), ("schedule", "starts")),
+    ("palliative_care", ("supportive",), ("setting",)),
 ]
+# Every code, of OUTPUT.md and of rules/interventions.yaml, also takes these (2026-12): `strategy_group` marks
+# entries that are alternatives to each other, not a sequence; `note` is free text shown with the entry.
+EVERY_CODE = ("strategy_group", "note")
 
 # Interventions that cut into or through a tumour: never before a tissue diagnosis (GEN-05).
 _ENTERS_TUMOR = frozenset({"en_bloc_resection", "intralesional_curettage", "separation_surgery",
                            "vertebroplasty", "radiofrequency_ablation", "spinal_stabilization"})
 
-CONTRACT: dict[str, Intervention] = {c: Intervention(c, p, d, "", c in _ENTERS_TUMOR) for c, p, d in _CONTRACT}
+CONTRACT: dict[str, Intervention] = {c: Intervention(c, p, d + EVERY_CODE, "", c in _ENTERS_TUMOR)
+                                     for c, p, d in _CONTRACT}
 
 # How a clinician says each code (British spelling in prose; the codes keep OUTPUT.md's spelling).
 _SAID = {

@@ -255,7 +255,10 @@ class Diagnosis(Strict):
 
 
 WORKUP = ("mri_whole_spine", "ct_local", "ct_chest", "pet_ct", "bone_scan",
-          "mri_local", "ct_abdomen_pelvis", "gynaecological_imaging")  # the last three: additions 2026-12
+          "mri_local", "ct_abdomen_pelvis", "gynaecological_imaging",  # additions 2026-12 (PATIENT.md)
+          # Not in PATIENT.md (an addition, README): CT/MR or catheter angiography, so that GEN-02 (a) does not
+          # ask for it again once done (encoding spec, open point O-6).
+          "angiography")
 
 
 class Staging(Strict):

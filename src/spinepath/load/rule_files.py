@@ -18,7 +18,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, InputError, did_you_mean
 from .fields import FieldType
-from .interventions import CONTRACT, PHASES, STRENGTHS, Intervention
+from .interventions import CONTRACT, EVERY_CODE, PHASES, STRENGTHS, Intervention
 from .rule_checks import Checker, check_value, cross_checks, kind_of
 from .yamlsafe import Document, load_path
 
@@ -455,7 +455,8 @@ def _load_interventions(path: Path, root: Path) -> dict[str, Intervention]:
                         c.error(p + ("enters_tumor",), "schema", "enters_tumor: expected true or false (true: never "
                                 "before a tissue diagnosis)", True)
                         continue
-                    out[code] = Intervention(code, tuple(phases), tuple(details), str(e.get("meaning", "")),
+                    common = tuple(k for k in EVERY_CODE if k not in details)
+                    out[code] = Intervention(code, tuple(phases), tuple(details) + common, str(e.get("meaning", "")),
                                              e["enters_tumor"])
     if c.diags:
         raise InputError(c.diags)
