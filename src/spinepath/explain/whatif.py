@@ -171,8 +171,8 @@ def _plan(kb: Knowledge, patient: Patient, derived: dict[str, Any] | None = None
     return replace(plan, derived=derived_block(firm))
 
 
-def whatif(kb: Knowledge, patient: Patient, sets: list[str]) -> WhatIf:
-    """The consult of the patient with `sets` applied, compared with the file's own."""
+def answered(kb: Knowledge, patient: Patient, sets: list[str]) -> tuple[Patient, dict[str, Any], dict[str, Any]]:
+    """`apply`, refusing a computed value the file already decides (its patient fields are named instead)."""
     changed, chosen, derived = apply(patient, sets, kb.ruleset.fields)
     for name in derived:  # a value the file decides is not overridden: its patient fields are
         if prepare(changed).derived[name.removeprefix("derived.")].value is not None:
@@ -180,4 +180,10 @@ def whatif(kb: Knowledge, patient: Patient, sets: list[str]) -> WhatIf:
             inputs = ", ".join(SPECS[name.removeprefix("derived.")].inputs)
             raise InputError([Diagnostic(*_where(n, 1), "bad-value", f"{name} is already decided by the file; "
                                          f"set the fields it is computed from instead: {inputs}")])
+    return changed, chosen, derived
+
+
+def whatif(kb: Knowledge, patient: Patient, sets: list[str]) -> WhatIf:
+    """The consult of the patient with `sets` applied, compared with the file's own."""
+    changed, chosen, derived = answered(kb, patient, sets)
     return WhatIf(patient.id, chosen, diff(_plan(kb, patient), _plan(kb, changed, derived or None)))

@@ -15,7 +15,8 @@ from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.patient import from_document
 from ..load.yamlsafe import Document, load_path
 
-PROVISIONAL_KEYS = ("provisional", "provisional_absent", "assumes", "questions", "questions_absent", "first_question")
+PROVISIONAL_KEYS = ("provisional", "provisional_absent", "assumes", "not_presumed", "questions", "questions_absent",
+                    "first_question")
 EXPECT_KEYS = ("fired", "not_fired", "recommended", "consider", "avoid", "absent", "alerts", "alerts_absent",
                "details", "missing", *PROVISIONAL_KEYS)
 DETAIL_KEYS = ("intervention", "key", "value", "strength", "phase")
@@ -63,6 +64,7 @@ class Expect:
     provisional: tuple[str, ...] = ()
     provisional_absent: tuple[str, ...] = ()
     assumes: tuple[str, ...] = ()
+    not_presumed: tuple[str, ...] = ()  # presumptions QP-02 withholds for this patient
     questions: tuple[str, ...] = ()
     questions_absent: tuple[str, ...] = ()
     first_question: tuple[str, ...] = ()
@@ -73,8 +75,8 @@ class Expect:
     @property
     def provisional_part(self) -> bool:
         """Whether it expects anything of the provisional pathway or the questions (five times the cost)."""
-        return any((self.provisional, self.provisional_absent, self.assumes, self.questions, self.questions_absent,
-                    self.first_question))
+        return any((self.provisional, self.provisional_absent, self.assumes, self.not_presumed, self.questions,
+                    self.questions_absent, self.first_question))
 
 
 @dataclass
@@ -201,7 +203,8 @@ def run_scenario(kb: Knowledge, file: str, name: str, line: int, patient_doc: Do
                                                                    or expect.first_question))
         seen = Seen(frozenset(ev.fired), result.recommendations, frozenset(a.code for a in result.alerts),
                     frozenset(m.field for m in result.missing), result.provisional,
-                    tuple(q.field for q in result.questions))
+                    tuple(q.field for q in result.questions),
+                    frozenset(p.field for p in prepare(patient, kb.ruleset.presumptions).applied))
     else:
         values = ev.values()
         plan = pathway(kb, values.fired, values.resolve, values.histology_unknown)
@@ -230,6 +233,7 @@ class Seen:
     missing: frozenset[str] = frozenset()  # fields listed as missing (when the scenario expects some)
     provisional: tuple[Entry, ...] = ()
     questions: tuple[str, ...] = ()  # the fields asked, in order
+    presumed: frozenset[str] = frozenset()  # the fields the provisional pass presumed
 
 
 def failures(expect: Expect, seen: Seen, why_not: Callable[[str], str] = lambda rid: "") -> list[str]:
@@ -280,6 +284,9 @@ def failures(expect: Expect, seen: Seen, why_not: Callable[[str], str] = lambda 
     for f in expect.assumes:
         if f not in assumed:
             out.append(f"{f} should be presumed by a provisional entry; got {', '.join(sorted(assumed)) or 'none'}")
+    for f in expect.not_presumed:
+        if f in seen.presumed:
+            out.append(f"{f} should not be presumed (the file argues against it, QP-02) but is")
     asked = seen.questions
     for f in expect.questions:
         if f not in asked:

@@ -74,6 +74,12 @@ _SAID = {
     "spinal_stabilization": "spinal stabilisation", "selective_arterial_embolization": "selective arterial embolisation",
     "nsaid_trial": "NSAID trial", "survivorship_follow_up": "survivorship follow-up",
     "percutaneous_ethanol_injection": "percutaneous ethanol injection",
+    # Regimens as their protocols spell them (the codes drop the slash and dots: derive/regimens.py).
+    "VDC_IE": "VDC/IE", "EURO_BOSS": "EURO-B.O.S.S.", "R_CHOP": "R-CHOP",
+    # Staging studies (staging.workup_done) as a request form names them.
+    "mri_whole_spine": "whole-spine MRI", "mri_local": "MRI of the segment", "ct_local": "CT of the segment",
+    "ct_chest": "chest CT", "ct_abdomen_pelvis": "CT of abdomen and pelvis", "pet_ct": "PET-CT",
+    "whole_body": "whole-body staging", "bone_scan": "bone scan",
 }
 _BRITISH = (("tumor", "tumour"), ("specialized", "specialised"), ("center", "centre"), ("stabilization", "stabilisation"),
             ("embolization", "embolisation"))

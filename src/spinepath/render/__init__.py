@@ -30,7 +30,7 @@ def words(value: Any) -> str:
     if value is False:
         return "no"
     if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
+        return ", ".join(said(str(v)) for v in value) or "none"
     return said(str(value))  # codes keep OUTPUT.md's spelling; the prose says tumour, centre
 
 
