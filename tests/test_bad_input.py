@@ -57,7 +57,7 @@ def test_sixty_megabyte_file_fails_fast(tmp_path):
         fh.truncate(60 * 1024 * 1024)
     r = run_cli("validate", str(path))
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.startswith(f"{path}: file is 62.9 MB")
+    assert r.stderr.startswith(f"{path}: file is 62,914,560 bytes; expected at most 1,048,576 bytes (1 MiB)")
 
 
 def test_validate_reports_every_file_and_passes_good_ones(write):

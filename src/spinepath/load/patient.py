@@ -13,7 +13,8 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
                       WithJsonSchema, model_validator)
 
 from .sins_points import sins_from_components
-from .diagnostics import Diagnostic, InputError, did_you_mean
+from .dates import span
+from .diagnostics import Diagnostic, InputError, did_you_mean, shown
 from .yamlsafe import Document, load_path, load_text
 
 FORMAT = "spinepath.patient/1"
@@ -57,7 +58,9 @@ def _date(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str) and not _DATE.match(value):
-        raise ValueError("expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD; got {shown(value)}")
+    if isinstance(value, str) and span(value) is None:
+        raise ValueError(f"{value} is not a day of the calendar: expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
     return value
 
 
@@ -241,7 +244,7 @@ class Patient(Strict):
             if subtype not in allowed:
                 choices = ", ".join(allowed) if allowed else "none (histology unknown)"
                 raise _PlacedError(("diagnosis", "subtype"),
-                                   f"subtype {subtype!r} is not a subtype of {self.diagnosis.histology}: "
+                                   f"subtype {shown(subtype)} is not a subtype of {self.diagnosis.histology}: "
                                    f"expected one of {choices}{did_you_mean(subtype, allowed)}")
         return self
 
@@ -308,7 +311,7 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     path = _data_path(doc.data, loc)
-    name = ".".join(str(p) for p in path if not isinstance(p, int)) or "the file"
+    name = _name(path)
     got = err.get("input")
     if kind == "extra_forbidden":
         model = _model_at(loc)  # loc keeps a treatment's kind, so its keys are the keys of that kind
@@ -318,7 +321,7 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
         where = ".".join(str(p) for p in path[:-1] if not isinstance(p, int))
         owner = f" for a {kind_of_treatment} in {where}" if kind_of_treatment else (f" under {where}" if where else "")
         valid = f"; valid keys{owner}: {', '.join(choices)}" if choices and not hint else ""
-        return path, f"unknown key {path[-1]!r}{hint}{valid}", True
+        return path, f"unknown key {shown(path[-1])}{hint}{valid}", True
     if kind == "missing":
         key = loc[-1]
         parent = path[:-1] if path and path[-1] == key else path
@@ -335,9 +338,11 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
         extra = _read_as(doc, path, got)
         if not extra and isinstance(got, (int, float)) and not isinstance(got, bool) and str(got) in choices:
             extra = f' (write it quoted: "{got}")'
-        return path, f"{name}: expected {expected}; got {got!r}{hint}{extra}", False
+        if not extra and set(choices) == set(LEVELS) and isinstance(got, str):
+            extra = _level_range_hint(got)
+        return path, f"{name}: expected {expected}; got {shown(got)}{hint}{extra}", False
     if kind == "union_tag_invalid":
-        return path, f"{name}: treatment kind must be one of {', '.join(TREATMENT_KINDS)}; got {ctx.get('tag')!r}{did_you_mean(ctx.get('tag'), TREATMENT_KINDS)}", False
+        return path, f"{name}: treatment kind must be one of {', '.join(TREATMENT_KINDS)}; got {shown(ctx.get('tag'))}{did_you_mean(ctx.get('tag'), TREATMENT_KINDS)}", False
     if kind == "union_tag_not_found":
         return path, f"{name}: each treatment needs a 'kind' ({', '.join(TREATMENT_KINDS)})", False
     type_words = {"int_type": "an integer", "int_from_float": "an integer", "bool_type": "true or false",
@@ -345,11 +350,14 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
                   "model_type": "a mapping (key: value pairs)", "dict_type": "a mapping",
                   "model_attributes_type": "a mapping (key: value pairs)"}
     if kind in type_words:
-        return path, f"{name}: expected {type_words[kind]}; got {got!r}{_read_as(doc, path, got)}", False
+        extra = _read_as(doc, path, got)
+        if not extra and kind == "list_type" and isinstance(got, str) and got in LEVELS:
+            extra = f" (write a list: [{got}])"
+        return path, f"{name}: expected {type_words[kind]}; got {shown(got)}{extra}", False
     bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
     if kind in bounds:
         limit = next(iter(ctx.values())) if ctx else "?"
-        return path, f"{name}: expected a number {bounds[kind]} {limit}; got {got!r}", False
+        return path, f"{name}: expected a number {bounds[kind]} {limit}; got {shown(got)}", False
     if kind == "too_short":
         return path, f"{name}: expected at least {ctx.get('min_length', 1)} item(s)", False
     if kind == "string_too_long":
@@ -362,26 +370,63 @@ def _describe(err: dict, doc: Document) -> tuple[tuple, str, bool]:
     return path, f"{name}: {err['msg']}", False
 
 
+def _name(path: tuple) -> str:
+    """A path as a person names it: history.treatments[0].date (an index only where the item is a
+    mapping; a list of values is named as a whole)."""
+    out = ""
+    for i, p in enumerate(path):
+        if isinstance(p, int):
+            if i + 1 < len(path):
+                out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out or "the file"
+
+
+_RANGE = re.compile(r"^([CTLS])(\d+)\s*[-–]\s*([CTLS]?)(\d+)$")
+
+
+def _level_range_hint(got: str) -> str:
+    """T10-T12 is a range: say how to write it as the list of levels."""
+    m = _RANGE.match(got.strip())
+    if not m or (m.group(3) and m.group(3) != m.group(1)):
+        return ""
+    first, last = f"{m.group(1)}{m.group(2)}", f"{m.group(1)}{m.group(4)}"
+    if first not in LEVELS or last not in LEVELS or LEVELS.index(first) > LEVELS.index(last):
+        return ""
+    return f" (a range is written as a list: [{', '.join(LEVELS[LEVELS.index(first):LEVELS.index(last) + 1])}])"
+
+
 def _read_as(doc: Document, path: tuple, got) -> str:
     """What YAML made of an unquoted word, when that is why the value is refused (no -> false)."""
     written = doc.plain.get(tuple(path))
     if written is None or isinstance(got, str) or str(got) == written:
         return ""
     if isinstance(got, bool):
-        shown = "true" if got else "false"
+        as_read = "true" if got else "false"
     elif got is None:
-        shown = "nothing (null)"
+        as_read = "nothing (null)"
     elif isinstance(got, (int, float)):
-        shown = f"the number {got!r}"
+        as_read = f"the number {got!r}"
     else:
-        shown = repr(got)
-    return f' (YAML reads the unquoted {written} as {shown}; to mean the text, write it in quotes: "{written}")'
+        as_read = repr(got)
+    return f' (YAML reads the unquoted {written} as {as_read}; to mean the text, write it in quotes: "{written}")'
+
+
+def validation_problems(exc: ValidationError, doc: Document) -> list[tuple[tuple, str, bool]]:
+    """(path in the data, message, about the key?) for each problem; a missing key is left out when an
+    unknown key beside it looks like its misspelling (that message already says 'did you mean')."""
+    found = [_describe(err, doc) for err in exc.errors()]
+    typos = {(path[:-1], m.group(1)) for path, message, _ in found
+             if (m := re.search(r"\(did you mean '([^']+)'\?\)", message)) and message.startswith("unknown key")}
+    return [(path, message, at_key) for path, message, at_key in found
+            if not ((path, m.group(1)) in typos if (m := re.match(r"missing required key '([^']+)'", message))
+                    else False)]
 
 
 def validation_diagnostics(exc: ValidationError, doc: Document) -> list[Diagnostic]:
     out = []
-    for err in exc.errors():
-        path, message, at_key = _describe(err, doc)
+    for path, message, at_key in validation_problems(exc, doc):
         line, col = doc.where(path) if at_key else doc.value_at(path)
         out.append(Diagnostic(doc.file, line, col, "schema", message))
     return sorted(set(out))
