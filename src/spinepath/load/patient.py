@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       WithJsonSchema, model_validator)
 
+from .chronology import order_warnings, treatments_after
 from .sins_points import sins_from_components
 from .dates import span
 from .diagnostics import Diagnostic, InputError, did_you_mean, shown
@@ -457,8 +458,18 @@ def _check_sins(patient: Patient, doc: Document) -> None:
                                      f"{computed}: correct the total or the components")])
 
 
-def load_patient(path: str | Path) -> Patient:
-    return from_document(load_path(path))
+def load_patient(path: str | Path, warnings: list | None = None, day=None, what: str = "") -> Patient:
+    """The patient of a file. `warnings` collects warnings (treatments out of date order); with `day`,
+    a treatment dated after it is an error (`what` names the day, e.g. the board date)."""
+    doc = load_path(path)
+    patient = from_document(doc)
+    if day is not None:
+        errors = treatments_after(doc, day, what)
+        if errors:
+            raise InputError(errors)
+    if warnings is not None:
+        warnings.extend(order_warnings(doc))
+    return patient
 
 
 def parse_patient(text: str, file: str = "<patient>") -> Patient:

@@ -230,6 +230,9 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES, what: str = "YAML") -> 
     except IsADirectoryError:
         fd = None
     except OSError as exc:
+        if os.path.isdir(path):
+            raise InputError([Diagnostic(file, 0, 0, "io", f"folder cannot be read ({exc.strerror or exc}): "
+                                         "the patient files in it were not consulted")]) from None
         raise InputError([Diagnostic(file, 0, 0, "io", f"cannot read: {exc.strerror or exc}")]) from None
     try:
         mode = os.fstat(fd).st_mode if fd is not None else stat.S_IFDIR
