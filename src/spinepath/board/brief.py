@@ -11,6 +11,7 @@ from typing import Any
 from ..derive.base import get
 from ..derive.history import below_needed_margin, first_resection
 from ..load.interventions import said
+from ..load.dates import chronological
 from ..load.patient import LEVELS, Patient
 from ..render import PHASE_TITLES, answers_with_changes, grouped_by_phase, grouped_provisional, words
 from ..render import spine_levels
@@ -153,13 +154,14 @@ def case_sections(patient: Patient) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def timeline(patient: Patient) -> list[tuple[str, str, str]] | None:
-    """(date, kind, details) per treatment in the file's (chronological) order; None when not given."""
+    """(date, kind, details) per treatment in date order, the undated ones last, "date not given"
+    (load/dates.py: the file's order where the dates do not decide); None when not given."""
     treatments = field_value(patient, "history.treatments")
     if treatments is None:
         return None
     rows = []
-    for t in treatments:
-        data = t.model_dump(exclude_none=True)
+    for i in chronological([t.date for t in treatments]):
+        data = treatments[i].model_dump(exclude_none=True)
         details = "; ".join(f"{TREATMENT_LABELS[k]}: {text(v)}" for k, v in data.items() if k in TREATMENT_LABELS)
         rows.append((data.get("date", "date not given"), text(data["kind"]), details))
     return rows

@@ -7,9 +7,9 @@ can never add markup.
 """
 from __future__ import annotations
 
-from html import escape
 
 from ..load.interventions import said
+from ..render import escaping
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text
 from ..render import spine_levels, treatment_timeline, wbb_diagram
 from .brief_md import evidence_refs, option_label
@@ -100,7 +100,7 @@ svg.wbb-thumb { width: 5.4em; height: 5.4em; display: block; }
 
 
 def e(text) -> str:
-    return escape(str(text), quote=True)
+    return escaping.html(text)
 
 
 def _alerts(alerts: list[dict]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..load.interventions import said
 from .brief import text as say
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
-from ..render import spine_levels, treatment_timeline, wbb_diagram
+from ..render import escaping, spine_levels, treatment_timeline, wbb_diagram
 
 
 def _cell(text) -> str:
@@ -35,7 +35,7 @@ def legends(model: dict) -> list[str]:
 def _case(model: dict) -> list[str]:
     out = ["## The case", "", *legends(model)]
     for title, rows in model["case"]:
-        out.append(f"**{title}:** " + "; ".join(f"{label}: {value}" for label, value in rows) + ".")
+        out.append(f"**{title}:** " + "; ".join(f"{label}: {escaping.markdown(value)}" for label, value in rows) + ".")
         out.append("")
     out += ["**Treatment so far:**", ""]
     if model["timeline"] is None:
@@ -44,10 +44,11 @@ def _case(model: dict) -> list[str]:
         out += ["None.", ""]
     else:
         out += ["| date | treatment | details |", "|---|---|---|"]
-        out += [f"| {_cell(d)} | {_cell(k)} | {_cell(x)} |" for d, k, x in model["timeline"]]
+        out += [f"| {escaping.markdown(d)} | {escaping.markdown(k)} | {escaping.markdown(x)} |"
+                for d, k, x in model["timeline"]]
         out.append("")
     if model["notes"]:
-        out += ["**Notes:** " + " ".join(model["notes"].split()), ""]
+        out += ["**Notes:** " + escaping.markdown(model["notes"]), ""]
     return out
 
 
@@ -111,7 +112,7 @@ def _provisional(model: dict) -> list[str]:
 def render(model: dict) -> str:
     rs = model["ruleset"]
     out = [f"# {model['summary']}", "",
-           f"`{model['patient_id']}` · Board date {model['date']} · ruleset {rs['name']} {rs['version']} "
+           f"{escaping.markdown_code(model['patient_id'])} · Board date {model['date']} · ruleset {rs['name']} {rs['version']} "
            f"(sha256 `{rs['sha256'][:12]}`)", ""]
     if model["alerts"]:
         out += ["## Alerts", ""]

@@ -7,11 +7,14 @@ pack depends on the clock but the board date the caller passes in.
 """
 from __future__ import annotations
 
+import datetime
+import sys
 from dataclasses import dataclass, field
 
-from ..load.diagnostics import InputError
+from ..load.diagnostics import InputError, display_path
 from ..load.interventions import said
 from ..load.patient import load_patient
+from ..render import escaping
 from . import brief_html, brief_md
 from .brief import build, summary_line
 
@@ -42,17 +45,22 @@ def main_question(result: dict) -> str:
 def rows(files: list[str], consult, date: str) -> list[Row]:
     """An agenda row per file, with its brief; `consult` maps a patient to its consult result."""
     out = []
+    day = datetime.date.fromisoformat(date)
     for f in files:
+        warnings: list = []
         try:
-            patient = load_patient(f)
+            patient = load_patient(f, warnings=warnings, day=day, what="the board date")
         except InputError as exc:
-            out.append(Row(f, "could not be read", "fix the file and prepare the pack again",
+            out.append(Row(display_path(f), "could not be read", "fix the file and prepare the pack again",
                            errors=tuple(str(d) for d in exc.diagnostics)))
             continue
+        for w in warnings:
+            print(str(w), file=sys.stderr)
         result = consult(patient)
         critical = tuple(a["message"].split(". ")[0].rstrip(".") for a in result["alerts"]
                          if a["severity"] == "critical")
-        out.append(Row(f, summary_line(patient), main_question(result), critical, brief=build(result, patient, date)))
+        out.append(Row(display_path(f), summary_line(patient), main_question(result), critical,
+                       brief=build(result, patient, date)))
     return out
 
 
@@ -104,7 +112,7 @@ def markdown(title: str, date: str, agenda: list[Row]) -> str:
            "| # | Patient | Question for the board · critical alerts |", "|---|---|---|"]
     for i, r in enumerate(agenda, 1):
         what = "; ".join(r.errors) if r.errors else r.question + "".join(f" · CRITICAL: {c}" for c in r.critical)
-        out.append(f"| {i} | **{cell(r.summary)}** ({cell(r.file)}) | {cell(what)} |")
+        out.append(f"| {i} | **{cell(r.summary)}** ({escaping.markdown(r.file)}) | {cell(what)} |")
     out.append("")
     for r in agenda:
         if r.brief is not None:

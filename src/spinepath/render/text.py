@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..load.interventions import said
+from .escaping import plain
 from . import (PHASE_TITLES, alternative_text, capped_text, STRENGTH_WORDS, answers_with_changes, details_text,
                evidence_by_level,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
@@ -24,7 +25,7 @@ SEVERITY_STYLE = {"critical": "bold white on red", "warning": "bold yellow", "in
 def render(result: dict, console: Console, trace: bool = False, patient=None, all_: bool = False) -> None:
     rs = result["ruleset"]
     head = Text()
-    head.append(f"spinepath consult — {result['patient_id']}\n", style="bold")
+    head.append(f"spinepath consult — {plain(result['patient_id'])}\n", style="bold")
     if patient is not None:
         dx = patient.diagnosis
         head.append(f"{patient.age} y, {patient.sex or 'sex not given'}; histology: {words(dx.histology)}"

@@ -8,22 +8,20 @@ ten-year gap must not squeeze the rest into a corner.
 """
 from __future__ import annotations
 
+from ..load.dates import chronological
 from .svg import n, svg, text
 
 KIND_SHAPES = {"surgery": "square", "radiotherapy": "triangle", "chemotherapy": "circle"}
 AXIS, LINE, WIDTH = 52.0, 6.6, 80  # the axis's x, a line's height, characters on a detail line
-NOTE = "oldest at the top, in date order, not to scale; the decision point last."
+NOTE = "oldest at the top, in date order, not to scale; treatments without a date after them; the decision point last."
+UNDATED = "date not given"
 SEVERITY_MARK = {"critical": "!!", "warning": "!", "info": "i", "finding": "•"}
 
 
 def order(treatments: list[dict]) -> list[int]:
-    """Indices in date order; the file is chronological by contract, so ties and undated entries keep the
-    file's order (an undated entry stays after the one before it)."""
-    keys, last = [], ""
-    for i, t in enumerate(treatments):
-        last = str(t.get("date") or last)
-        keys.append((last, i))
-    return [i for _, i in sorted(keys)]
+    """Indices in date order, the file's order where the dates do not decide (2016 and 2016-03), then
+    the treatments without a date, which are drawn as undated rather than placed between dated ones."""
+    return chronological([t.get("date") for t in treatments])
 
 
 def _levels(t: dict) -> list[str]:
@@ -109,7 +107,8 @@ def draw(treatments: list[dict] | None, marks: list[dict], decision: str, uid: s
             t = treatments[i]
             words = describe(t)
             body.append(f'<g id="{uid}-treatment-{i}" class="treatment {t["kind"]}">')
-            body.append(text(AXIS - 9, y, t.get("date", "no date"), 5.6, anchor="end", weight="bold"))
+            body.append(text(AXIS - 9, y, t["date"], 5.6, anchor="end", weight="bold") if t.get("date") else
+                        text(AXIS - 9, y, UNDATED, 5, anchor="end", fill="#555"))
             body.append(_marker(t["kind"], AXIS, y - 1.8))
             body.append(text(AXIS + 9, y, words[0] + (f": {words[1]}" if len(words) > 1 else ""), 5.6,
                              anchor="start", weight="bold"))
@@ -135,9 +134,9 @@ def caption(treatments: list[dict] | None, marks: list[dict], decision: str) -> 
     elif not treatments:
         history = "no treatment so far"
     else:
-        history = " → ".join(f"{treatments[i].get('date', 'no date')} "
+        history = " → ".join(f"{treatments[i].get('date', UNDATED)} "
                              + ", ".join(p for p in describe(treatments[i]) if p) for i in order(treatments))
-    flagged = [f"{m['label']} ({'now' if m['at'] == 'now' else treatments[m['at']].get('date', 'no date')}, "
+    flagged = [f"{m['label']} ({'now' if m['at'] == 'now' else treatments[m['at']].get('date', UNDATED)}, "
                f"{m['severity']})" for m in marks]
     return (f"Treatment timeline, in date order, not to scale: {history} → {decision}."
             + (f" Marked: {'; '.join(flagged)}." if flagged else "")

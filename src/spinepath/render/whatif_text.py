@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
+from .escaping import plain
 from ..load.interventions import said
 from . import PHASE_TITLES, details_text, words
 
@@ -22,7 +23,7 @@ def _entry(sign: str, r: dict) -> Text:
 
 
 def render(d: dict, console: Console) -> None:
-    console.print(Text(f"spinepath what-if — {d['patient_id']}", style="bold"))
+    console.print(Text(f"spinepath what-if — {plain(d['patient_id'])}", style="bold"))
     console.print("Set: " + ", ".join(f"{k} = {words(v)}" for k, v in d["set"].items()), markup=False)
     empty = True
     for key, title in (("recommendations", "Pathway (on the facts)"), ("provisional", "Provisional pathway")):

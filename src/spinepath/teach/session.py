@@ -25,6 +25,7 @@ from ..board.brief import case_sections, staging_rows, timeline
 from .cases import META_SUFFIX, Case, TeachingMeta, load_meta, meta_path, teaching_cases
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.patient import Patient, load_patient
+from ..render.escaping import one_line
 from ..render import STRENGTH_WORDS, evidence_text, words
 
 FORMAT = "spinepath.teach/1"
@@ -186,7 +187,7 @@ def show_case(console: Console, case: TeachingCase) -> None:
         say(console, f"{date}  {kind}" + (f" ({details})" if details else ""), 2)
     if case.patient.notes:
         say(console, "Notes", style="bold underline")
-        say(console, " ".join(case.patient.notes.split()), 2)
+        say(console, one_line(case.patient.notes), 2)
     console.print()
     say(console, meta.decision_point if meta else "What do you do now?", style="bold")
 
