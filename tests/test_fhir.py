@@ -71,7 +71,7 @@ def test_batch_writes_one_valid_bundle_per_line_and_an_operation_outcome_for_a_b
     bad = write("bad.yaml", "id: x\nage: fifty\nlesion: {levels: [L2]}\ndiagnosis: {histology: chordoma}\n")
     seed = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
     r = run_cli("batch", str(seed), str(bad), "--format", "fhir-ndjson")
-    assert r.returncode == 1, r.stderr
+    assert r.returncode == 3, r.stderr
     first, second = [json.loads(line) for line in r.stdout.splitlines()]
     Bundle.model_validate(first)
     OperationOutcome.model_validate(second)

@@ -10,11 +10,12 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic, InputError
-from .app import Format, RulesOpt, action_text, app, fail, json_text, patient_file, schema_app, stdout_console
+from .app import Format, RulesOpt, action_text, app, fail, json_text, patient_file, schema_app, stdout_console, warn
+from .app import ExitStatus
 
 
 @app.command()
-def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+def consult(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (spinepath.patient/1)."),
             format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
             rules: Optional[Path] = RulesOpt,
             trace: bool = typer.Option(False, "--trace", help="Show the rules in firing order with the facts they matched."),
@@ -23,7 +24,8 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
     """Consult the knowledge base for one patient file."""
     from ..explain.consult import consult as run
     from ..load.patient import load_patient
-    patient = load_patient(patient_file(file))
+    patient = load_patient(patient_file(file), warnings=(warnings := []))
+    warn(warnings)
     result = run(patient, rules)
     if format is Format.json:
         sys.stdout.write(json_text(result))
@@ -44,7 +46,7 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
 
 
 @app.command()
-def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+def whatif(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (spinepath.patient/1)."),
            set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. staging.metastases=none; lists as "
                                           "staging.workup_done=ct_chest,mri_whole_spine. Repeat for several fields."),
            format: Format = typer.Option(Format.text, "--format", "-f", help="Output format (text or json)."),
@@ -53,7 +55,8 @@ def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.p
     from ..explain.consult import consult_knowledge, load_knowledge
     from ..load.patient import load_patient
     from ..explain.whatif import apply, diff
-    patient = load_patient(patient_file(file))
+    patient = load_patient(patient_file(file), warnings=(warnings := []))
+    warn(warnings)
     kb = load_knowledge(rules)
     changed, chosen = apply(patient, set_, kb.ruleset.fields)
     result = diff(consult_knowledge(patient, kb), consult_knowledge(changed, kb), chosen)
@@ -69,25 +72,29 @@ def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.p
 @app.command()
 def validate(paths: list[str] = typer.Argument(..., help="Patient files, folders (searched recursively) or globs, "
                                                          "as for batch; bundled case ids too.")):
-    """Check patient files without consulting (exit 2 if any is invalid)."""
+    """Check patient files without consulting (exit 3 if any is invalid, 2 for a bad command line)."""
     from ..cohort.batch import collect
+    from ..load.diagnostics import display_path
     from ..load.patient import load_patient
     bad: list[Diagnostic] = []
     for f in collect([str(patient_file(Path(p))) for p in paths]):
         if f.endswith(".expect.yaml"):  # a teaching case's metadata, named by a shell glob
-            print(f"{f}: teaching metadata, not a patient file: skipped")
+            print(f"{display_path(f)}: teaching metadata, not a patient file: skipped")
             continue
         try:
-            load_patient(f)
-            print(f"{f}: ok")
+            load_patient(f, warnings=(warnings := []))
+            print(f"{display_path(f)}: ok")
+            warn(warnings)
         except InputError as exc:
             bad.extend(exc.diagnostics)
+    for d in bad:
+        print(str(d), file=sys.stderr)
     if bad:
-        fail(bad)
+        raise typer.Exit(ExitStatus.SOME_FAILED)
 
 
 @app.command()
-def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
+def explain(file: Path = typer.Argument(..., readable=False, help="Patient YAML file."),
             rule_id: str = typer.Argument(..., help="Rule id, e.g. GEN-03."),
             rules: Optional[Path] = RulesOpt):
     """Show, condition by condition, why a rule fired or did not."""
@@ -95,7 +102,8 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
     from ..load.diagnostics import did_you_mean
     from ..load.patient import load_patient
     from ..evaluate.threevalued import evaluate
-    patient = load_patient(patient_file(file))
+    patient = load_patient(patient_file(file), warnings=(warnings := []))
+    warn(warnings)
     kb = load_knowledge(rules)
     rule = kb.ruleset.find(rule_id)
     if rule is None:
