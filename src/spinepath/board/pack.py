@@ -108,7 +108,7 @@ def markdown(title: str, date: str, agenda: list[Row]) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    out = [f"# {title}", "", f"{date} · {len(agenda)} patient{'s' if len(agenda) != 1 else ''}", "",
+    out = [f"# {escaping.markdown(title)}", "", f"{date} · {len(agenda)} patient{'s' if len(agenda) != 1 else ''}", "",
            "| # | Patient | Question for the board · critical alerts |", "|---|---|---|"]
     for i, r in enumerate(agenda, 1):
         what = "; ".join(r.errors) if r.errors else r.question + "".join(f" · CRITICAL: {c}" for c in r.critical)

@@ -40,11 +40,15 @@ def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
           rules: Optional[Path] = RulesOpt):
     """Consult many patient files; a bad file is reported on stderr and the others go on (exit 3 if any
     failed; Ctrl-C or SIGTERM stops after the record being written, says how far it got, exit 130/143)."""
-    from ..cohort.batch import Results, Summary, collect, job_count
+    from ..cohort.batch import collect
     from ..explain.consult import load_knowledge
+    from ..load.diagnostics import display_path
     if resume and (output is None or format is BatchFormat.csv):
         raise InputError([Diagnostic("--resume", 0, 0, "usage", "--resume continues a jsonl or fhir-ndjson "
                                      "output: give --output FILE and one of those formats (a csv row is not one file)")])
+    refuse_inputs(output, [p for p in paths if os.path.lexists(p) and not os.path.isdir(p)])
+    if output is not None and _is_patient_file(output):
+        refuse_inputs(output, [output])
     files = collect(paths, skip=[output] if output is not None else [])
     refuse_inputs(output, files)
     rules_dir = str(rules) if rules is not None else None
@@ -55,7 +59,32 @@ def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
             require()
         except FhirUnavailable as exc:
             raise InputError([Diagnostic("--format", 0, 0, "usage", str(exc))]) from None
-    with _Target(output, files, format.value, resume, kb.ruleset.sha256) as target:
+    try:
+        _batch(output, files, format, jobs, resume, rules_dir, kb.ruleset.sha256)
+    except OSError as exc:  # the output cannot be written (a full disk, a file-size limit)
+        kept = f"; the records written so far are in {display_path(str(output))}.partial" if output is not None else ""
+        raise InputError([Diagnostic(display_path(str(output) if output else "<standard output>"), 0, 0, "io",
+                                     f"cannot write: {exc.strerror or exc}{kept}")]) from None
+
+
+def _is_patient_file(output: Path) -> bool:
+    """An existing output that reads as a patient file (a mapping with an id), not as an earlier output of
+    batch (JSON lines or CSV): it is an input, never to be replaced."""
+    from ..load.diagnostics import InputError as Refused
+    from ..load.yamlsafe import load_path
+    if not output.is_file() or output.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        data = load_path(output).data
+    except Refused:
+        return False
+    return isinstance(data, dict) and "id" in data and "format" not in data or \
+        isinstance(data, dict) and data.get("format") == "spinepath.patient/1"
+
+
+def _batch(output, files, format, jobs, resume, rules_dir, sha256) -> None:
+    from ..cohort.batch import Results, Summary, job_count
+    with _Target(output, files, format.value, resume, sha256) as target:
         summary = Summary(files=target.kept, consulted=target.kept - target.kept_failed, failed=target.kept_failed,
                           total=len(files), resumed=target.kept)
         todo = files[target.kept:]
@@ -70,7 +99,9 @@ def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
                         _run(res, format.value, target.out, summary, stop, lambda line: print(line, file=sys.stderr))
             except _Interrupt:
                 pass
-        if stop.signal is not None:
+            finally:
+                stop.finish()
+        if stop.signal is not None and summary.files < len(files):
             target.keep_partial()
             print(f"spinepath batch: interrupted: {summary.files} of {len(files)} files done "
                   f"({summary.consulted} consulted, {summary.failed} failed){target.where()}", file=sys.stderr)
@@ -92,6 +123,7 @@ class _StopOnSignal:
         self.target = target
         self.signal: int | None = None
         self.writing = False
+        self.finished = False
         self.results = None
         self._saved: dict = {}
 
@@ -104,8 +136,15 @@ class _StopOnSignal:
         self.signal = signum
         if self.results is not None:
             self.results.stop()
-        if not self.writing:
+        if not self.writing and not self.finished:
             raise _Interrupt()
+
+    def finish(self) -> None:
+        """The run is over. After an interruption, later signals are held until the process has left: Python
+        puts the default handlers back while it exits, and a second Ctrl-C then would kill it mid-way."""
+        self.finished = True
+        if self.signal is not None and self._saved:
+            signal.pthread_sigmask(signal.SIG_BLOCK, set(self._saved))
 
     def __enter__(self) -> "_StopOnSignal":
         import threading
@@ -116,6 +155,8 @@ class _StopOnSignal:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.signal is not None:  # the command is ending: a second signal must still leave quietly
+            return
         for sig, handler in self._saved.items():
             signal.signal(sig, handler)
 

@@ -751,7 +751,12 @@ def problems_in_bundle(imported: Imported) -> list[tuple[str, str]]:
 
 
 def _bundle_path(imported: Imported, path: tuple) -> str:
+    """Where in the bundle a path of the patient document came from: the path itself, a value under it
+    (a missing lesion whose levels were looked for in a bodySite), or the nearest parent."""
     dotted = ".".join(str(p) for p in path)
+    under = sorted(k for k in imported.at if k.startswith(dotted + "."))
+    if dotted not in imported.at and under:
+        return imported.at[under[0]]
     while dotted:
         if dotted in imported.at:
             return imported.at[dotted]

@@ -5,6 +5,7 @@ never disagree. Absent optional keys stay `None`: unknown is not no.
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -60,9 +61,15 @@ def _date(value: Any) -> Any:
         value = str(value)
     if isinstance(value, str) and not _DATE.match(value):
         raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD; got {shown(value)}")
-    if isinstance(value, str) and span(value) is None:
+    if isinstance(value, str) and len(value) == 10 and not _calendar_day(value):
         raise ValueError(f"{value} is not a day of the calendar: expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_day(text: str) -> bool:
+    """2011-02-30 passes the pattern but not the calendar (cached: a what-if validates the file again)."""
+    return span(text) is not None
 
 
 DateStr = Annotated[str, BeforeValidator(_date), WithJsonSchema({
@@ -100,6 +107,15 @@ class Wbb(Strict):
     zones: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(min_length=1)] | None = None
     layers: Annotated[list[Literal["A", "B", "C", "D", "E"]], Field(min_length=1)] | None = None
 
+    @model_validator(mode="after")
+    def _each_once(self):
+        for name in ("zones", "layers"):
+            values = getattr(self, name) or []
+            twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+            if twice is not None:
+                raise ValueError(f"{name[:-1]} {twice} is listed twice")
+        return self
+
 
 class Epidural(Strict):
     escc: Literal["0", "1a", "1b", "1c", "2", "3"] | None = Field(
@@ -131,6 +147,14 @@ class Lesion(Strict):
 
     @model_validator(mode="after")
     def _levels_once(self):
+        # Here, not after loading, so that whatif --set meets the same check as a file.
+        sins = self.sins
+        if sins is not None and sins.total is not None:
+            computed = sins_from_components(sins)
+            if computed is not None and computed != sins.total:
+                raise _PlacedError(("lesion", "sins", "total"),
+                                   f"lesion.sins.total is {sins.total} but the six components add up to "
+                                   f"{computed}: correct the total or the components")
         seen = set()
         for level in self.levels:
             if level in seen:
@@ -442,20 +466,7 @@ def from_document(doc: Document) -> Patient:
         patient = Patient.model_validate(doc.data)
     except ValidationError as exc:
         raise InputError(validation_diagnostics(exc, doc)) from None
-    _check_sins(patient, doc)
     return patient
-
-
-def _check_sins(patient: Patient, doc: Document) -> None:
-    sins = patient.lesion.sins
-    if sins is None or sins.total is None:
-        return
-    computed = sins_from_components(sins)
-    if computed is not None and computed != sins.total:
-        line, col = doc.value_at(("lesion", "sins", "total"))
-        raise InputError([Diagnostic(doc.file, line, col, "schema",
-                                     f"lesion.sins.total is {sins.total} but the six components add up to "
-                                     f"{computed}: correct the total or the components")])
 
 
 def load_patient(path: str | Path, warnings: list | None = None, day=None, what: str = "") -> Patient:

@@ -50,7 +50,11 @@ def scalar(key: str, value) -> str:
             return ".nan"
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)  # 1e-05 and 41.5 are YAML 1.2 numbers, which yamlsafe reads
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if e and "." not in mantissa:  # 1e-05 is text to a YAML 1.1 reader; 1.0e-05 is a number to both
+            text = f"{mantissa}.0e{exponent}"
+        return text
     if isinstance(value, (list, dict)):
         return flow(key, value)
     if not isinstance(value, str):

@@ -444,6 +444,10 @@ def load_text(file: str, text: str) -> Document:
                 if not isinstance(k, yaml.ScalarNode):
                     _fail(file, k.start_mark, "a mapping key must be plain text")
                 key = build(k, path + ("<key>",))
+                if isinstance(key, str) and key[:1].isspace():  # a no-break space that looked like indentation
+                    _fail(file, k.start_mark, f"this line is indented with U+{ord(key[0]):04X} "
+                          f"({'a no-break space' if key[0] == chr(0xA0) else 'a space YAML does not indent with'}), "
+                          "not a plain space: indent with spaces only")
                 if not isinstance(key, str):
                     shown = "nothing (null)" if key is None else str(key).lower() if isinstance(key, bool) \
                         else f"the number {key!r}"
