@@ -599,7 +599,7 @@ def fam_2(w: Work) -> list[Probe]:
         "deep extension 400": (_bundle(_pat(extension=json.loads('{"url": "u", "extension": [' * 0 + '{"url": "u"}'))), [], None, None),
         "resourceType 5": (_bundle(_pat(), {"resourceType": 5}), [], None, "resource type"),
         "unknown type Basicc": (_bundle(_pat(), {"resourceType": "Basicc", "id": "x"}), [], None, "not a FHIR R4 resource type"),
-        "Bundle type bogus": ({**good, "type": "bogus"}, [], None, None),
+        "Bundle type bogus": ({**good, "type": "bogus"}, [], None, "Bundle.type"),
         "no Patient": (_bundle(_cond()), [], None, "no Patient"),
         "two patients": (_bundle(_pat("p0"), _pat("p1"), _cond(), _age()), [], None, "2 patients"),
         "two patients --patient p1": (_bundle(_pat("p0", gender="female"), _pat("p1"), _cond(), _age()), ["--patient", "p1"],
@@ -620,7 +620,8 @@ def fam_2(w: Work) -> list[Probe]:
         "age 100 wk": (_bundle(_pat(), _cond(), _age(100, "wk")), [], {"age": 1}, None),
         "age 730 d (ambiguous)": (_bundle(_pat(), _cond(), _age(730, "d")), [], None, "depending on the birth date"),
         "age 41.9 a": (_bundle(_pat(), _cond(), _age(41.9, "a")), [], {"age": 41}, None),
-        "age in h": (_bundle(_pat(), _cond(), _age(30, "h")), [], None, "unit"),
+        "age in h": (_bundle(_pat(), _cond(), _age(30, "h")), [], {"age": 0}, None),
+        "age in s": (_bundle(_pat(), _cond(), _age(30, "s")), [], None, "unit"),
         "age without value": (_bundle(_pat(), _cond(), _age(None)), [], None, "without a value"),
         "age negative": (_bundle(_pat(), _cond(), _age(-3)), [], None, "negative"),
         "age 250": (_bundle(_pat(), _cond(), _age(250)), [], None, "120"),
@@ -677,7 +678,7 @@ def fam_2(w: Work) -> list[Probe]:
     }
     new = {"duplicate JSON key", "observation entered-in-error", "procedure not-done", "performedDateTime with time",
            "refuted condition", "subject by absolute URL", "subject by urn:uuid", "own field key injection",
-           "own field twice, different", "age 100 wk", "age 730 d (ambiguous)", "age 41.9 a", "age in h", "two ages disagree",
+           "own field twice, different", "age 100 wk", "age 730 d (ambiguous)", "age 41.9 a", "age in h", "age in s", "two ages disagree",
            "birth year only", "--as-of 2020-02-30", "histology here, level there", "same tumour twice", "SNOMED level code",
            "SNOMED region code", "two histologies in one", "ESC in bodySite", "own field not a field"}
     probes = []

@@ -103,8 +103,8 @@ def _batch(output, files, format, jobs, resume, rules_dir, sha256) -> None:
                 stop.finish()
         if stop.signal is not None and summary.files < len(files):
             target.keep_partial()
-            print(f"spinepath batch: interrupted: {summary.files} of {len(files)} files done "
-                  f"({summary.consulted} consulted, {summary.failed} failed){target.where()}", file=sys.stderr)
+            print(f"spinepath batch: interrupted: {summary.consulted} of {len(files)} consulted, {summary.failed} failed"
+                  f"{target.where()}", file=sys.stderr)
             raise typer.Exit(ExitStatus.INTERRUPTED if stop.signal == signal.SIGINT else ExitStatus.TERMINATED)
     print(str(summary), file=sys.stderr)
     if summary.failed:

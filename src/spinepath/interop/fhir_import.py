@@ -5,7 +5,7 @@ The import reads one patient. It never joins what belongs to different people or
 - only resources whose `subject` is that patient are read (others are counted and left out);
 - the tumour comes from one Condition: Conditions that describe different tumours (another histology
   or other levels) are refused with both named, unless `--condition` names one;
-- an age carries its unit (UCUM a, mo, wk, d); an age from the birth date needs a date to count to
+- an age carries its unit (UCUM a, mo, wk, d, h, min); an age from the birth date needs a date to count to
   (`--as-of`, or the latest date of the patient's resources), and is refused when the dates do not
   give one whole number of years;
 - two resources that give different values for one field are refused with both named.
@@ -39,6 +39,8 @@ MAX_BUNDLE_BYTES = 32 * 1024 * 1024
 # FHIR nests about 11 deep (Synthea); an extension inside an extension adds two a level.
 MAX_JSON_DEPTH = 64
 MAX_DIGITS = 30  # in one JSON number
+BUNDLE_TYPES = ("document", "message", "transaction", "transaction-response", "batch", "batch-response", "history",
+                "searchset", "collection")
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 MCODE_PROCEDURES = ("mcode-cancer-related-surgical-procedure", "mcode-radiotherapy-course-summary",
@@ -159,6 +161,9 @@ def check_r4(bundle: Any) -> None:
     from fhir.resources.R4B.bundle import Bundle
     from pydantic import ValidationError
     problems = []
+    if bundle.get("type") not in BUNDLE_TYPES:  # a code R4B's models do not check
+        problems.append(("$.type", f"Bundle.type {shown(bundle.get('type'))} is not one of {', '.join(BUNDLE_TYPES)} "
+                                   "(FHIR R4)"))
     entries = bundle.get("entry")
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         resource = entry.get("resource") if isinstance(entry, dict) else None
@@ -539,8 +544,12 @@ def _value_quantity(r: dict) -> dict | None:
     return q if isinstance(q, dict) else None
 
 
-_UNITS = {"a": "a", "mo": "mo", "wk": "wk", "d": "d", "year": "a", "years": "a", "yr": "a", "month": "mo",
-          "months": "mo", "week": "wk", "weeks": "wk", "day": "d", "days": "d"}
+# FHIR's age-units value set (CommonUCUMCodesForAge): min, h, d, wk, mo, a; and the same units in words
+# when a Quantity gives only its `unit` text.
+_UCUM_AGE = ("a", "mo", "wk", "d", "h", "min")
+_UNITS = {**{u: u for u in _UCUM_AGE}, "year": "a", "years": "a", "yr": "a", "month": "mo", "months": "mo",
+          "week": "wk", "weeks": "wk", "day": "d", "days": "d", "hour": "h", "hours": "h", "minute": "min",
+          "minutes": "min"}
 
 
 def _whole_years(value: float, unit: str) -> int | None:
@@ -550,7 +559,7 @@ def _whole_years(value: float, unit: str) -> int | None:
         return int(value // 1)
     if unit == "mo":
         return int(value // 12)
-    days = int(value * 7 // 1) if unit == "wk" else int(value // 1)
+    days = int(value * {"wk": 7, "d": 1, "h": 1 / 24, "min": 1 / 1440}[unit] // 1)
     # y years last between 365y + y//4 - 2 days (fewest leap days, two century years) and 365y + (y+3)//4.
     for y in range(0, 200):
         low_next = 365 * (y + 1) + (y + 1) // 4 - 2
@@ -598,12 +607,13 @@ def _observation(e: _Entry, out: Imported, fields: dict, ages: list) -> None:
         code, unit_text = q.get("code"), q.get("unit")
         if code is not None and q.get("system") not in (None, UCUM):
             raise BundleProblem([(f"{e.at}.valueQuantity.system", f"{e.label}: age unit from {shown(q.get('system'))}; "
-                                                                  "expected UCUM (a, mo, wk, d)")])
+                                                                  "expected UCUM (a, mo, wk, d, h, min)")])
         unit = _UNITS.get(code) if code is not None else _UNITS.get(str(unit_text).strip().lower()) \
             if unit_text is not None else None
-        if unit is None or (code is not None and code not in ("a", "mo", "wk", "d")):
+        if unit is None or (code is not None and code not in _UCUM_AGE):
             raise BundleProblem([(f"{e.at}.valueQuantity", f"{e.label}: age unit {shown(code or unit_text)} is not "
-                                                           "one of a, mo, wk, d (UCUM): cannot tell the age in years")])
+                                                           "one of a, mo, wk, d, h, min (UCUM): cannot tell the age "
+                                                           "in years")])
         if value < 0:
             raise BundleProblem([(f"{e.at}.valueQuantity.value", f"{e.label}: a negative age ({value})")])
         years = _whole_years(value, unit)
@@ -769,7 +779,7 @@ def _explain(message: str) -> str:
         return ("no vertebral level: lesion.levels comes from the tumour Condition's bodySite (a urn:spinepath:level "
                 "coding, a SNOMED vertebra code of docs/fhir.md, or the text C1 ... Co)")
     if message.startswith("missing required key 'age'"):
-        return (f"no age: it comes from an Observation LOINC {AGE} (valueQuantity in a, mo, wk or d) or from "
+        return (f"no age: it comes from an Observation LOINC {AGE} (valueQuantity in a, mo, wk, d, h or min) or from "
                 "Patient.birthDate with --as-of")
     if message.startswith("missing required key 'diagnosis'"):
         return ("no Condition of this patient describes a primary bone tumour: spinepath reads the histology from "
