@@ -618,17 +618,18 @@ def _alive(pids) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def sixty(tmp_path_factory):
+def cohort40(tmp_path_factory):
+    """Forty synthetic patients and their batch output."""
     from spinepath.cohort import synth
-    d = tmp_path_factory.mktemp("sixty")
-    synth.write(60, d / "in", seed=21)
+    d = tmp_path_factory.mktemp("forty")
+    synth.write(40, d / "in", seed=21)
     full = d / "full.jsonl"
     assert run_cli("batch", str(d / "in"), "-o", str(full)).returncode == 0
     return d
 
 
-def _start(sixty, out, *extra):
-    proc = subprocess.Popen([*CLI, "batch", str(sixty / "in"), "--jobs", "2", "-o", str(out), *extra],
+def _start(cohort40, out, *extra):
+    proc = subprocess.Popen([*CLI, "batch", str(cohort40 / "in"), "--jobs", "2", "-o", str(out), *extra],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     partial = Path(str(out) + ".partial")
@@ -641,41 +642,41 @@ def _start(sixty, out, *extra):
 
 
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_an_interrupted_batch_says_how_far_it_got_and_resumes_to_the_same_bytes(sixty, tmp_path, sig, status):
+def test_an_interrupted_batch_says_how_far_it_got_and_resumes_to_the_same_bytes(cohort40, tmp_path, sig, status):
     """10, NEWCOMER P4: after SIGTERM the --jobs 2 workers lived on; Ctrl-C gave no summary; a rerun truncated
     the partial output; there was no resume."""
     out = tmp_path / "out.jsonl"
-    proc, partial, workers = _start(sixty, out)
+    proc, partial, workers = _start(cohort40, out)
     proc.send_signal(sig)
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == status and "Traceback" not in err, err
-    assert re.search(r"^spinepath batch: interrupted: \d+ of 60 consulted, 0 failed; the records so far are in "
+    assert re.search(r"^spinepath batch: interrupted: \d+ of 40 consulted, 0 failed; the records so far are in "
                      rf"{re.escape(str(partial))}; continue with --resume$", err, re.M), err
     time.sleep(0.3)
     assert workers and not _alive(workers)
     kept = partial.read_bytes()
     assert kept.endswith(b"\n") and not out.exists()
-    refused(run_cli("batch", str(sixty / "in"), "-o", str(out)), str(partial), "continue it with --resume")
-    r = run_cli("batch", str(sixty / "in"), "-o", str(out), "--resume")
+    refused(run_cli("batch", str(cohort40 / "in"), "-o", str(out)), str(partial), "continue it with --resume")
+    r = run_cli("batch", str(cohort40 / "in"), "-o", str(out), "--resume")
     assert r.returncode == 0 and "(%d from the interrupted run)" % kept.count(b"\n") in r.stderr, r.stderr
-    assert out.read_bytes() == (sixty / "full.jsonl").read_bytes() and not partial.exists()
+    assert out.read_bytes() == (cohort40 / "full.jsonl").read_bytes() and not partial.exists()
 
 
-def test_a_killed_batch_leaves_no_worker_and_a_resumable_file(sixty, tmp_path):
+def test_a_killed_batch_leaves_no_worker_and_a_resumable_file(cohort40, tmp_path):
     """10: after SIGKILL both workers stayed alive for good, reparented to init."""
     out = tmp_path / "out.jsonl"
-    proc, partial, workers = _start(sixty, out)
+    proc, partial, workers = _start(cohort40, out)
     proc.kill()
     proc.communicate(timeout=30)
     time.sleep(0.5)
     assert workers and not _alive(workers)
-    r = run_cli("batch", str(sixty / "in"), "-o", str(out), "--resume")
-    assert r.returncode == 0 and out.read_bytes() == (sixty / "full.jsonl").read_bytes(), r.stderr
+    r = run_cli("batch", str(cohort40 / "in"), "-o", str(out), "--resume")
+    assert r.returncode == 0 and out.read_bytes() == (cohort40 / "full.jsonl").read_bytes(), r.stderr
 
 
-def test_a_second_interrupt_leaves_at_once_and_quietly(sixty, tmp_path):
+def test_a_second_interrupt_leaves_at_once_and_quietly(cohort40, tmp_path):
     """NEWCOMER P4: two more Ctrl-C printed four Python tracebacks."""
-    proc, partial, workers = _start(sixty, tmp_path / "out.jsonl")
+    proc, partial, workers = _start(cohort40, tmp_path / "out.jsonl")
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGINT)
     err = proc.communicate(timeout=60)[1]
@@ -684,25 +685,26 @@ def test_a_second_interrupt_leaves_at_once_and_quietly(sixty, tmp_path):
     assert not _alive(workers)
 
 
-def test_fhir_ndjson_resumes_from_its_last_whole_record(sixty, tmp_path):
+def test_fhir_ndjson_resumes_from_its_last_whole_record(cohort40, tmp_path):
     """A record cut in the middle (a kill while writing) is consulted again; the result is the same bytes."""
+    files = str(cohort40 / "in" / "synth-0000*.yaml")  # nine are enough
     full = tmp_path / "full.ndjson"
-    assert run_cli("batch", str(sixty / "in"), "--format", "fhir-ndjson", "-o", str(full)).returncode == 0
+    assert run_cli("batch", files, "--format", "fhir-ndjson", "-o", str(full)).returncode == 0
     data = full.read_bytes()
-    cut = data.index(b"\n", len(data) // 3) + 200  # seven-odd whole records and the start of the next
+    cut = data.index(b"\n", len(data) // 3) + 200  # a few whole records and the start of the next
     out = tmp_path / "out.ndjson"
     Path(str(out) + ".partial").write_bytes(data[:cut])
-    r = run_cli("batch", str(sixty / "in"), "--format", "fhir-ndjson", "-o", str(out), "--resume")
+    r = run_cli("batch", files, "--format", "fhir-ndjson", "-o", str(out), "--resume")
     assert r.returncode == 0 and out.read_bytes() == data, r.stderr
 
 
-def test_resume_refuses_records_that_belong_to_other_files(sixty, tmp_path):
+def test_resume_refuses_records_that_belong_to_other_files(cohort40, tmp_path):
     out = tmp_path / "out.jsonl"
-    lines = (sixty / "full.jsonl").read_text().splitlines(keepends=True)
+    lines = (cohort40 / "full.jsonl").read_text().splitlines(keepends=True)
     Path(str(out) + ".partial").write_text("".join(lines[1:5]))  # shifted by one file
-    refused(run_cli("batch", str(sixty / "in"), "-o", str(out), "--resume"), "<command line>: record 1 of the earlier output",
+    refused(run_cli("batch", str(cohort40 / "in"), "-o", str(out), "--resume"), "<command line>: record 1 of the earlier output",
             "run without --resume")
-    refused(run_cli("batch", str(sixty / "in"), "--resume"), "--resume: ", "give --output FILE")
+    refused(run_cli("batch", str(cohort40 / "in"), "--resume"), "--resume: ", "give --output FILE")
 
 
 # ------------------------------------------------------------------ 8, 16: exit statuses, streams, environment
