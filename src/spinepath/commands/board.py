@@ -16,8 +16,8 @@ BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".
 def _board_date(text: Optional[str]) -> str:
     if text is None:
         return datetime.date.today().isoformat()
-    from ..load.dates import ISO_DAY, span
-    if not ISO_DAY.match(text) or span(text) is None:
+    from ..load.dates import ISO_DAY, days
+    if not ISO_DAY.match(text) or days(text) is None:
         usage_error(f"--date: expected a date as YYYY-MM-DD; got {text!r}")
     return text
 

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..load.dates import ISO_DAY, span
+from ..load.dates import ISO_DAY, days
 from ..load.diagnostics import escaped, shown
 from ..load.fields import get_path, patient_paths, set_path
 from ..load.patient import LEVELS
@@ -700,18 +700,18 @@ def _age(p: dict, chosen: _Entry, out: Imported, ages: list, bundle: dict, mine:
     if not isinstance(born, str):
         out.at["age"] = chosen.at
         return
-    born_span = span(born)
+    born_span = days(born)
     if born_span is None:
         raise BundleProblem([(f"{chosen.at}.birthDate", f"birth date {shown(born)} is not a date")])
     if as_of is not None:
         day_span, said = (as_of, as_of), f"as of {as_of.isoformat()}, --as-of"
     else:
-        dated = [(d[:10], e) for e in mine for d in _dates(e.resource) if span(d[:10]) is not None]
+        dated = [(d[:10], e) for e in mine for d in _dates(e.resource) if days(d[:10]) is not None]
         if not dated:
             raise BundleProblem([(f"{chosen.at}.birthDate", "the age needs a date to count to: the bundle's only date "
                                                             "is the birth date; give --as-of YYYY-MM-DD")])
-        latest, e = max(dated, key=lambda de: span(de[0])[1])
-        day_span, said = span(latest), f"as of {latest}, the latest date of {e.label}"
+        latest, e = max(dated, key=lambda de: days(de[0])[1])
+        day_span, said = days(latest), f"as of {latest}, the latest date of {e.label}"
     youngest = _years_between(born_span[1], day_span[0])
     oldest = _years_between(born_span[0], day_span[1])
     if oldest < 0:
@@ -732,7 +732,7 @@ def parse_as_of(text: str | None) -> datetime.date | None:
     """--as-of: a full date YYYY-MM-DD of the calendar, or OptionProblem."""
     if text is None:
         return None
-    if not ISO_DAY.match(text) or span(text) is None:
+    if not ISO_DAY.match(text) or days(text) is None:
         raise OptionProblem(f"--as-of: expected a date as YYYY-MM-DD; got {shown(text)}")
     return datetime.date.fromisoformat(text)
 

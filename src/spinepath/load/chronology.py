@@ -1,15 +1,15 @@
 """The treatment history against the calendar: a treatment dated after the day the patient is seen
 is an error, and a list out of date order gets a warning (PATIENT.md: "list, chronological").
 
-The day comes from the caller: the board's date of `brief --date` and `board --date` now, the
-patient's `as_of` later (issue 20); both use treatments_after. Dates are compared as spans
-(load/dates.py), so `2026` is not after 2026-06-01.
+The day comes from the caller: the board's date of `brief --date` and `board --date`. Dates are compared
+as spans (load/dates.py, the same `after` that checks the patient's `as_of` on the issue-20 branch), so
+`2026` is not after 2026-06-01.
 """
 from __future__ import annotations
 
 import datetime
 
-from .dates import after, first_out_of_order
+from .dates import after_day, first_out_of_order
 from .diagnostics import Diagnostic
 from .yamlsafe import Document
 
@@ -30,7 +30,7 @@ def treatments_after(doc: Document, day: datetime.date, what: str) -> list[Diagn
     """An error for each treatment dated after `day`, which `what` names ("the board date (--date)")."""
     out = []
     for i, t in enumerate(_treatments(doc)):
-        if after(_date(t), day):
+        if after_day(_date(t), day):
             line, col = doc.value_at(_PATH + (i, "date"))
             out.append(Diagnostic(doc.file, line, col, "chronology",
                                   f"history.treatments[{i}] is dated {_date(t)}, after {what} {day.isoformat()}: "

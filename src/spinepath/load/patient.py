@@ -15,7 +15,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 
 from .chronology import order_warnings, treatments_after
 from .sins_points import sins_from_components
-from .dates import span
+from .dates import days
 from .diagnostics import Diagnostic, InputError, did_you_mean, shown
 from .yamlsafe import Document, load_path, load_text
 
@@ -69,7 +69,7 @@ def _date(value: Any) -> Any:
 @functools.lru_cache(maxsize=4096)
 def _calendar_day(text: str) -> bool:
     """2011-02-30 passes the pattern but not the calendar (cached: a what-if validates the file again)."""
-    return span(text) is not None
+    return days(text) is not None
 
 
 DateStr = Annotated[str, BeforeValidator(_date), WithJsonSchema({
