@@ -60,15 +60,15 @@ def test_sixty_megabyte_file_fails_fast(tmp_path):
         fh.write(b"id: t\nnotes: '")
         fh.truncate(60 * 1024 * 1024)
     r = run_cli("validate", str(path))
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.startswith(f"{path}: file is 62.9 MB")
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"{path}: file is 62,914,560 bytes; expected at most 1,048,576 bytes (1 MiB)")
 
 
 def test_validate_reports_every_file_and_passes_good_ones(write):
     good = write("good.yaml", GOOD)
     bad = write("bad.yaml", GOOD.replace("age: 50", "age: -1"))
     r = run_cli("validate", str(good), str(bad))
-    assert r.returncode == 2
+    assert r.returncode == 3  # done, but a file failed
     assert f"{good}: ok" in r.stdout
     assert f"{bad}:2:6:" in r.stderr
 

@@ -38,7 +38,7 @@ def _expected_order(d):
 
 def test_a_folder_with_good_and_bad_files(folder):
     r = run_cli("batch", str(folder))
-    assert r.returncode == 1, r.stderr
+    assert r.returncode == 3, r.stderr
     files = _expected_order(folder)
     assert len(files) == 17
     lines = r.stdout.splitlines()
@@ -75,7 +75,7 @@ def test_the_same_bytes_for_one_and_two_jobs(folder, fmt):
     one = run_cli("batch", str(folder), "--format", fmt, "--jobs", "1")
     two = run_cli("batch", str(folder), "--format", fmt, "--jobs", "2")
     every_cpu = run_cli("batch", str(folder), "--format", fmt, "--jobs", "0")
-    assert one.returncode == two.returncode == every_cpu.returncode == 1
+    assert one.returncode == two.returncode == every_cpu.returncode == 3
     assert one.stdout and one.stdout == two.stdout == every_cpu.stdout
     assert one.stderr == two.stderr
 

@@ -32,7 +32,7 @@ def test_the_pack_has_an_agenda_in_input_order_then_each_brief(write):
     bad = write("broken.yaml", "id: x\nage: fifty\nlesion: {levels: [L2]}\ndiagnosis: {histology: chordoma}\n")
     first, second = SEEDS / "osteosarcoma-after-histology.yaml", SEEDS / "cervical-chondrosarcoma-recurrence.yaml"
     r = run_cli("board", str(first), str(bad), str(second), "--date", DATE, "--title", "Spine board, ward 4")
-    assert r.returncode == 1, r.stderr  # the pack is written, and the bad file is reported
+    assert r.returncode == 3, r.stderr  # the pack is written, and the bad file is reported
     out = r.stdout
     assert out.startswith("# Spine board, ward 4\n\n2026-12-10 · 3 patients")
     rows = [line for line in out.splitlines() if re.match(r"^\| \d+ \|", line)]

@@ -63,7 +63,7 @@ def test_the_message_says_what_to_fix(name, write):
     text, said, not_said = CASES[name]
     path = write(f"{name}.yaml", text)
     r = run_cli("validate", str(path))
-    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 3 and "Traceback" not in r.stderr, r.stderr
     assert r.stderr.startswith(f"{path}:"), r.stderr  # FILE:LINE:COL first
     for text_ in said:
         assert text_ in r.stderr, r.stderr

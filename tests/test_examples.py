@@ -137,5 +137,5 @@ def test_a_number_the_old_engine_rounded_consults_with_one_verdict(tmp_path):
     assert r.returncode == 0, r.stderr
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text("id: t\nage: 40\nlesion: {levels: [L2], size_cm: 0.00001}\ndiagnosis: {histology: chordoma}\n")
-    r = run_cli("validate", str(tiny))
+    r = run_cli("consult", str(tiny))
     assert r.returncode == 2 and "tiny.yaml:3:" in r.stderr and "at least 0.0001" in r.stderr

@@ -70,7 +70,7 @@ def test_batch_writes_one_valid_bundle_per_line_and_an_operation_outcome_for_a_b
     bad = write("bad.yaml", "id: x\nage: fifty\nlesion: {levels: [L2]}\ndiagnosis: {histology: chordoma}\n")
     seed = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
     r = run_cli("batch", str(seed), str(bad), "--format", "fhir-ndjson")
-    assert r.returncode == 1, r.stderr
+    assert r.returncode == 3, r.stderr
     first, second = [json.loads(line) for line in r.stdout.splitlines()]
     Bundle.model_validate(first)
     OperationOutcome.model_validate(second)
@@ -80,7 +80,8 @@ def test_batch_writes_one_valid_bundle_per_line_and_an_operation_outcome_for_a_b
 # ----------------------------------------------------------------------------- patient import / export
 
 from spinepath.explain.consult import consult  # noqa: E402
-from spinepath.interop.fhir_patient import export_bundle, import_bundle, patient_yaml  # noqa: E402
+from spinepath.interop.fhir_import import import_bundle, patient_yaml  # noqa: E402
+from spinepath.interop.fhir_patient import export_bundle  # noqa: E402
 from spinepath.load.patient import parse_patient  # noqa: E402
 from spinepath.load.yamlsafe import load_text  # noqa: E402
 
@@ -118,15 +119,15 @@ def test_the_import_comments_each_key_with_its_source_and_lists_unmapped_codes(t
                    "-o", str(out)).returncode == 0
     bundle = json.loads(out.read_text())
     bundle["entry"].append({"fullUrl": "urn:uuid:0f9b0b7e-1d3c-4b59-9d0e-6f0d9c1c2a11", "resource": {
-        "resourceType": "Observation", "id": "x1", "status": "final",
+        "resourceType": "Observation", "id": "x1", "status": "final", "subject": bundle["entry"][1]["resource"]["subject"],
         "code": {"coding": [{"system": "http://loinc.org", "code": "12345-6"}]}, "valueString": "?"}})
     out.write_text(json.dumps(bundle))
     r = run_cli("import", "fhir", str(out))
     assert r.returncode == 0, r.stderr
     assert "histology: chondrosarcoma  # Condition/" in r.stdout and ".extension[histology]" in r.stdout
     assert "age: 41  # Observation/" in r.stdout
-    assert "# Codes in the bundle that spinepath could not map" in r.stdout and "http://loinc.org|12345-6" in r.stdout
-    assert "warning: not mapped, left out: http://loinc.org|12345-6" in r.stderr
+    assert "# Codes in the bundle that spinepath could not map" in r.stdout and "LOINC 12345-6 (Observation/x1)" in r.stdout
+    assert ".resource.code: warning: not mapped, left out: LOINC 12345-6 (Observation/x1)" in r.stderr
 
 
 def test_an_mcode_shaped_bundle_imports_into_a_valid_patient_file_with_its_sources():
@@ -140,8 +141,8 @@ def test_an_mcode_shaped_bundle_imports_into_a_valid_patient_file_with_its_sourc
     doc = parse_patient(r.stdout, "imported.yaml")
     assert doc.diagnosis.histology == "chordoma" and doc.lesion.levels == ["L2", "L3"]
     assert doc.age == 56 and doc.sex == "female" and doc.performance.ecog == 1
-    assert "(as of 2026-11-20)" in r.stdout and "# Condition/primary-cancer-condition-jenny-m" in r.stdout
-    assert "http://loinc.org|2039-6" in r.stdout and "warning: not mapped" in r.stderr
+    assert "(as of 2026-11-20, the latest date of " in r.stdout and "# Condition/primary-cancer-condition-jenny-m" in r.stdout
+    assert "LOINC 2039-6" in r.stdout and "warning: not mapped" in r.stderr
     assert consult(doc).recommendations  # a plan, firm where the facts allow
 
 
@@ -154,7 +155,8 @@ def test_an_unmapped_histology_is_left_unknown_and_the_consult_asks_for_it(tmp_p
     path.write_text(json.dumps(bundle))
     r = run_cli("import", "fhir", str(path))
     assert r.returncode == 0, r.stderr
-    assert "icd-o-3|9999/3" in r.stderr and "histology: unknown  # no mappable histology" in r.stdout
+    assert "ICD-O-3 9999/3" in r.stderr and "the diagnosis was not read" in r.stderr
+    assert "histology: unknown  # NOT READ: Condition/primary-cancer-condition-jenny-m says ICD-O-3 9999/3" in r.stdout
     result = consult(parse_patient(r.stdout, "imported.yaml"))
     assert any(q.field == "diagnosis.histology" for q in result.questions) or \
         "diagnosis.histology" in {m.field for m in result.missing}
@@ -166,7 +168,7 @@ def test_an_unmapped_histology_is_left_unknown_and_the_consult_asks_for_it(tmp_p
     ('{"resourceType": "Patient"}', "expected a FHIR Bundle"),
     ('{"resourceType": "Bundle", "type": "collection", "entry": []}', "no Patient"),
     ('{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Patient", '
-     '"bogus": 1}}]}', "$.entry.0.resource.bogus"),
+     '"bogus": 1}}]}', ":$.entry[0].resource.bogus: Extra inputs are not permitted"),
 ])
 def test_bad_bundles_exit_2_with_where(tmp_path, text, said):
     path = tmp_path / "bad.json"

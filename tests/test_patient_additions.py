@@ -65,7 +65,7 @@ def _errors(text: str) -> list[str]:
     ("status: distant_relapse", "status: relapse", "course.status: expected one of 'untreated'"),
     ("intent: curative", "intnet: curative", "unknown key 'intnet' (did you mean 'intent'?)"),
     ("line: 2, completed: false", "line: 2, complete: false", "did you mean 'completed'"),
-    ("line: 2,", "line: 0,", "history.treatments.line: expected a number >= 1"),
+    ("line: 2,", "line: 0,", "history.treatments[2].line: expected a number >= 1"),
     ("response: response", "response: responded", "expected one of 'response', 'stable' or 'progression'"),
     ("extent: wide_en_bloc", "extent: stabilisation", "did you mean 'stabilization'"),
     ("cv_risk_factors: [hypertension]", "cv_risk_factors: [hypertensoin]", "did you mean 'hypertension'"),

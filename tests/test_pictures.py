@@ -128,7 +128,9 @@ def test_radiotherapy_levels_are_read_from_the_patient_file():
 
 @pytest.mark.parametrize("dates, expected", [
     (["2011", "2010-05", "2012"], [1, 0, 2]),
-    (["2011-02", None, "2011-05"], [0, 1, 2]),  # an undated entry stays after the one before it
+    (["2011-02", None, "2011-05"], [0, 2, 1]),  # an undated entry is drawn as undated, after the dated ones
+    (["2016-03", "2016", None], [0, 1, 2]),  # NEWCOMER P3: 2016 is not before 2016-03, the file's order stands
+    (["2027-01", "2020-01"], [1, 0]),  # NEWCOMER P2: out of order in the file, in date order in the picture
     (["2011-05", "2011-05", "2011-02"], [2, 0, 1]),  # ties keep the file's order
     ([None, None], [0, 1]),
 ])

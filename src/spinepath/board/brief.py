@@ -14,6 +14,7 @@ from ..derive.history import below_needed_margin, first_resection
 from ..explain.result import Alert, Argument, Assumption, ConsultResult, Entry, EvidenceRef, Flag, Missing, \
     Reference, RulesetId
 from ..load.interventions import said
+from ..load.dates import chronological
 from ..load.patient import LEVELS, Patient, Radiotherapy, Surgery, Treatment
 from ..render import (PHASE_TITLES, REASON_WORDS, compact_answers, grouped_by_phase,
                       grouped_provisional, more_answers_text, questions_first, words)
@@ -323,12 +324,13 @@ def _treatments(patient: Patient) -> list[Treatment] | None:
 
 
 def timeline(patient: Patient) -> tuple[TreatmentRow, ...] | None:
-    """A row per treatment in the file's (chronological) order; None when not given."""
+    """A row per treatment in date order, the undated ones last, "date not given" (load/dates.py: the file's
+    order where the dates do not decide); None when not given."""
     treatments = _treatments(patient)
     if treatments is None:
         return None
     return tuple(TreatmentRow(t.date if t.date is not None else "date not given", text(t.kind), _treatment_details(t))
-                 for t in treatments)
+                 for t in (treatments[i] for i in chronological([t.date for t in treatments])))
 
 
 def _input_text(patient: Patient, fields: tuple[str, ...]) -> str:

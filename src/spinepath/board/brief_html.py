@@ -7,12 +7,11 @@ can never add markup.
 """
 from __future__ import annotations
 
-from html import escape
 from typing import Iterable
 
 from ..explain.result import Alert, Argument, Assumption
 from ..load.interventions import said
-from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text
+from ..render import STRENGTH_WORDS, alternative_text, capped_text, escaping, presumed_text
 from ..render import spine_levels, treatment_timeline
 from .brief import Brief, CaseSection, OptionBlock
 from .brief_md import evidence_refs, option_label
@@ -103,7 +102,7 @@ svg.wbb-thumb { width: 5.4em; height: 5.4em; display: block; }
 
 
 def e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escaping.html(text)
 
 
 def _alert_items(alerts: Iterable[Alert]) -> list[str]:

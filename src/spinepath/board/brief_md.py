@@ -5,7 +5,7 @@ from typing import Iterable
 
 from ..explain.result import Alert, Entry, EvidenceRef
 from ..load.interventions import said
-from ..render import STRENGTH_WORDS, alternative_text, capped_text, presumed_text, words
+from ..render import STRENGTH_WORDS, alternative_text, capped_text, escaping, presumed_text, words
 from .brief import Brief, text as say
 
 
@@ -40,7 +40,8 @@ def legends(model: Brief) -> list[str]:
 def _case(model: Brief) -> list[str]:
     out = ["## The case", "", *legends(model)]
     for section in model.case:
-        out.append(f"**{section.title}:** " + "; ".join(f"{label}: {value}" for label, value in section.rows) + ".")
+        out.append(f"**{section.title}:** " + "; ".join(f"{label}: {escaping.markdown(value)}"
+                                                          for label, value in section.rows) + ".")
         out.append("")
     out += ["**Treatment so far:**", ""]
     if model.timeline is None:
@@ -49,10 +50,11 @@ def _case(model: Brief) -> list[str]:
         out += ["None.", ""]
     else:
         out += ["| date | treatment | details |", "|---|---|---|"]
-        out += [f"| {_cell(t.date)} | {_cell(t.kind)} | {_cell(t.details)} |" for t in model.timeline]
+        out += [f"| {escaping.markdown(t.date)} | {escaping.markdown(t.kind)} | {escaping.markdown(t.details)} |"
+                for t in model.timeline]
         out.append("")
     if model.notes:
-        out += ["**Notes:** " + " ".join(model.notes.split()), ""]
+        out += ["**Notes:** " + escaping.markdown(model.notes), ""]
     return out
 
 
@@ -129,7 +131,7 @@ def _provisional_alerts(model: Brief) -> list[str]:
 def render(model: Brief) -> str:
     rs = model.ruleset
     out = [f"# {model.summary}", "",
-           f"`{model.patient_id}` · Board date {model.date} · ruleset {rs.name} {rs.version} "
+           f"{escaping.markdown_code(model.patient_id)} · Board date {model.date} · ruleset {rs.name} {rs.version} "
            f"(sha256 `{rs.sha256[:12]}`)", ""]
     if model.alerts:
         out += ["## Alerts", ""]

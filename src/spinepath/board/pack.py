@@ -7,14 +7,16 @@ pack depends on the clock but the board date the caller passes in.
 """
 from __future__ import annotations
 
+import datetime
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
 from ..explain.result import ConsultResult
-from ..load.diagnostics import InputError
+from ..load.diagnostics import InputError, display_path
 from ..load.interventions import said
-from ..render import REASON_WORDS
 from ..load.patient import Patient, load_patient
+from ..render import REASON_WORDS, escaping
 from . import brief_html, brief_md
 from .brief import Brief, build
 
@@ -46,17 +48,21 @@ def main_question(result: ConsultResult) -> str:
 def rows(files: list[str], consult: Callable[[Patient], ConsultResult], date: str) -> list[Row]:
     """An agenda row per file, with its brief; `consult` maps a patient to its consult result."""
     out = []
+    day = datetime.date.fromisoformat(date)
     for f in files:
+        warnings: list = []
         try:
-            patient = load_patient(f)
+            patient = load_patient(f, warnings=warnings, day=day, what="the board date")
         except InputError as exc:
-            out.append(Row(f, "could not be read", "fix the file and prepare the pack again",
+            out.append(Row(display_path(f), "could not be read", "fix the file and prepare the pack again",
                            errors=tuple(str(d) for d in exc.diagnostics)))
             continue
+        for w in warnings:
+            print(str(w), file=sys.stderr)
         result = consult(patient)
         critical = tuple(a.message.split(". ")[0].rstrip(".") for a in result.alerts if a.severity == "critical")
         brief = build(result, date)
-        out.append(Row(f, brief.summary, main_question(result), critical, brief=brief))
+        out.append(Row(display_path(f), brief.summary, main_question(result), critical, brief=brief))
     return out
 
 
@@ -104,11 +110,11 @@ def markdown(title: str, date: str, agenda: list[Row]) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    out = [f"# {title}", "", f"{date} · {len(agenda)} patient{'s' if len(agenda) != 1 else ''}", "",
+    out = [f"# {escaping.markdown(title)}", "", f"{date} · {len(agenda)} patient{'s' if len(agenda) != 1 else ''}", "",
            "| # | Patient | Question for the board · critical alerts |", "|---|---|---|"]
     for i, r in enumerate(agenda, 1):
         what = "; ".join(r.errors) if r.errors else r.question + "".join(f" · CRITICAL: {c}" for c in r.critical)
-        out.append(f"| {i} | **{cell(r.summary)}** ({cell(r.file)}) | {cell(what)} |")
+        out.append(f"| {i} | **{cell(r.summary)}** ({escaping.markdown(r.file)}) | {cell(what)} |")
     out.append("")
     for r in agenda:
         if r.brief is not None:

@@ -9,7 +9,13 @@ Output (one record per input file, in input order, the same bytes for any number
 - fhir-ndjson: one FHIR R4 Bundle per line (render/fhir.py, the optional extra spinepath[fhir]);
   a failure is an OperationOutcome on its line.
 A bad file is reported on stderr and the run goes on. Processes, not threads: durable-rules
-holds the GIL in its C calls (../shared/notes/durable-rules.md §6).
+holds the GIL in its C calls (../shared/notes/durable-rules.md §6). Worker processes ignore Ctrl-C
+(the parent decides when to stop) and die with the parent, even when it is killed.
+
+Nothing is lost on the way in either: a folder is walked without recursion, a folder that cannot be
+read and a *.yaml entry that is not a regular file (a FIFO, a broken link) each get a failure record,
+a file name that is not UTF-8 is written with \\xNN escapes, the same real file is consulted once,
+and the command's own output is never read as an input.
 """
 from __future__ import annotations
 
@@ -21,14 +27,20 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol, TextIO
 
-from ..load.diagnostics import Diagnostic, InputError
+from ..load.diagnostics import Diagnostic, InputError, display_path
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
     from ..explain.result import ConsultResult
+
+class Writer(Protocol):
+    """Where records go: a text file, or a wrapper that marks each write (the batch command's signal guard)."""
+
+    def write(self, text: str) -> object: ...
+
+    def flush(self) -> None: ...
+
 
 FORMATS = ("jsonl", "csv", "fhir-ndjson")
 CSV_COLUMNS = ("file", "patient_id", "phase", "strength", "intervention", "rule", "evidence", "error")
@@ -44,49 +56,100 @@ def _usage(message: str) -> InputError:
     return InputError([Diagnostic("<command line>", 0, 0, "usage", message)])
 
 
-def _in_folder(folder: Path) -> list[Path]:
-    found = (p for p in folder.rglob("*") if p.is_file() and is_patient_file(p))
-    return sorted(found, key=lambda p: p.as_posix())
+def _identity(path: str):
+    """What makes two names one file: device and inode when it exists, else its resolved path."""
+    try:
+        st = os.stat(path)
+        return (st.st_dev, st.st_ino)
+    except (OSError, ValueError):
+        return os.path.realpath(path)
 
 
-def collect(arguments: Iterable[str]) -> list[str]:
+def _in_folder(folder: str, seen_dirs: set) -> list[str]:
+    """Patient-file entries under folder, in sorted path order, without recursion. A folder that cannot
+    be listed is an entry itself (its record says so); links to folders are followed once each."""
+    found: list[str] = []
+    stack = [folder]
+    while stack:
+        d = stack.pop()
+        try:
+            with os.scandir(d) as it:
+                entries = list(it)
+        except OSError:
+            found.append(d)  # reading it says why: its patients are reported, not dropped
+            continue
+        for entry in entries:
+            path = os.path.join(d, entry.name)
+            try:
+                is_dir = entry.is_dir()  # follows a link
+            except OSError:
+                is_dir = False
+            if is_dir:
+                key = _identity(path)
+                if key not in seen_dirs:
+                    seen_dirs.add(key)
+                    stack.append(path)
+            elif is_patient_file(Path(entry.name)):
+                found.append(path)  # a FIFO or a broken link too: its record says what it is
+    return sorted(found, key=lambda p: Path(p).as_posix())
+
+
+def _stat(path: str):
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        return exc
+
+
+def collect(arguments: Iterable[str], skip: Iterable = ()) -> list[str]:
     """Patient files named by the arguments (files, folders searched recursively, globs), in order.
 
-    A file reached twice is consulted once, where it first appears; an argument that names no
-    patient file is a command-line error."""
-    out: dict[str, None] = {}
+    A file reached twice (by two names, or a link) is consulted once, where it first appears; the
+    files in `skip` (the command's own output) never; an argument that names no patient file is a
+    command-line error."""
+    skipped = {_identity(str(s)) for s in skip} | {os.path.realpath(str(s)) + ".partial" for s in skip}
+    out: dict = {}
+    seen_dirs: set = set()
     for arg in arguments:
-        path = Path(arg)
-        if path.is_dir():
-            files = _in_folder(path)
-        elif path.exists():
-            files = [path]
+        st = _stat(arg)
+        if isinstance(st, os.stat_result) and os.path.isdir(arg):
+            seen_dirs.add(_identity(arg))
+            files = _in_folder(arg, seen_dirs)
+        elif st is not None or os.path.lexists(arg):
+            files = [arg]  # also a file that cannot be reached: its record says why
         elif _GLOB_CHARS & set(arg):
             files = []
             for match in sorted(glob.glob(arg, recursive=True)):
-                m = Path(match)
-                files.extend(_in_folder(m) if m.is_dir() else [m] if is_patient_file(m) else [])
+                if os.path.isdir(match):
+                    seen_dirs.add(_identity(match))
+                    files.extend(_in_folder(match, seen_dirs))
+                elif is_patient_file(Path(match)):
+                    files.append(match)
         else:
-            raise _usage(f"{arg}: no such file or folder")
+            raise _usage(f"{display_path(arg)}: no such file or folder")
+        files = [f for f in files if _identity(f) not in skipped and os.path.realpath(f) not in skipped]
         if not files:
-            raise _usage(f"{arg}: no patient file (*.yaml, *.yml) there")
+            raise _usage(f"{display_path(arg)}: no patient file (*.yaml, *.yml) there")
         for f in files:
-            out.setdefault(os.path.normpath(f), None)
-    return list(out)
+            out.setdefault(_identity(f), os.path.normpath(f))
+    return list(out.values())
 
 
 # ------------------------------------------------------------------------ one file
 
 @dataclass(frozen=True)
 class Done:
-    """What one file gave: the output text for it and, if it failed, the lines for stderr."""
+    """What one file gave: the output text for it and, if it failed, the lines for stderr (a file that
+    was consulted may have warning lines too)."""
 
     ok: bool
     text: str
     messages: tuple[str, ...] = ()
 
 
-_worker: dict[str, Any] = {}
+_worker: dict = {}
 
 
 def init_worker(rules_dir: str | None, fmt: str) -> None:
@@ -96,12 +159,36 @@ def init_worker(rules_dir: str | None, fmt: str) -> None:
     load_knowledge(rules_dir)
 
 
+def _init_child(rules_dir: str | None, fmt: str, parent: int) -> None:
+    """A worker process: Ctrl-C and SIGTERM are for the parent, which stops the workers itself; when the
+    parent dies in any way (even SIGKILL), the kernel kills the worker (Linux), so none is left behind."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent(parent)
+    init_worker(rules_dir, fmt)
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc: fall back on the check below
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
 def consult_file(path: str) -> Done:
     from ..explain.consult import consult
     from ..load.patient import load_patient
     fmt = _worker["fmt"]
+    warnings: list = []
     try:
-        result = consult(load_patient(path), _worker["rules"])
+        result = consult(load_patient(path, warnings=warnings), _worker["rules"])
     except InputError as exc:
         return _failed(path, fmt, exc.diagnostics)
     except Exception as exc:  # a bug: report it for this file and go on with the others
@@ -109,12 +196,14 @@ def consult_file(path: str) -> Done:
             raise
         message = f"internal error ({type(exc).__name__}): {exc}; this is a bug in spinepath, please report it"
         return _failed(path, fmt, [Diagnostic(path, 0, 0, "internal-error", message)])
-    if fmt == "jsonl":  # the consult JSON of OUTPUT.md (ConsultResult.to_json), on one line
-        return Done(True, json.dumps(result.to_json_data(), ensure_ascii=False, separators=(",", ":")) + "\n")
+    said = tuple(str(w) for w in warnings)
+    if fmt == "jsonl":
+        # the consult JSON of OUTPUT.md (ConsultResult.to_json), on one line
+        return Done(True, json.dumps(result.to_json_data(), ensure_ascii=False, separators=(",", ":")) + "\n", said)
     if fmt == "fhir-ndjson":
         from ..render.fhir import bundle
-        return Done(True, json.dumps(bundle(result), ensure_ascii=False, separators=(",", ":")) + "\n")
-    return Done(True, _csv_text(_result_rows(path, result)))
+        return Done(True, json.dumps(bundle(result), ensure_ascii=False, separators=(",", ":")) + "\n", said)
+    return Done(True, _csv_text(_result_rows(path, result)), said)
 
 
 def consult_chunk(paths: list[str]) -> list[Done]:
@@ -124,29 +213,37 @@ def consult_chunk(paths: list[str]) -> list[Done]:
 def _failed(path: str, fmt: str, diagnostics: list[Diagnostic]) -> Done:
     messages = tuple(str(d) for d in diagnostics)
     if fmt == "jsonl":
-        record = {"file": path, "errors": [d.as_dict() for d in diagnostics]}
+        record = {"file": display_path(path), "errors": [d.as_dict() for d in diagnostics]}
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
     elif fmt == "fhir-ndjson":
         from ..render.fhir import operation_outcome
         text = json.dumps(operation_outcome(diagnostics), ensure_ascii=False, separators=(",", ":")) + "\n"
     else:
-        text = _csv_text([{"file": path, "error": " | ".join(messages)}])
+        text = _csv_text([{"file": display_path(path), "error": " | ".join(messages)}])
     return Done(False, text, messages)
 
 
 def _result_rows(path: str, result: ConsultResult) -> list[dict[str, str]]:
     """A CSV row (CSV_COLUMNS) per firm recommendation, or one row naming the patient."""
-    base = {"file": path, "patient_id": result.patient_id}
+    base = {"file": display_path(path), "patient_id": result.patient_id}
     rows = [{**base, "phase": r.phase, "strength": r.strength, "intervention": r.intervention,
              "rule": r.rule, "evidence": "; ".join(f"[{e.ref_id}] {e.ref}" for e in r.evidence)}
             for r in result.recommendations]
     return rows or [base]
 
 
-def _csv_text(rows: list[dict[str, str]]) -> str:
+def spreadsheet_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: one that starts with = + - @ (or a tab or carriage return,
+    which some spreadsheets skip before a formula) gets a leading apostrophe, as OWASP advises, so a
+    patient id like =HYPERLINK(...) is never evaluated."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_text(rows: list[dict]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, CSV_COLUMNS, lineterminator="\n")
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 
@@ -169,6 +266,11 @@ def job_count(jobs: int) -> int:
         return os.cpu_count() or 1
 
 
+# Files per task sent to a worker: small, so that the output and the progress move every second or two
+# and an interruption loses little, large enough that passing them costs nothing next to a consult.
+CHUNK = 8
+
+
 class Results:
     """One Done per path, in the order of paths, from `jobs` processes.
 
@@ -176,11 +278,10 @@ class Results:
     process that runs threads can deadlock the child (and warns from Python 3.12 on)."""
 
     def __init__(self, paths: list[str], fmt: str, jobs: int, rules_dir: str | None):
-        self._pool: ProcessPoolExecutor | None = None
-        self._done: Iterator[Done]
+        self._pool = None
         if jobs <= 1 or len(paths) < 2:
             init_worker(rules_dir, fmt)
-            self._done = map(consult_file, paths)
+            self._done: Iterator = map(consult_file, paths)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -188,10 +289,15 @@ class Results:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         for stream in (sys.stdout, sys.stderr):  # a forked child flushes these on exit: empty them first
             stream.flush()
-        size = max(1, min(64, len(paths) // (jobs * 8)))
-        self._pool = ProcessPoolExecutor(jobs, multiprocessing.get_context(method), initializer=init_worker,
-                                         initargs=(rules_dir, fmt))
-        chunks = self._pool.map(consult_chunk, [paths[i:i + size] for i in range(0, len(paths), size)])
+        size = max(1, min(CHUNK, len(paths) // (jobs * 8)))
+        try:
+            self._pool = ProcessPoolExecutor(jobs, multiprocessing.get_context(method), initializer=_init_child,
+                                             initargs=(rules_dir, fmt, os.getpid()))
+            chunks = self._pool.map(consult_chunk, [paths[i:i + size] for i in range(0, len(paths), size)])
+        except OSError as exc:  # too many open files, no memory for a process
+            self.stop()
+            raise InputError([Diagnostic("--jobs", 0, 0, "io", f"cannot start {jobs} worker processes: "
+                                         f"{exc.strerror or exc}; try fewer --jobs")]) from None
         self._done = (done for chunk in chunks for done in chunk)
 
     def __iter__(self) -> Iterator[Done]:
@@ -200,9 +306,21 @@ class Results:
     def __enter__(self) -> "Results":
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+    def stop(self) -> None:
+        """End the workers now (an interruption): what they were doing is not needed."""
+        if self._pool is None:
+            return
+        import multiprocessing
+        for child in multiprocessing.active_children():
+            child.kill()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def __exit__(self, kind, *_) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=kind is None, cancel_futures=True)
+            if kind is None:
+                self._pool.shutdown(wait=True)
+            else:
+                self.stop()
 
 
 @dataclass
@@ -210,26 +328,101 @@ class Summary:
     files: int = 0
     consulted: int = 0
     failed: int = 0
+    total: int = 0  # files of the run, when it stops early
+    resumed: int = 0  # records kept from an interrupted run
 
     def __str__(self) -> str:
-        return f"spinepath batch: {self.files} files, {self.consulted} consulted, {self.failed} failed"
+        kept = f" ({self.resumed} from the interrupted run)" if self.resumed else ""
+        return f"spinepath batch: {self.files} files, {self.consulted} consulted, {self.failed} failed{kept}"
 
 
-def run(results: Results, fmt: str, out: TextIO,
+class Interrupted(Exception):
+    """Raised by a signal handler while run() waits for results (never while it writes a record)."""
+
+
+def run(results: Results, fmt: str, out: Writer,
         report: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
-        advance: Callable[[], None] = lambda: None) -> Summary:
-    """Write the record of every file to out; report(line) gets each error line for stderr."""
-    summary = Summary()
-    if fmt == "csv":
+        advance: Callable[[], None] = lambda: None, stopping: Callable[[], bool] = lambda: False,
+        summary: Summary | None = None, header: bool = True) -> Summary:
+    """Write the record of every file to out, each flushed when it is whole; report(line) gets each
+    error or warning line for stderr. Stops after a whole record when stopping() says so, or when a
+    signal handler raises Interrupted while the next record is awaited."""
+    summary = summary or Summary()
+    if fmt == "csv" and header:
         out.write(csv_header())
     for done in results:
         out.write(done.text)
+        out.flush()
         summary.files += 1
         if done.ok:
             summary.consulted += 1
         else:
             summary.failed += 1
-            for line in done.messages:
-                report(line)
+        for line in done.messages:
+            report(line)
         advance()
+        if stopping():
+            break
     return summary
+
+
+# ------------------------------------------------------------------------ resuming an interrupted run
+
+def kept_records(text: bytes, paths: list[str], fmt: str, sha256: str) -> tuple[int, int, int]:
+    """(bytes, records, failures) of the complete records at the start of an earlier output that belong,
+    in order, to the first paths under the same rules. Raises InputError when a record does not
+    belong to its file (the inputs or the rules changed), so that nothing foreign is carried over."""
+    from ..load.yamlsafe import load_path
+    end, count, failed = 0, 0, 0
+    while True:
+        newline = text.find(b"\n", end)
+        if newline < 0:
+            break  # the rest is a record cut short: consulted again
+        line = text[end:newline]
+        if count >= len(paths):
+            raise _usage(f"the earlier output has more records than there are files ({len(paths)})")
+        path = paths[count]
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise _usage(f"record {count + 1} of the earlier output is not JSON: cannot resume from it") from None
+        failure = _failure_of(record, fmt)
+        if failure is not None:
+            if not failure.startswith(display_path(path) + ":") and failure != display_path(path):
+                raise _usage(f"record {count + 1} of the earlier output is about another file than "
+                             f"{display_path(path)}: the files changed; run without --resume")
+            failed += 1
+        else:
+            try:
+                wanted = load_path(path).data.get("id")
+            except (InputError, AttributeError):
+                wanted = None
+            if _patient_id(record, fmt) != wanted or sha256 not in line.decode("utf-8", "replace"):
+                raise _usage(f"record {count + 1} of the earlier output is not the consult of {display_path(path)} "
+                             "with these rules: the files or the rules changed; run without --resume")
+        end = newline + 1
+        count += 1
+    return end, count, failed
+
+
+def _failure_of(record, fmt: str) -> str | None:
+    """The file a failure record is about (jsonl) or its first message (fhir-ndjson), else None."""
+    if not isinstance(record, dict):
+        raise _usage("the earlier output holds something that is not a record: cannot resume from it")
+    if fmt == "jsonl":
+        return record["file"] if "errors" in record and isinstance(record.get("file"), str) else None
+    if record.get("resourceType") == "OperationOutcome":
+        issues = record.get("issue") or [{}]
+        return str(issues[0].get("diagnostics", ""))
+    return None
+
+
+def _patient_id(record: dict, fmt: str):
+    """The patient id of an earlier output's record, read back from the JSON written (not a ConsultResult)."""
+    if fmt == "jsonl":
+        return record.get("patient_id")  # written JSON
+    for entry in record.get("entry") or []:
+        resource = entry.get("resource") or {}
+        if resource.get("resourceType") == "Patient":
+            return next((i.get("value") for i in resource.get("identifier") or []), None)
+    return None

@@ -1,8 +1,9 @@
 """The Typer application and what every command module shares: the --rules option, the output
-formats, stdout, and the one way to fail (FILE:LINE:COL messages, exit 2). Command modules import
-this module; it imports none of them (commands/__init__.py registers them)."""
+formats, stdout, and the one way to fail (FILE:LINE:COL messages, exit 2; statuses in status.py).
+Command modules import this module; it imports none of them (commands/__init__.py registers them)."""
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from enum import Enum
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
 
 from .. import __version__
 from ..load.diagnostics import Diagnostic, InputError
+from . import outputs
+from .outputs import refuse_inputs
+from .status import ExitStatus
+
+# What the command modules share besides the app (they import this module only, never each other).
+__all__ = ["ExitStatus", "outputs", "refuse_inputs"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Traced, evidence-linked decision support for primary bone tumours of the spine.\n\n"
@@ -44,7 +51,13 @@ def stdout_console() -> Console:
 def fail(diags: list[Diagnostic]) -> NoReturn:
     for d in diags:
         print(str(d), file=sys.stderr)
-    raise typer.Exit(2)
+    raise typer.Exit(ExitStatus.BAD_INPUT)
+
+
+def warn(warnings: list[Diagnostic]) -> None:
+    """Warnings about a file that was read (e.g. treatments out of date order), on stderr."""
+    for d in warnings:
+        print(str(d), file=sys.stderr)
 
 
 def json_text(data) -> str:
@@ -58,9 +71,19 @@ def action_text(a) -> str:
             "derive": lambda: f"derive derived.{a.code}", "argue": lambda: f"argue {a.stance} {a.code}"}[a.kind]()
 
 
+def _exists(path: Path) -> bool:
+    """exists() that says False, not raises, for a name too long or a folder without search permission
+    (reading the file then says why)."""
+    try:
+        os.stat(path)
+        return True
+    except (OSError, ValueError):
+        return os.path.islink(path)
+
+
 def patient_file(arg: Path) -> Path:
     """A patient file as given, or the bundled case with that id (`spinepath cases` lists them)."""
-    if arg.exists() or arg.suffix in (".yaml", ".yml"):
+    if str(arg) in ("-", "/dev/stdin") or _exists(arg) or arg.suffix in (".yaml", ".yml"):
         return arg
     from ..teach.cases import all_cases
     for case in all_cases():
@@ -69,16 +92,15 @@ def patient_file(arg: Path) -> Path:
     return arg  # load_patient says that the file does not exist
 
 
-def write_output(text: str, output: Path | None, what: str, done: str = "") -> None:
-    """Standard output, or the file of --output with 'wrote FILE' on stderr; an unwritable file exits 2."""
+def write_output(text: str, output: Path | None, what: str, done: str = "", inputs=()) -> None:
+    """Standard output, or the file of --output with 'wrote FILE' on stderr. The file is replaced whole
+    or not at all (outputs.py), and never when it is one of `inputs`; an unwritable file exits 2."""
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail([Diagnostic(str(output), 0, 0, "io", f"cannot write the {what}: {exc.strerror}")])
-    print(f"wrote {output}{done}", file=sys.stderr)
+    outputs.refuse_inputs(output, inputs)
+    outputs.write_output(text, output, what)
+    print(f"wrote {outputs.display_path(output)}{done}", file=sys.stderr)
 
 
 def usage_error(message: str) -> NoReturn:
@@ -97,20 +119,108 @@ def _root(version: bool = typer.Option(False, "--version", callback=version_call
     pass
 
 
+class _PipeClosed(BaseException):
+    """The reader of standard output went away. A BaseException, so that nothing on the way up (click
+    turns an EPIPE OSError into exit 1) mistakes it for an error."""
+
+
+class _Stdout:
+    """sys.stdout that turns a broken pipe into _PipeClosed and a closed stdout (`>&-`) into a clear
+    error; everything else is the real stream's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            raise InputError([Diagnostic("<standard output>", 0, 0, "io", "standard output is closed: "
+                                         "redirect it to a file or use --output")])
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise _PipeClosed() from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise _PipeClosed() from None
+            raise InputError([Diagnostic("<standard output>", 0, 0, "io",
+                                         f"cannot write: {exc.strerror or exc}")]) from None
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise _PipeClosed() from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise _PipeClosed() from None
+            raise InputError([Diagnostic("<standard output>", 0, 0, "io",
+                                         f"cannot write: {exc.strerror or exc}")]) from None
+
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+# rich lays out every line at the terminal's width: COLUMNS=0 fails, COLUMNS=100000000 runs for minutes.
+MIN_COLUMNS, MAX_COLUMNS = 20, 1000
+
+
+def _sane_environment() -> None:
+    """Clamp COLUMNS and LINES to widths a terminal can have; let text that the terminal's encoding
+    cannot show (PYTHONIOENCODING=ascii) be escaped, not fail."""
+    for name, low in (("COLUMNS", MIN_COLUMNS), ("LINES", 1)):
+        value = os.environ.get(name)
+        if value is None:
+            continue
+        try:
+            os.environ[name] = str(min(max(int(value), low), MAX_COLUMNS))
+        except ValueError:
+            del os.environ[name]
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _quiet_exit(status: int) -> NoReturn:
+    """Leave without Python flushing a dead stdout at exit (that would print an error)."""
+    if sys.stdout is sys.__stdout__ and sys.stdout is not None:  # never in a test's captured stdout
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+    sys.exit(status)
+
+
 def main() -> None:
     from ..evaluate.engine import InternalError
+    _sane_environment()
+    if sys.stderr is None:  # 2>&-: messages go nowhere rather than fail
+        sys.stderr = open(os.devnull, "w")
+    saved = sys.stdout
+    sys.stdout = _Stdout(sys.stdout)
     try:
-        app()  # standalone: usage errors exit 2 with click's message
+        app()  # standalone: usage errors exit 2 with click's message, Ctrl-C exits 130
     except InputError as exc:
         for d in exc.diagnostics:
             print(str(d), file=sys.stderr)
-        sys.exit(2)
-    except BrokenPipeError:
-        sys.exit(0)
+        sys.exit(ExitStatus.BAD_INPUT)
+    except _PipeClosed:
+        sys.stdout = saved
+        _quiet_exit(ExitStatus.BROKEN_PIPE)
+    except KeyboardInterrupt:
+        sys.exit(ExitStatus.INTERRUPTED)
     except Exception as exc:
         if os.environ.get("SPINEPATH_DEBUG"):
             raise
         kind = "internal error" if isinstance(exc, InternalError) else f"internal error ({type(exc).__name__})"
         print(f"spinepath: {kind}: {exc}\nThis is a bug in spinepath, not in your file: please report it "
               "with the command you ran (set SPINEPATH_DEBUG=1 for details).", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(ExitStatus.BUG)
+    finally:
+        if isinstance(sys.stdout, _Stdout):
+            sys.stdout = saved

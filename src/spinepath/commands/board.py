@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from .app import RulesOpt, app, patient_file, usage_error, write_output
+from ..load.diagnostics import Diagnostic
+from .app import ExitStatus, RulesOpt, app, patient_file, refuse_inputs, usage_error, warn, write_output
 
 BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
@@ -16,20 +17,20 @@ BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".
 def _board_date(text: Optional[str]) -> str:
     if text is None:
         return datetime.date.today().isoformat()
-    try:
-        return datetime.date.fromisoformat(text).isoformat()
-    except ValueError:
+    from ..load.dates import ISO_DAY, days
+    if not ISO_DAY.match(text) or days(text) is None:
         usage_error(f"--date: expected a date as YYYY-MM-DD; got {text!r}")
+    return text
 
 
 @app.command()
-def brief(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+def brief(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (spinepath.patient/1)."),
           output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
                                                 help="Write to OUT.md (Markdown) or OUT.html (self-contained, "
                                                      "A4 print layout). Default: Markdown on standard output."),
           date: Optional[str] = typer.Option(None, "--date", show_default=False,
                                              help="Board date shown in the brief, YYYY-MM-DD (default: today)."),
-          rules: Optional[Path] = RulesOpt) -> None:
+          rules: Optional[Path] = RulesOpt):
     """The tumour-board handout: case, staging and how it was derived, options, alerts, open questions."""
     from ..board.brief import build
     from ..explain.consult import consult as run
@@ -38,13 +39,18 @@ def brief(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.pa
     if kind is None:
         usage_error(f"--output {output}: expected a file name ending in .md or .html")
     day = _board_date(date)
-    patient = load_patient(patient_file(file))
+    source = patient_file(file)
+    refuse_inputs(output, [source])
+    warnings: list[Diagnostic] = []
+    patient = load_patient(source, warnings=warnings, day=datetime.date.fromisoformat(day),
+                           what="the board date (--date)" if date else "today, the board date")
+    warn(warnings)
     model = build(run(patient, rules), day)
     if kind == "html":
         from ..board.brief_html import render
     else:
         from ..board.brief_md import render
-    write_output(render(model), output, "brief")
+    write_output(render(model), output, "brief", inputs=[source])
 
 
 @app.command("board")
@@ -56,10 +62,10 @@ def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folde
                date: Optional[str] = typer.Option(None, "--date", show_default=False,
                                                   help="Board date, YYYY-MM-DD (default: today)."),
                title: str = typer.Option("Spine tumour board", "--title", help="Title of the cover page."),
-               rules: Optional[Path] = RulesOpt) -> None:
+               rules: Optional[Path] = RulesOpt):
     """One document for a tumour-board meeting: an agenda, then every patient's brief on its own pages.
 
-    A file that cannot be read stays on the agenda with its error; the pack is still written (exit 1)."""
+    A file that cannot be read stays on the agenda with its error; the pack is still written (exit 3)."""
     from ..board import pack
     from ..cohort.batch import collect
     from ..explain.consult import consult as run
@@ -67,13 +73,14 @@ def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folde
     if kind is None:
         usage_error(f"--output {output}: expected a file name ending in .md or .html")
     day = _board_date(date)
-    files = collect([str(patient_file(Path(p))) for p in paths])
+    files = collect([str(patient_file(Path(p))) for p in paths], skip=[output] if output is not None else [])
+    refuse_inputs(output, files)
     agenda = pack.rows([f for f in files if not f.endswith(".expect.yaml")], lambda p: run(p, rules), day)
     text = (pack.html if kind == "html" else pack.markdown)(title, day, agenda)
-    write_output(text, output, "board pack", f": {len(agenda)} patients")
+    write_output(text, output, "board pack", f": {len(agenda)} patients", inputs=files)
     bad = [r for r in agenda if r.errors]
     for r in bad:
         for message in r.errors:
             print(message, file=sys.stderr)
     if bad:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.SOME_FAILED)

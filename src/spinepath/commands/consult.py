@@ -10,11 +10,11 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic, InputError
-from .app import Format, RulesOpt, action_text, app, fail, patient_file, schema_app, stdout_console
+from .app import ExitStatus, Format, RulesOpt, action_text, app, fail, patient_file, schema_app, stdout_console, warn
 
 
 @app.command()
-def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+def consult(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (spinepath.patient/1)."),
             format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
             rules: Optional[Path] = RulesOpt,
             trace: bool = typer.Option(False, "--trace", help="Show the rules in firing order with the facts they matched."),
@@ -23,7 +23,8 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
     """Consult the knowledge base for one patient file."""
     from ..explain.consult import consult as run
     from ..load.patient import load_patient
-    patient = load_patient(patient_file(file))
+    patient = load_patient(patient_file(file), warnings=(warnings := list[Diagnostic]()))
+    warn(warnings)
     result = run(patient, rules)
     if format is Format.json:
         sys.stdout.write(result.to_json())
@@ -44,7 +45,7 @@ def consult(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.
 
 
 @app.command()
-def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.patient/1)."),
+def whatif(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (spinepath.patient/1)."),
            set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. staging.metastases=none; lists as "
                                           "staging.workup_done=ct_chest,mri_whole_spine. Repeat for several fields."),
            format: Format = typer.Option(Format.text, "--format", "-f", help="Output format (text or json)."),
@@ -53,7 +54,8 @@ def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.p
     from ..evaluate.knowledge import load_knowledge
     from ..explain.whatif import whatif as run
     from ..load.patient import load_patient
-    patient = load_patient(patient_file(file))
+    patient = load_patient(patient_file(file), warnings=(warnings := list[Diagnostic]()))
+    warn(warnings)
     result = run(load_knowledge(rules), patient, set_)
     if format is Format.json:
         sys.stdout.write(result.to_json())
@@ -67,25 +69,29 @@ def whatif(file: Path = typer.Argument(..., help="Patient YAML file (spinepath.p
 @app.command()
 def validate(paths: list[str] = typer.Argument(..., help="Patient files, folders (searched recursively) or globs, "
                                                          "as for batch; bundled case ids too.")):
-    """Check patient files without consulting (exit 2 if any is invalid)."""
+    """Check patient files without consulting (exit 3 if any is invalid, 2 for a bad command line)."""
     from ..cohort.batch import collect
+    from ..load.diagnostics import display_path
     from ..load.patient import load_patient
     bad: list[Diagnostic] = []
     for f in collect([str(patient_file(Path(p))) for p in paths]):
         if f.endswith(".expect.yaml"):  # a teaching case's metadata, named by a shell glob
-            print(f"{f}: teaching metadata, not a patient file: skipped")
+            print(f"{display_path(f)}: teaching metadata, not a patient file: skipped")
             continue
         try:
-            load_patient(f)
-            print(f"{f}: ok")
+            load_patient(f, warnings=(warnings := list[Diagnostic]()))
+            print(f"{display_path(f)}: ok")
+            warn(warnings)
         except InputError as exc:
             bad.extend(exc.diagnostics)
+    for d in bad:
+        print(str(d), file=sys.stderr)
     if bad:
-        fail(bad)
+        raise typer.Exit(ExitStatus.SOME_FAILED)
 
 
 @app.command()
-def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
+def explain(file: Path = typer.Argument(..., readable=False, help="Patient YAML file."),
             rule_id: str = typer.Argument(..., help="Rule id, e.g. GEN-03."),
             rules: Optional[Path] = RulesOpt):
     """Show, condition by condition, why a rule fired or did not."""
@@ -94,7 +100,8 @@ def explain(file: Path = typer.Argument(..., help="Patient YAML file."),
     from ..evaluate.threevalued import evaluate
     from ..load.diagnostics import did_you_mean
     from ..load.patient import load_patient
-    patient = load_patient(patient_file(file))
+    patient = load_patient(patient_file(file), warnings=(warnings := list[Diagnostic]()))
+    warn(warnings)
     kb = load_knowledge(rules)
     rule = kb.ruleset.find(rule_id)
     if rule is None:

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import typer
 
 from ..load.diagnostics import Diagnostic
-from .app import Format, action_text, fail, rules_app, stdout_console
+from .app import ExitStatus, Format, action_text, fail, rules_app, stdout_console
 
 
 @rules_app.command("lint")
@@ -26,7 +26,7 @@ def rules_lint(directory: Optional[Path] = typer.Argument(None, help="Rules dire
         print(str(d))
     print(f"{len(kb.ruleset.rules)} rules checked, {len(findings)} finding(s)")
     if findings:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.SOME_FAILED)
 
 
 @rules_app.command("test")
@@ -47,13 +47,13 @@ def rules_test(directory: Optional[Path] = typer.Argument(None, help="Rules dire
     print(f"rule coverage: {len(ids) - len(never)}/{len(ids)} rules fired by some scenario"
           + (f"; never fired: {', '.join(never)}" if never else ""))
     if failed or never:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.SOME_FAILED)
 
 
 @rules_app.command("mutate")
 def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
                  rule: Optional[str] = typer.Option(None, "--rule", help="Mutate only this rule."),
-                 fail_under: float = typer.Option(0.0, "--fail-under", help="Exit 1 when the score (percent) is lower."),
+                 fail_under: float = typer.Option(0.0, "--fail-under", help="Exit 3 when the score (percent) is lower."),
                  suggest: bool = typer.Option(False, "--suggest", help="Also print boundary scenarios (YAML, per "
                                               "scenarios file) that would kill the survivors, for review.")):
     """Mutate every condition and report the mutants no scenario notices (mutation score)."""
@@ -80,7 +80,7 @@ def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules di
     score = 100.0 * report.killed / report.total if report.total else 100.0
     print(f"mutation score: {report.killed}/{report.total} killed ({score:.1f}%)")
     if score < fail_under:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.SOME_FAILED)
 
 
 @rules_app.command("list")

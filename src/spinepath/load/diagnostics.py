@@ -1,7 +1,42 @@
-"""One diagnostic type for every error and lint finding, patient files and rule files alike."""
+"""One diagnostic type for every error and lint finding, patient files and rule files alike, and
+the few text helpers every message needs: a file name as it can be printed, a value shown short, and
+text with its control characters made visible (a file name or a value can never forge a line of
+output or send a terminal escape)."""
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators; tab and newline are
+# handled by each caller (a message keeps neither; a text view keeps newlines).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escaped(text: str) -> str:
+    """Control characters as visible escapes (ESC -> \\x1b, newline -> \\n): for one-line messages."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() not in "\u2028\u2029"
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def display_path(path) -> str:
+    """A path as a message or a record can hold it: bytes that are not UTF-8 (a Latin-1 name from a
+    zip or a share) as \\xNN escapes, control characters visible. Opening uses the real path."""
+    text = os.fsdecode(path) if not isinstance(path, str) else path
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return escaped(text)
+
+
+def shown(value, limit: int = 60) -> str:
+    """repr of a value a person wrote, cut to `limit` characters with the full length said."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f"{len(value):,} characters" if isinstance(value, str) else f"{len(text):,} characters written"
+    return f"{text[:limit]}… ({size})"
 
 
 @dataclass(frozen=True, order=True)
@@ -12,14 +47,22 @@ class Diagnostic:
     code: str
     message: str
     severity: str = field(default="error", compare=False)
+    # Where in a JSON document (a FHIR bundle) the problem is, as a JSON path: `$.entry[3].resource`;
+    # printed in place of LINE:COL.
+    at: str = field(default="", compare=True)
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else f"{self.file}"
-        return f"{where}: {self.message} [{self.code}]"
+        file = display_path(self.file)
+        where = f"{file}:{self.at}" if self.at else f"{file}:{self.line}:{self.column}" if self.line else file
+        kind = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {kind}{escaped(self.message)} [{self.code}]"
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "column": self.column,
-                "code": self.code, "message": self.message, "severity": self.severity}
+        out = {"file": display_path(self.file), "line": self.line, "column": self.column,
+               "code": self.code, "message": escaped(self.message), "severity": self.severity}
+        if self.at:
+            out["at"] = self.at
+        return out
 
 
 class InputError(Exception):
@@ -62,7 +105,9 @@ def likely_typo(word: str, choices) -> str | None:
     best: tuple[int, str] | None = None
     for c in choices:
         cl = c.lower()
-        if "".join(ch for ch in cl if ch.isdigit()) != digits:
+        # Two edits change the length by at most two: longer or shorter words are never compared, so a
+        # megabyte of text costs nothing here.
+        if abs(len(cl) - len(low)) > 2 or "".join(ch for ch in cl if ch.isdigit()) != digits:
             continue
         d = edit_distance(low, cl)
         if d <= (1 if len(low) <= 5 else 2) and (best is None or d < best[0]):

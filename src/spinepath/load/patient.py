@@ -5,6 +5,7 @@ never disagree. Absent optional keys stay `None`: unknown is not no.
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -13,8 +14,10 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       WithJsonSchema, model_validator)
 
 from .dates import after
+from .chronology import order_warnings, treatments_after
 from .sins_points import sins_from_components
-from .diagnostics import Diagnostic, InputError, did_you_mean
+from .dates import days
+from .diagnostics import Diagnostic, InputError, did_you_mean, shown
 from .yamlsafe import Document, load_path, load_text
 
 FORMAT = "spinepath.patient/1"
@@ -63,7 +66,9 @@ def _date(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str) and not _DATE.match(value):
-        raise ValueError("expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD; got {shown(value)}")
+    if isinstance(value, str) and len(value) == 10 and not _calendar_day(value):
+        raise ValueError(f"{value} is not a day of the calendar: expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
     return value
 
 
@@ -82,6 +87,12 @@ def _measured(value: float) -> float:
 
 
 Measure = Annotated[float, AfterValidator(_measured)]
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_day(text: str) -> bool:
+    """2011-02-30 passes the pattern but not the calendar (cached: a what-if validates the file again)."""
+    return days(text) is not None
+
 
 DateStr = Annotated[str, BeforeValidator(_date), WithJsonSchema({
     "anyOf": [{"type": "string", "pattern": _DATE.pattern}, {"type": "integer"}],
@@ -165,6 +176,15 @@ class Wbb(Strict):
     zones: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(min_length=1)] | None = None
     layers: Annotated[list[Literal["A", "B", "C", "D", "E"]], Field(min_length=1)] | None = None
 
+    @model_validator(mode="after")
+    def _each_once(self):
+        for name in ("zones", "layers"):
+            values = getattr(self, name) or []
+            twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+            if twice is not None:
+                raise ValueError(f"{name[:-1]} {twice} is listed twice")
+        return self
+
 
 class Epidural(Strict):
     escc: Literal["0", "1a", "1b", "1c", "2", "3"] | None = Field(
@@ -212,6 +232,14 @@ class Lesion(Strict):
 
     @model_validator(mode="after")
     def _levels_once(self):
+        # Here, not after loading, so that whatif --set meets the same check as a file.
+        sins = self.sins
+        if sins is not None and sins.total is not None:
+            computed = sins_from_components(sins)
+            if computed is not None and computed != sins.total:
+                raise _PlacedError(("lesion", "sins", "total"),
+                                   f"lesion.sins.total is {sins.total} but the six components add up to "
+                                   f"{computed}: correct the total or the components")
         seen = set()
         for level in self.levels:
             if level in seen:
@@ -374,7 +402,7 @@ class Patient(Strict):
             if subtype not in allowed:
                 choices = ", ".join(allowed) if allowed else "none (histology unknown)"
                 raise _PlacedError(("diagnosis", "subtype"),
-                                   f"subtype {subtype!r} is not a subtype of {self.diagnosis.histology}: "
+                                   f"subtype {shown(subtype)} is not a subtype of {self.diagnosis.histology}: "
                                    f"expected one of {choices}{did_you_mean(subtype, allowed)}")
         return self
 
@@ -455,7 +483,7 @@ def _describe(err: Any, doc: Document) -> tuple[tuple, str, bool]:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     path = _data_path(doc.data, loc)
-    name = ".".join(str(p) for p in path if not isinstance(p, int)) or "the file"
+    name = _name(path)
     got = err.get("input")
     if kind == "extra_forbidden":
         model = _model_at(loc)  # loc keeps a treatment's kind, so its keys are the keys of that kind
@@ -465,7 +493,7 @@ def _describe(err: Any, doc: Document) -> tuple[tuple, str, bool]:
         where = ".".join(str(p) for p in path[:-1] if not isinstance(p, int))
         owner = f" for a {kind_of_treatment} in {where}" if kind_of_treatment else (f" under {where}" if where else "")
         valid = f"; valid keys{owner}: {', '.join(choices)}" if choices and not hint else ""
-        return path, f"unknown key {path[-1]!r}{hint}{valid}", True
+        return path, f"unknown key {shown(path[-1])}{hint}{valid}", True
     if kind == "missing":
         key = loc[-1]
         parent = path[:-1] if path and path[-1] == key else path
@@ -482,9 +510,11 @@ def _describe(err: Any, doc: Document) -> tuple[tuple, str, bool]:
         extra = _read_as(doc, path, got)
         if not extra and isinstance(got, (int, float)) and not isinstance(got, bool) and str(got) in choices:
             extra = f' (write it quoted: "{got}")'
-        return path, f"{name}: expected {expected}; got {got!r}{hint}{extra}", False
+        if not extra and set(choices) == set(LEVELS) and isinstance(got, str):
+            extra = _level_range_hint(got)
+        return path, f"{name}: expected {expected}; got {shown(got)}{hint}{extra}", False
     if kind == "union_tag_invalid":
-        return path, f"{name}: treatment kind must be one of {', '.join(TREATMENT_KINDS)}; got {ctx.get('tag')!r}{did_you_mean(str(ctx.get('tag')), TREATMENT_KINDS)}", False
+        return path, f"{name}: treatment kind must be one of {', '.join(TREATMENT_KINDS)}; got {shown(ctx.get('tag'))}{did_you_mean(str(ctx.get('tag')), TREATMENT_KINDS)}", False
     if kind == "union_tag_not_found":
         return path, f"{name}: each treatment needs a 'kind' ({', '.join(TREATMENT_KINDS)})", False
     type_words = {"int_type": "an integer", "int_from_float": "an integer", "bool_type": "true or false",
@@ -492,11 +522,14 @@ def _describe(err: Any, doc: Document) -> tuple[tuple, str, bool]:
                   "model_type": "a mapping (key: value pairs)", "dict_type": "a mapping",
                   "model_attributes_type": "a mapping (key: value pairs)"}
     if kind in type_words:
-        return path, f"{name}: expected {type_words[kind]}; got {got!r}{_read_as(doc, path, got)}", False
+        extra = _read_as(doc, path, got)
+        if not extra and kind == "list_type" and isinstance(got, str) and got in LEVELS:
+            extra = f" (write a list: [{got}])"
+        return path, f"{name}: expected {type_words[kind]}; got {shown(got)}{extra}", False
     bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
     if kind in bounds:
         limit = next(iter(ctx.values())) if ctx else "?"
-        return path, f"{name}: expected a number {bounds[kind]} {limit}; got {got!r}", False
+        return path, f"{name}: expected a number {bounds[kind]} {limit}; got {shown(got)}", False
     if kind == "too_short":
         return path, f"{name}: expected at least {ctx.get('min_length', 1)} item(s)", False
     if kind == "string_too_long":
@@ -509,26 +542,63 @@ def _describe(err: Any, doc: Document) -> tuple[tuple, str, bool]:
     return path, f"{name}: {err['msg']}", False
 
 
+def _name(path: tuple) -> str:
+    """A path as a person names it: history.treatments[0].date (an index only where the item is a
+    mapping; a list of values is named as a whole)."""
+    out = ""
+    for i, p in enumerate(path):
+        if isinstance(p, int):
+            if i + 1 < len(path):
+                out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out or "the file"
+
+
+_RANGE = re.compile(r"^([CTLS])(\d+)\s*[-–]\s*([CTLS]?)(\d+)$")
+
+
+def _level_range_hint(got: str) -> str:
+    """T10-T12 is a range: say how to write it as the list of levels."""
+    m = _RANGE.match(got.strip())
+    if not m or (m.group(3) and m.group(3) != m.group(1)):
+        return ""
+    first, last = f"{m.group(1)}{m.group(2)}", f"{m.group(1)}{m.group(4)}"
+    if first not in LEVELS or last not in LEVELS or LEVELS.index(first) > LEVELS.index(last):
+        return ""
+    return f" (a range is written as a list: [{', '.join(LEVELS[LEVELS.index(first):LEVELS.index(last) + 1])}])"
+
+
 def _read_as(doc: Document, path: tuple, got) -> str:
     """What YAML made of an unquoted word, when that is why the value is refused (no -> false)."""
     written = doc.plain.get(tuple(path))
     if written is None or isinstance(got, str) or str(got) == written:
         return ""
     if isinstance(got, bool):
-        shown = "true" if got else "false"
+        as_read = "true" if got else "false"
     elif got is None:
-        shown = "nothing (null)"
+        as_read = "nothing (null)"
     elif isinstance(got, (int, float)):
-        shown = f"the number {got!r}"
+        as_read = f"the number {got!r}"
     else:
-        shown = repr(got)
-    return f' (YAML reads the unquoted {written} as {shown}; to mean the text, write it in quotes: "{written}")'
+        as_read = repr(got)
+    return f' (YAML reads the unquoted {written} as {as_read}; to mean the text, write it in quotes: "{written}")'
+
+
+def validation_problems(exc: ValidationError, doc: Document) -> list[tuple[tuple, str, bool]]:
+    """(path in the data, message, about the key?) for each problem; a missing key is left out when an
+    unknown key beside it looks like its misspelling (that message already says 'did you mean')."""
+    found = [_describe(err, doc) for err in exc.errors()]
+    typos = {(path[:-1], m.group(1)) for path, message, _ in found
+             if (m := re.search(r"\(did you mean '([^']+)'\?\)", message)) and message.startswith("unknown key")}
+    return [(path, message, at_key) for path, message, at_key in found
+            if not ((path, m.group(1)) in typos if (m := re.match(r"missing required key '([^']+)'", message))
+                    else False)]
 
 
 def validation_diagnostics(exc: ValidationError, doc: Document) -> list[Diagnostic]:
     out = []
-    for err in exc.errors():
-        path, message, at_key = _describe(err, doc)
+    for path, message, at_key in validation_problems(exc, doc):
         line, col = doc.where(path) if at_key else doc.value_at(path)
         out.append(Diagnostic(doc.file, line, col, "schema", message))
     return sorted(set(out))
@@ -543,24 +613,21 @@ def from_document(doc: Document) -> Patient:
         patient = Patient.model_validate(doc.data)
     except ValidationError as exc:
         raise InputError(validation_diagnostics(exc, doc)) from None
-    _check_sins(patient, doc)
     return patient
 
 
-def _check_sins(patient: Patient, doc: Document) -> None:
-    sins = patient.lesion.sins
-    if sins is None or sins.total is None:
-        return
-    computed = sins_from_components(sins)
-    if computed is not None and computed != sins.total:
-        line, col = doc.value_at(("lesion", "sins", "total"))
-        raise InputError([Diagnostic(doc.file, line, col, "schema",
-                                     f"lesion.sins.total is {sins.total} but the six components add up to "
-                                     f"{computed}: correct the total or the components")])
-
-
-def load_patient(path: str | Path) -> Patient:
-    return from_document(load_path(path))
+def load_patient(path: str | Path, warnings: list | None = None, day=None, what: str = "") -> Patient:
+    """The patient of a file. `warnings` collects warnings (treatments out of date order); with `day`,
+    a treatment dated after it is an error (`what` names the day, e.g. the board date)."""
+    doc = load_path(path)
+    patient = from_document(doc)
+    if day is not None:
+        errors = treatments_after(doc, day, what)
+        if errors:
+            raise InputError(errors)
+    if warnings is not None:
+        warnings.extend(order_warnings(doc))
+    return patient
 
 
 def parse_patient(text: str, file: str = "<patient>") -> Patient:

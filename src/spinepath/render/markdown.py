@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..explain.result import ConsultResult
 from ..load.interventions import said
+from . import escaping
 from . import (REASON_WORDS, DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
@@ -15,7 +16,7 @@ def _cell(text: object) -> str:
 
 def render(result: ConsultResult, trace: bool = False, all_: bool = False) -> str:
     rs = result.ruleset
-    out = [f"# spinepath consult: {result.patient_id}", "",
+    out = [f"# spinepath consult: {escaping.markdown(result.patient_id)}", "",
            f"Ruleset **{rs.name} {rs.version}** (sha256 `{rs.sha256[:12]}`)", ""]
     if result.alerts:
         out += ["## Alerts", ""]

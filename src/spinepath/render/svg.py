@@ -2,7 +2,7 @@
 every run), escaping, and the grey patterns that mark a shaded area without relying on colour."""
 from __future__ import annotations
 
-from html import escape
+from .escaping import html
 
 
 def n(x: float) -> str:
@@ -12,7 +12,7 @@ def n(x: float) -> str:
 
 
 def esc(text: object) -> str:
-    return escape(str(text), quote=True)
+    return html(text)
 
 
 def patterns(uid: str) -> str:

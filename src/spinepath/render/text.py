@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..explain.result import ConsultResult, Entry, Argument
 from ..load.interventions import said
+from .escaping import plain
 from . import (PHASE_TITLES, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
                compact_answers, details_text, evidence_by_level, grouped_by_phase, grouped_missing,
                grouped_provisional, more_answers_text, presumed_text, question_head, questions_first,
@@ -28,7 +29,7 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
     rs = result.ruleset
     patient = result.patient
     head = Text()
-    head.append(f"spinepath consult — {result.patient_id}\n", style="bold")
+    head.append(f"spinepath consult — {plain(result.patient_id)}\n", style="bold")
     dx = patient.diagnosis
     head.append(f"{patient.age} y, {patient.sex or 'sex not given'}; histology: {words(dx.histology)}"
                 f"{' (' + dx.subtype + ')' if dx.subtype else ''}"

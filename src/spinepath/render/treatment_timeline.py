@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
+from ..load.dates import chronological
 from ..load.patient import Chemotherapy, Radiotherapy, Surgery, Treatment
 from .svg import n, svg, text
 
 KIND_SHAPES = {"surgery": "square", "radiotherapy": "triangle", "chemotherapy": "circle"}
 AXIS, LINE, WIDTH = 52.0, 6.6, 80  # the axis's x, a line's height, characters on a detail line
-NOTE = "oldest at the top, in date order, not to scale; the decision point last."
+NOTE = "oldest at the top, in date order, not to scale; treatments without a date after them; the decision point last."
+UNDATED = "date not given"
 SEVERITY_MARK = {"critical": "!!", "warning": "!", "info": "i", "finding": "•"}
 
 
@@ -31,17 +33,13 @@ class Mark:
 
 
 def order(treatments: Sequence[Treatment]) -> list[int]:
-    """Indices in date order; the file is chronological by contract, so ties and undated entries keep the
-    file's order (an undated entry stays after the one before it)."""
-    keys, last = [], ""
-    for i, t in enumerate(treatments):
-        last = str(t.date or last)
-        keys.append((last, i))
-    return [i for _, i in sorted(keys)]
+    """Indices in date order, the file's order where the dates do not decide (2016 and 2016-03), then
+    the treatments without a date, which are drawn as undated rather than placed between dated ones."""
+    return chronological([t.date for t in treatments])
 
 
 def _date(t: Treatment) -> str:
-    return t.date if t.date is not None else "no date"
+    return t.date if t.date is not None else UNDATED
 
 
 def _levels(t: Surgery | Radiotherapy) -> list[str]:
@@ -133,7 +131,8 @@ def draw(treatments: Sequence[Treatment] | None, marks: Sequence[Mark], decision
             t = treatments[i]
             words = describe(t)
             body.append(f'<g id="{uid}-treatment-{i}" class="treatment {t.kind}">')
-            body.append(text(AXIS - 9, y, _date(t), 5.6, anchor="end", weight="bold"))
+            body.append(text(AXIS - 9, y, t.date, 5.6, anchor="end", weight="bold") if t.date else
+                        text(AXIS - 9, y, UNDATED, 5, anchor="end", fill="#555"))
             body.append(_marker(t.kind, AXIS, y - 1.8))
             body.append(text(AXIS + 9, y, words[0] + (f": {words[1]}" if len(words) > 1 else ""), 5.6,
                              anchor="start", weight="bold"))

@@ -7,6 +7,7 @@ from rich.text import Text
 from ..explain.result import Entry
 from ..explain.whatif import WhatIf
 from ..load.interventions import said
+from .escaping import plain
 from . import PHASE_TITLES, details_text, words
 
 SIGN_STYLE = {"+": "bold green", "−": "bold red", "~": "bold yellow"}
@@ -24,7 +25,7 @@ def _entry(sign: str, r: Entry, before: Entry | None = None) -> Text:
 
 
 def render(w: WhatIf, console: Console) -> None:
-    console.print(Text(f"spinepath what-if — {w.patient_id}", style="bold"))
+    console.print(Text(f"spinepath what-if — {plain(w.patient_id)}", style="bold"))
     console.print("Set: " + ", ".join(f"{k} = {words(v)}" for k, v in w.chosen.items()), markup=False)
     d = w.diff
     for block, title in ((d.firm, "Pathway (on the facts)"), (d.provisional, "Provisional pathway")):

@@ -28,6 +28,7 @@ from ..load.interventions import said
 from ..load.patient import Patient, load_patient
 from ..load.rule_files import Ruleset
 from ..render import STRENGTH_WORDS, evidence_text, words
+from ..render.escaping import one_line
 from .cases import META_SUFFIX, Case, TeachingMeta, load_meta, meta_path, teaching_cases
 
 FORMAT = "spinepath.teach/1"
@@ -267,7 +268,7 @@ def show_case(console: Console, case: TeachingCase) -> None:
         say(console, f"{t.date}  {t.kind}" + (f" ({t.details})" if t.details else ""), 2)
     if case.patient.notes:
         say(console, "Notes", style="bold underline")
-        say(console, " ".join(case.patient.notes.split()), 2)
+        say(console, one_line(case.patient.notes), 2)
     console.print()
     say(console, meta.decision_point if meta else "What do you do now?", style="bold")
 
