@@ -83,3 +83,24 @@ def test_missing_file_and_directory(tmp_path):
 def test_unknown_option_is_a_usage_error(write):
     r = run_cli("consult", str(write("p.yaml", GOOD)), "--format", "pdf")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("sets, expected", [
+    # NEWCOMER P12: the file loader's words, not pydantic's, at the --set that names the field
+    (["performance.ecog=1", "age=250"], "--set:2:5: age: expected a number <= 120; got 250"),
+    (["performance.ecog=1", "lesion.wbb.zones=13"], "--set:2:18: lesion.wbb.zones: expected a number <= 12; got 13"),
+])
+def test_whatif_range_errors_say_what_a_file_would_hear(sets, expected):
+    from conftest import ROOT
+    args = [a for s in sets for a in ("--set", s)]
+    r = run_cli("whatif", str(ROOT / "examples/referral/cervical-chordoma-referral-letter.yaml"), *args)
+    assert r.returncode == 2 and expected in r.stderr, r.stderr
+    assert "Input should be" not in r.stderr
+
+
+def test_whatif_takes_a_list_as_yaml_writes_it():
+    from conftest import ROOT
+    r = run_cli("whatif", str(ROOT / "examples/referral/cervical-chordoma-referral-letter.yaml"),
+                "--set", "lesion.levels=[C3, C4]", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert '"C4"' in r.stdout

@@ -249,7 +249,7 @@ def test_whatif_shows_what_an_answer_changes():
                                  "'nones' (did you mean 'none'?)"),
     ("performance.fit_for_major_surgery=maybe", "expected true or false"),
     ("lesion.sins.total=twelve", "expected an integer"),
-    ("diagnosis.marrow_plasma_cells_percent=200", "less than or equal to 100"),
+    ("diagnosis.marrow_plasma_cells_percent=200", "expected a number <= 100; got 200"),
     ("staging.workup_done=ct_chest,mri_spine", "expected one of mri_whole_spine"),
     ("staging.workup_done=ct_chset", "did you mean 'ct_chest'"),
     ("derived.pediatric=true", "already decided by the file; set the fields it is computed from instead: age"),

@@ -24,7 +24,8 @@ from .pathway import ListDiff, Plan, PlanDiff, diff
 from .result import Entry
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.fields import FieldType
-from ..load.patient import SUBTYPES, Patient
+from ..load.patient import SUBTYPES, Patient, validation_problems
+from ..load.yamlsafe import Document
 from ..load.fields import patient_paths, set_path
 
 FORMAT = "spinepath.whatif/1"
@@ -65,8 +66,9 @@ def parse_set(expr: str, n: int, fields: dict[str, FieldType]) -> tuple[str, Any
         raise InputError([Diagnostic(*_where(n, 1), "unknown-field", f"unknown field {name!r}{hint}")])
     col = len(expr.split("=", 1)[0]) + 2
     ftype = settable[name]
-    if ftype.kind == "list":
-        items = [s.strip() for s in raw.split(",") if s.strip()]
+    if ftype.kind == "list":  # L1,L2 (or [L1, L2], as YAML writes a list)
+        listed = raw[1:-1] if raw.startswith("[") and raw.endswith("]") else raw
+        items = [s.strip() for s in listed.split(",") if s.strip()]
         return name, [_scalar(name, item, FieldType(ftype.item_kind, ftype.values), n, col) for item in items]
     return name, _scalar(name, raw, ftype, n, col)
 
@@ -118,16 +120,18 @@ def apply(patient: Patient, sets: list[str],
     try:
         return Patient.model_validate(data), chosen, derived
     except ValidationError as exc:
+        # The messages a file gets ("expected a number <= 120; got 250"), placed at the --set that names the
+        # field (a check across fields names its own place: said as a file would, at a --set it mentions).
         first = exc.errors()[0]
-        # A check across fields (a treatment dated after as_of) names its own place: say it as a file would,
-        # at the --set that names a field it mentions.
         placed = getattr((first.get("ctx") or {}).get("error"), "message", None)
         if placed:
             n = next((i for i, e in enumerate(sets, 1) if e.split("=", 1)[0].strip() in placed), 1)
             raise InputError([Diagnostic(*_where(n, 1), "bad-value", placed)]) from None
-        loc = ".".join(str(x) for x in first["loc"])
-        n = next((i for i, e in enumerate(sets, 1) if e.split("=", 1)[0].strip() == loc), 1)
-        raise InputError([Diagnostic(*_where(n, len(loc) + 2), "bad-value", f"{loc}: {first['msg']}")]) from None
+        path, message, _ = validation_problems(exc, Document("--set", data, {}, {}))[0]
+        loc = ".".join(str(x) for x in path if not isinstance(x, int))
+        n = next((i for i, e in enumerate(sets, 1) if loc.startswith(e.split("=", 1)[0].strip())), 1)
+        raise InputError([Diagnostic(*_where(n, len(sets[n - 1].split("=", 1)[0]) + 2), "bad-value",
+                                     message)]) from None
 
 
 @dataclass(frozen=True)
