@@ -135,21 +135,18 @@ class _Stdout:
         if self._stream is None:
             raise InputError([Diagnostic("<standard output>", 0, 0, "io", "standard output is closed: "
                                          "redirect it to a file or use --output")])
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise _PipeClosed() from None
-        except OSError as exc:
-            if exc.errno == errno.EPIPE:
-                raise _PipeClosed() from None
-            raise InputError([Diagnostic("<standard output>", 0, 0, "io",
-                                         f"cannot write: {exc.strerror or exc}")]) from None
+        return self._guarded(self._stream.write, text)
 
     def flush(self) -> None:
-        if self._stream is None:
-            return
+        if self._stream is not None:
+            self._guarded(self._stream.flush)
+
+    @staticmethod
+    def _guarded(call, *args):
+        """One translation of a write's failure for write and flush: a closed pipe ends quietly, any
+        other OSError is an io error that says what went wrong."""
         try:
-            self._stream.flush()
+            return call(*args)
         except BrokenPipeError:
             raise _PipeClosed() from None
         except OSError as exc:
