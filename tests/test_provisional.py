@@ -513,3 +513,21 @@ def test_every_question_can_be_answered_in_whatif_and_shows_the_same_changes():
                 value = ",".join(map(str, a.answer)) if isinstance(a.answer, list) else str(a.answer).lower()
                 w = whatif(kb, patient, [f"{q.field}={value}"])
                 assert w.diff.changes == a.changes, (path.name, q.field, a.answer)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_facts_reused_from_the_provisional_pass_equal_facts_made_afresh(path):
+    """prepare(base=...) reuses what an answer cannot change; for every presumption made, answering it
+    with the presumed value gives the same facts as preparing afresh (QP-02: an answered
+    field is a fact, a presumed one is not, though the leaf reads the same)."""
+    from spinepath.evaluate.facts import prepare
+    kb = load_knowledge()
+    patient = load_patient(path)
+    provisional = prepare(patient, kb.presumptions)
+    for p in provisional.applied:
+        if p.derived:
+            continue
+        answers = {p.field: p.value}
+        reused = prepare(patient, kb.presumptions, answers=answers, base=provisional)
+        afresh = prepare(patient, kb.presumptions, answers=answers)
+        assert reused.derived == afresh.derived and reused.applied == afresh.applied, (path.name, p.field)

@@ -9,6 +9,7 @@ nothing is rounded here.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -151,6 +152,10 @@ for _name, _spec in SPECS.items():
         DERIVED_FROM[_f] = DERIVED_FROM.get(_f, frozenset()) | {_name}
 
 
+# Every proper prefix of a derived value's input: a change there may change an input below it.
+_ABOVE_INPUTS = frozenset(".".join(f.split(".")[:i]) for f in DERIVED_FROM for i in range(1, f.count(".") + 1))
+
+
 def _stale(changed: set[str]) -> set[str]:
     """The derived values an input in `changed` (flattened leaf keys) or any field above it feeds."""
     out: set[str] = set()
@@ -161,16 +166,21 @@ def _stale(changed: set[str]) -> set[str]:
     return out
 
 
-def _derive(model: Patient, flat: dict, base: Facts | None) -> dict[str, Derived]:
+def _derive(model: Patient, flat: dict, base: Facts | None,
+            presumed: set[str]) -> tuple[dict[str, Derived], set[str] | None]:
     """derive_all, reusing from `base` (the same patient under other answers or presumptions) every value
-    whose declared inputs (derive.SPECS) are the same here: a question's answer changes one field."""
+    whose declared inputs (derive.SPECS) are the same here: a question's answer changes one field.
+    `presumed` are the fields a presumption filled here. Also returns the names recomputed (None: all)."""
     if base is None or not base.raw:
-        return derive_all(model)
+        return derive_all(model), None
     changed = {k for k in flat.keys() | base.flat.keys() if flat.get(k) != base.flat.get(k)}
+    # A field answered with the value that `base` presumed is the same leaf but not the same fact: a
+    # never-presumed value (QP-02) read it as absent in `base` and must now read the answer.
+    changed |= presumed ^ {p.field for p in base.applied if not p.derived}
     stale = _stale(changed)
-    if any(f.startswith(k + ".") for k in changed for f in DERIVED_FROM):  # an input below a changed key
-        return derive_all(model)
-    return {name: spec.derive(model) if name in stale else base.raw[name] for name, spec in SPECS.items()}
+    if not changed.isdisjoint(_ABOVE_INPUTS):  # an input below a changed key
+        return derive_all(model), None
+    return {name: spec.derive(model) if name in stale else base.raw[name] for name, spec in SPECS.items()}, stale
 
 
 NEVER_PRESUMED = tuple(name for name, spec in SPECS.items() if not spec.presumable)
@@ -178,16 +188,28 @@ NEVER_PRESUMED = tuple(name for name, spec in SPECS.items() if not spec.presumab
 
 def _reads(name: str, applied: list[Presumption]) -> bool:
     """Whether the derived value `name` is computed from a field one of these presumptions filled."""
-    inputs = SPECS[name].inputs
-    return any(p.field == f or p.field.startswith(f + ".") or f.startswith(p.field + ".")
-               for p in applied for f in inputs)
+    return any(_reads_field(name, p.field) for p in applied)
+
+
+@functools.lru_cache(maxsize=None)
+def _reads_field(name: str, field: str) -> bool:
+    # A fixed table (SPECS and the presumption fields do not change in a process), asked per answer.
+    return any(field == f or field.startswith(f + ".") or f.startswith(field + ".") for f in SPECS[name].inputs)
 
 
 def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
-    """The patient with these fields set, validated by the same model as a file."""
-    data = copy.deepcopy(own.data)
+    """The patient with these fields set, validated by the same model as a file. Only the mappings on the
+    way to a set field are copied: `own.data` is shared by every pass of the patient and is never written,
+    and a whole deep copy per answer was a sixth of a consult's time."""
+    data = dict(own.data)
     for name, value in values:
-        set_path(data, name, copy.deepcopy(value))
+        parts = name.split(".")
+        cur = data
+        for part in parts[:-1]:
+            nxt = cur.get(part)
+            cur[part] = nxt = dict(nxt) if isinstance(nxt, dict) else {}
+            cur = nxt
+        cur[parts[-1]] = copy.deepcopy(value)
     return Patient.model_validate(data)
 
 
@@ -219,8 +241,9 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     model = facts_model
     if applied:
         model = _with(patient, own, [*(answers or {}).items(), *((p.field, p.value) for p in applied)])
-    raw = _derive(model, flat, base)
-    unpresumable = [name for name in NEVER_PRESUMED if _reads(name, applied)]
+    raw, stale = _derive(model, flat, base, {p.field for p in applied})
+    # A value whose inputs and their presumed-ness are those of `base` is `base`'s facts-only value already.
+    unpresumable = [name for name in NEVER_PRESUMED if _reads(name, applied) and (stale is None or name in stale)]
     if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
         raw.update({name: SPECS[name].derive(facts_model) for name in unpresumable})
     derived = dict(raw)
