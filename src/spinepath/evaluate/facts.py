@@ -84,6 +84,7 @@ class Facts:
     derived: dict[str, Derived]  # computed values, derived presumptions and answers applied
     applied: tuple[Presumption, ...] = ()  # the presumptions that filled an unknown field, in file order
     raw: dict[str, Derived] = field(default_factory=dict)  # derived from `data` alone
+    filled: frozenset[str] = frozenset()  # the leaves of `flat` that answers and presumptions set
 
     def lookup(self, rule_facts: Mapping[str, RuleFact]) -> Lookup:
         return make_lookup(self.flat, self.derived, rule_facts)
@@ -166,14 +167,15 @@ def _stale(changed: set[str]) -> set[str]:
     return out
 
 
-def _derive(model: Patient, flat: dict, base: Facts | None,
+def _derive(model: Patient, flat: dict, filled: frozenset[str], base: Facts | None,
             presumed: set[str]) -> tuple[dict[str, Derived], set[str] | None]:
     """derive_all, reusing from `base` (the same patient under other answers or presumptions) every value
     whose declared inputs (derive.SPECS) are the same here: a question's answer changes one field.
     `presumed` are the fields a presumption filled here. Also returns the names recomputed (None: all)."""
     if base is None or not base.raw:
         return derive_all(model), None
-    changed = {k for k in flat.keys() | base.flat.keys() if flat.get(k) != base.flat.get(k)}
+    # Both passes start from the file's own leaves (`own`), so only what either filled can differ.
+    changed = {k for k in filled | base.filled if flat.get(k) != base.flat.get(k)}
     # A field answered with the value that `base` presumed is the same leaf but not the same fact: a
     # never-presumed value (QP-02) read it as absent in `base` and must now read the answer.
     changed |= presumed ^ {p.field for p in base.applied if not p.derived}
@@ -241,7 +243,8 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     model = facts_model
     if applied:
         model = _with(patient, own, [*(answers or {}).items(), *((p.field, p.value) for p in applied)])
-    raw, stale = _derive(model, flat, base, {p.field for p in applied})
+    filled = frozenset((answers or {}).keys()) | {p.field for p in applied}
+    raw, stale = _derive(model, flat, filled, base, {p.field for p in applied})
     # A value whose inputs and their presumed-ness are those of `base` is `base`'s facts-only value already.
     unpresumable = [name for name in NEVER_PRESUMED if _reads(name, applied) and (stale is None or name in stale)]
     if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
@@ -257,4 +260,4 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
             derived[key] = Derived(p.value)
             applied.append(p)
     order = {p.field: i for i, p in enumerate(presumptions)}
-    return Facts(model, own, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw)
+    return Facts(model, own, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw, filled)
