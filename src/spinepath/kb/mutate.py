@@ -186,13 +186,15 @@ def _beside(rule: Rule) -> str:
     return rule.file.removesuffix(".rules.yaml") + ".scenarios.yaml"
 
 
-def run(kb: Knowledge, rule_id: str | None = None) -> Report:
+def run(kb: Knowledge, rule_id: str | None = None, part: tuple[int, int] = (0, 1)) -> Report:
+    """Mutate one rule, or every rule; `part` (k, n) takes every n-th rule from the k-th, so that the
+    whole knowledge base can be shared between processes and the parts' reports added up."""
     rs = kb.ruleset
     rules = kb.rules
     cases = _cases(kb, rs.scenario_files)
     downstream = kb.graph.downstream
     total, survivors = 0, []
-    chosen = [rules[rule_id]] if rule_id else rs.rules
+    chosen = [rules[rule_id]] if rule_id else rs.rules[part[0]::part[1]]
     for rule in chosen:
         files = sorted({_beside(r) for r in (rule, *(rules[d] for d in downstream[rule.id]))})
         relevant = [c for f in files for c in cases.get(f, [])]
