@@ -236,12 +236,11 @@ def test_anthracycline_timing(tx, state, expected):
 
 
 @pytest.mark.parametrize("tx, cumulative, state, expected", [
-    ([], None, "untreated", False),                                  # baseline, nothing recorded before
-    ([], 0, "untreated", False),
+    ([], 0, "untreated", False),                                     # baseline, nothing recorded before
     ([], 240, "untreated", True),                                    # an earlier cancer
     ([MAP1_DONE], None, "no_evidence_of_disease", True),            # baseline: a recorded anthracycline course
-    ([CT(None, 1, True)], None, "no_evidence_of_disease", None),    # its regimen not recorded
-    ([CT("IE", 1, True)], None, "no_evidence_of_disease", False),
+    ([CT(None, 1, True)], 0, "no_evidence_of_disease", None),       # its regimen not recorded
+    ([CT("IE", 1, True)], 0, "no_evidence_of_disease", False),
     ([MAP1_RUNNING], 450, "in_first_line_treatment", False),        # the cycles being given never count
     ([CT("MAP", 1, True)], 450, "after_local_control", False),
     ([MAP1_DONE, CT("doxorubicin_cisplatin", 2, False)], None, "distant_relapse", True),  # an earlier line
@@ -252,6 +251,37 @@ def test_anthracycline_timing(tx, state, expected):
 def test_prior_anthracycline(tx, cumulative, state, expected):
     s = Derived(state)
     assert ac.prior_anthracycline(tx, cumulative, ac.anthracycline_timing(tx, s), s).value is expected
+
+
+CUMULATIVE = "history.anthracycline_cumulative_mg_m2"
+
+
+@pytest.mark.parametrize("tx, state, lacked", [
+    ([], "untreated", (CUMULATIVE,)),                                # nothing recorded: an earlier cancer?
+    ([CT("IE", 1, True)], "no_evidence_of_disease", (CUMULATIVE,)),
+    ([CT(None, 1, True)], "no_evidence_of_disease", ("history.treatments", CUMULATIVE)),
+])
+def test_an_absent_cumulative_dose_at_baseline_is_unknown_not_none(tx, state, lacked):
+    # Appendix 3: "... or history.anthracycline_cumulative_mg_m2 > 0": a term needing an absent field is
+    # unknown (PATHWAYS "How to read"); the dose is what the value lacked (second reading, D1)
+    s = Derived(state)
+    d = ac.prior_anthracycline(tx, None, ac.anthracycline_timing(tx, s), s)
+    assert d.value is None and d.lacked == lacked
+
+
+@pytest.mark.parametrize("earlier, expected", [
+    (CT("MAP", 1, None), None),       # may still have been under way when the second line started
+    (CT("MAP", 1, True), True),
+    (CT("IE", 1, None), False),       # no anthracycline, whatever its end
+])
+def test_an_earlier_line_whose_end_is_not_recorded_is_unknown_on_treatment(earlier, expected):
+    # Appendix 3: on treatment, only an earlier-line anthracycline course "recorded completed == true"
+    # counts; with `completed` absent it is not known to have ended before the programme (second reading, A4)
+    tx = [earlier, CT("doxorubicin_cisplatin", 2, False)]
+    s = Derived("distant_relapse")
+    timing = ac.anthracycline_timing(tx, s)
+    assert timing.value == "on_treatment"
+    assert ac.prior_anthracycline(tx, None, timing, s).value is expected
 
 
 @pytest.mark.parametrize("tx, expected", [
