@@ -311,7 +311,9 @@ def _hfa(age=50, timing="baseline", **kw):
     (50, dict(cv=["hypertension"]), "low", "low", "low"),                       # one 1-point factor
     (50, dict(cv=["hypertension", "diabetes"]), "moderate", "moderate", "moderate"),
     (50, dict(cv=["elevated_troponin"]), "low", "low", "low"),                  # 1 point as PATHWAYS FIT-02 states
-    (50, dict(cv=["elevated_troponin", "elevated_np"]), "moderate", "moderate", "moderate"),
+    (50, dict(cv=["elevated_np"]), "low", "low", "low"),
+    (50, dict(cv=["elevated_troponin", "elevated_np"]), "low", "low", "low"),  # one factor row (line 2558)
+    (50, dict(cv=["elevated_troponin", "elevated_np", "smoker"]), "moderate", "moderate", "moderate"),
     (50, dict(nonanthra=True, cv=["smoker"]), "moderate", "moderate", "moderate"),
     (70, {}, "moderate", "moderate", "moderate"),                               # age 65-79: 2 points
     (79, dict(cv=["hypertension", "diabetes", "obesity"]), "high", "high", "high"),  # 5 points
@@ -326,14 +328,13 @@ def _hfa(age=50, timing="baseline", **kw):
     (50, dict(cv=["coronary_disease"]), "high", "high", "high"),
     (50, dict(cv=["severe_valve_disease"]), "high", "high", "high"),
     (50, dict(hf=True), "very_high", "very_high", "very_high"),
-    (50, dict(hf=True, cv=None, lvef=None), "very_high", "very_high", "very_high"),  # the bounds decide it
+    (50, dict(hf=True, cv=None, lvef=None), None, "very_high", "very_high"),  # bounds agree, factors absent
     (50, dict(cv=None), None, "low", "high"),
     (70, dict(lvef=None), None, "moderate", "high"),
     (50, dict(hf=None), None, "low", "very_high"),
     (50, dict(chest=None), None, "low", "high"),
     (50, dict(prior=None), None, "low", "high"),
-    (50, dict(nonanthra=None), "low", "low", "low"),  # one absent point cannot raise it above low ...
-    (50, dict(nonanthra=None, cv=["hypertension"]), None, "low", "moderate"),  # ... with another it can
+    (50, dict(nonanthra=None, cv=["hypertension"]), None, "low", "moderate"),
     (17, dict(hf=None), "not_applicable", "not_applicable", "not_applicable"),
 ])
 def test_hfa_icos_category_and_bounds(age, kw, risk, low, high):
@@ -351,10 +352,23 @@ def test_hfa_icos_names_the_absent_factors_and_is_not_rescored_on_treatment():
     assert d.value is None and d.lacked == ("history.treatments",) and (lo, hi) == ("low", "low")
 
 
-def test_bounds_that_agree_decide_the_category_as_for_a_partial_sins():
-    # an unknown 1-point factor alone leaves the maximum low: low is shown only because max is low
-    d, lo, hi = _hfa(nonanthra=None)
-    assert (lo, hi) == ("low", "low") and d.value == "low"
+@pytest.mark.parametrize("kw, bounds, lacked", [
+    (dict(nonanthra=None), ("low", "low"), ("history.treatments",)),      # one absent point leaves max low
+    (dict(hf=True, lvef=None), ("very_high", "very_high"), ("performance.lvef_percent",)),
+    (dict(prior=None, cv=["angina"]), ("high", "high"), ("history.treatments",)),
+])
+def test_the_category_needs_every_factor_even_where_the_bounds_agree(kw, bounds, lacked):
+    # Appendix 3 (PATHWAYS line 2913): "the exact category when every factor is recorded, otherwise null
+    # with the absent factors under missing"; the bounds are still computed (second reading, D5)
+    d, lo, hi = _hfa(**kw)
+    assert d.value is None and d.lacked == lacked and (lo, hi) == bounds
+
+
+def test_troponin_and_natriuretic_peptide_are_one_factor_of_one_point():
+    # FIT-02 (line 2558): "elevated troponin or natriuretic peptide", one medium factor of 1 point (A5)
+    names = [f.name for f in hfa_icos.factors(50, False, 60, ["elevated_troponin", "elevated_np"], False,
+                                              Derived(False), False) if f.present]
+    assert names == [hfa_icos.BIOMARKER]
 
 
 # ------------------------------------------------------------------ maturity, osteochondroma, benign label
