@@ -63,9 +63,30 @@ def test_step_1_recorded_status(status, tx, expected):
         assert d.lacked == ("course.status",) and d.flags[0][0] == course.CONFLICT
 
 
-def test_untreated_with_a_surgery_of_unrecorded_extent_stands_with_a_note():
-    d = _state("untreated", [S()])
-    assert d.value == "untreated" and d.flags[0][0] == "course_status_unchecked"
+@pytest.mark.parametrize("status, tx", [
+    ("untreated", [S()]),                                              # a resection? (extent absent)
+    ("untreated", [S("decompression"), S(margin="R1")]),
+    ("in_first_line_treatment", [CT("VDC", 1, True), CT("IE", None, False)]),  # a second line? (line absent)
+    ("after_local_control", [CT("MAP", None, True), CT("MAP", 1, False), S("wide_en_bloc", "R0")]),
+])
+def test_a_status_whose_contradiction_needs_an_absent_field_is_unknown(status, tx):
+    # COURSE-01 step 1 reads the extent of a surgery and the line of a chemotherapy course; a term needing an
+    # absent field is unknown (PATHWAYS "How to read"), so the recorded status is not taken as it stands
+    # (second reading, D2): the status is asked again, with the history that would settle it
+    d = _state(status, tx)
+    assert d.value is None and d.lacked == ("course.status", "history.treatments")
+    assert d.flags[0][0] == course.UNCHECKED and "COURSE-01 step 1" in d.flags[0][1]
+
+
+@pytest.mark.parametrize("status, tx", [
+    ("in_first_line_treatment", [CT("MAP", None, False)]),             # one course without a line: first line
+    ("after_local_control", [CT("MAP", None, False), S("wide_en_bloc", "R1", "2024-04")]),
+    ("in_first_line_treatment", [S(), CT("MAP", 1, False)]),           # any surgery is consistent with it
+    ("untreated", [S("stabilization", date="2024-01")]),
+])
+def test_a_status_with_nothing_absent_that_could_contradict_it_stands(status, tx):
+    d = _state(status, tx)
+    assert d.value == status and d.flags == ()
 
 
 def test_the_recorded_status_wins_over_every_later_step():

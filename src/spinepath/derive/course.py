@@ -33,6 +33,7 @@ _INTRALESIONAL_REMOVAL = frozenset({"intralesional", "subtotal", "gross_total_pi
 _STATUS = "course.status"
 _TX = "history.treatments"
 CONFLICT = "course_status_conflicts_with_history"
+UNCHECKED = "course_status_unchecked"
 
 
 def _flag(code: str, message: str) -> tuple[tuple[str, str], ...]:
@@ -58,10 +59,24 @@ def _contradiction(status: str, treatments) -> str | None:
     return None
 
 
-def _unchecked_untreated(status: str, treatments) -> bool:
-    """`untreated` with a surgery whose extent is not recorded: not a contradiction the file shows, but one
-    it cannot exclude (said in a flag; the recorded state stands)."""
-    return status == "untreated" and any(t.kind == "surgery" and t.extent is None for t in treatments or [])
+def _unchecked(status: str, treatments) -> str | None:
+    """A contradiction of step 1 that the file cannot exclude, because the field that would show it is absent:
+    `untreated` with a surgery whose extent is not recorded (it may be a resection), or a first-line status
+    with a chemotherapy course whose line is not recorded (it may be line 2 or more). Step 1 then needs an
+    absent field, so it is unknown (PATHWAYS "How to read"), not a recorded state that stands. One chemotherapy
+    course without its line is first line, as COURSE-01 step 5 and `chemo_lines` read it: nothing to check."""
+    treatments = treatments or []
+    for i, t in enumerate(treatments):
+        if status == "untreated" and t.kind == "surgery" and t.extent is None:
+            return (f"course.status is untreated, but a surgery is recorded without its extent "
+                    f"(history.treatments[{i}]): only a decompression or stabilisation leaves the tumour untreated")
+    chemo = _chemo(treatments)
+    if status in FIRST_LINE_STATES and len(chemo) > 1:
+        for i, t in enumerate(treatments):
+            if t.kind == "chemotherapy" and t.line is None:
+                return (f"course.status is {status}, but a chemotherapy course is recorded without its line "
+                        f"(history.treatments[{i}]): a course of line 2 or more would contradict it")
+    return None
 
 
 def _recurrence_step(date: str | None, treatments) -> Derived:
@@ -160,10 +175,9 @@ def disease_state(status: str | None, treatments, local_recurrence: bool | None,
         if conflict:
             return Derived(None, (_STATUS,), _flag(CONFLICT, conflict + ": record course.status again "
                                                    "(COURSE-01 step 1)"))
-        if _unchecked_untreated(status, treatments):
-            return Derived(status, (), _flag(
-                "course_status_unchecked", "course.status is untreated, but a surgery is recorded without its "
-                "extent: only a decompression or stabilisation leaves the tumour untreated (COURSE-01 step 1)"))
+        unchecked = _unchecked(status, treatments)
+        if unchecked:
+            return Derived(None, (_STATUS, _TX), _flag(UNCHECKED, unchecked + " (COURSE-01 step 1)"))
         return Derived(status)
     if local_recurrence is True:  # step 2
         return _recurrence_step(local_recurrence_date, treatments)
