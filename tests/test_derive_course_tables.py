@@ -129,6 +129,20 @@ def test_step_3_later_lines(tx, mets, expected, lacked):
     assert d.value == expected and d.lacked == lacked
 
 
+@pytest.mark.parametrize("tx, relapse, rop, active", [
+    ([MAP1_DONE, IE2_RUNNING], None, True, True),          # a later line under way: active either way
+    ([MAP1_DONE, CT("IE", 2, None)], None, True, None),    # not known to be under way: a relapse may be untreated
+])
+def test_step_3_without_distant_disease_recorded_is_one_of_two_states(tx, relapse, rop, active):
+    # D3: the state stays unknown (distant_relapse or residual_or_progressive), but what both states give is
+    # known: relapse or progression, and active treatment when the later-line course is running
+    d = _state(tx=tx)
+    assert d.value is None and d.among == ("distant_relapse", "residual_or_progressive")
+    assert course.relapse(d).value is relapse and course.relapse(d).lacked[:2] == ("course.status", "staging.metastases")
+    assert course.relapse_or_progression(d).value is rop and course.relapse_or_progression(d).lacked == ()
+    assert course.active_treatment(d, tx, None).value is active
+
+
 @pytest.mark.parametrize("tx, marrow, mets, expected", [
     ([RT("2020")], 12, None, "distant_relapse"),
     ([RT("2020")], None, "solitary", "distant_relapse"),

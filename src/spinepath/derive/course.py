@@ -120,8 +120,9 @@ def _later_line_step(chemo: list, metastases: str | None) -> Derived | None:
     if metastases == "none":
         return Derived("residual_or_progressive")
     # PATHWAYS reads "else residual_or_progressive"; distant disease that is not recorded is unknown, not
-    # absent, so the step cannot choose between the two states.
-    return unknown(_STATUS, "staging.metastases")
+    # absent, so the step cannot choose between the two states: it is one of them (D3), and what they agree
+    # on is known.
+    return Derived(None, (_STATUS, "staging.metastases"), among=("distant_relapse", "residual_or_progressive"))
 
 
 def _myeloma_step(histology: str, treatments, marrow: float | None, metastases: str | None) -> Derived | None:
@@ -193,8 +194,19 @@ def disease_state(status: str | None, treatments, local_recurrence: bool | None,
     return _first_line_step(treatments, chemo) or unknown(_STATUS)  # steps 5, 5b, 6
 
 
+def _agreed(state: Derived, read) -> Derived:
+    """A value read from the state: read from it when it is known; when it is unknown but can only be one of
+    `state.among`, the value every candidate gives if they all give the same known one (D3); else unknown."""
+    if state.value is not None:
+        return read(state)
+    values = [read(Derived(c)) for c in state.among]
+    if values and values[0].value is not None and all(v.value == values[0].value for v in values):
+        return Derived(values[0].value)
+    return Derived(None, tuple(dict.fromkeys(f for d in (state, *values) for f in d.lacked)))
+
+
 def _from_state(state: Derived, members: frozenset[str]) -> Derived:
-    return Derived(None, state.lacked) if state.value is None else Derived(state.value in members)
+    return _agreed(state, lambda s: Derived(s.value in members))
 
 
 def relapse(state: Derived) -> Derived:
@@ -218,7 +230,7 @@ def active_treatment(state: Derived, treatments, local_recurrence_date: str | No
     recurrence (work-up only, COURSE-09) are not active treatment.
     """
     if state.value is None:
-        return Derived(None, state.lacked)
+        return _agreed(state, lambda s: active_treatment(s, treatments, local_recurrence_date))
     if state.value not in RELAPSE:
         return Derived(state.value in ACTIVE)
     treatments = treatments or []
