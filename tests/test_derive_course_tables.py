@@ -527,9 +527,17 @@ def test_prior_decompression(tx, expected):
     (["B", "D"], "0", None, "none", "stable", [S("decompression")], True),
     (None, None, None, "none", "stable", [S("decompression")], True),   # post-operative ESCC not graded
     (["B", "C"], "0", False, "none", "stable", [S("wide_en_bloc")], False),
+    # D4: read through derived.prior_decompression; an unknown decompression triggers as a recorded one would
+    (["B"], "0", None, None, None, [S()], True),                 # a surgery of unrecorded extent, deficit unknown
+    (None, None, None, "none", "stable", [S()], True),           # ... with the ESCC not graded
+    (["B"], "0", None, None, None, None, True),                  # history not recorded
+    (["B"], "0", None, "none", "stable", None, False),           # deficit and epidural status recorded: no term
+    (["B"], "0", None, None, None, [S("stabilization")], False),  # not a decompression
 ])
 def test_neuro_question_priority(layers, escc, circ, deficit, progression, tx, expected):
-    assert neurology.neuro_question_priority(layers, escc, circ, deficit, progression, tx).value is expected
+    decompression = hx.prior_decompression(tx).value
+    assert neurology.neuro_question_priority(layers, escc, circ, deficit, progression, decompression).value \
+        is expected
 
 
 @pytest.mark.parametrize("levels, contiguous, expected", [

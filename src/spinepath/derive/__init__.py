@@ -262,7 +262,7 @@ SPECS: dict[str, Spec] = {
         inputs=_TX),
     "neuro_question_priority": Spec("bool", (), lambda p: neurology.neuro_question_priority(
         _p(p, "lesion.wbb.layers"), _p(p, "lesion.epidural.escc"), _p(p, "lesion.epidural.circumferential"),
-        _p(p, _DEFICIT), _p(p, _PROGRESSION), _p(p, "history.treatments")),
+        _p(p, _DEFICIT), _p(p, _PROGRESSION), hx.prior_decompression(_p(p, "history.treatments")).value),
         inputs=("lesion.wbb.layers", "lesion.epidural.escc", "lesion.epidural.circumferential", _DEFICIT,
                 _PROGRESSION) + _TX),
     "tomita_type_possible": Spec("list", (1, 2, 3, 4, 5, 6, 7), lambda p: tomita.tomita_type_possible(
