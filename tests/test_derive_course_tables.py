@@ -104,7 +104,9 @@ def test_the_recorded_status_wins_over_every_later_step():
     ("2012-01", [Denosumab(kind="denosumab", date="2012-02")], None),
     ("2012-01", [S("subtotal", date="2012-01-15")], None),                 # same month: cannot be ordered
     ("2012-01", [S("subtotal")], None),                                    # undated: cannot be ordered
-    ("2012-01-10", [S("subtotal", date="2012-01-10")], "local_recurrence"),  # the same day is not after
+    ("2012-01-10", [S("subtotal", date="2012-01-10")], None),              # the same day: which came first? (A1)
+    ("2012-01-31", [S("subtotal", date="2012-01")], None),                 # may be the same day
+    ("2012-01-10", [S("subtotal", date="2012-01-09")], "local_recurrence"),  # the day before
     ("2012-01", [S("subtotal", date="2011-02"), Embolization(kind="embolization", date="2012-02")],
      "local_recurrence"),                                                   # not surgery, RT or systemic
 ])
@@ -210,6 +212,8 @@ def test_relapse_and_relapse_or_progression(state, relapse, rop):
     ("local_recurrence", [S("subtotal", date="2011-02"), RT("2012-03")], "2012-01", True),
     ("local_recurrence", [S("subtotal")], "2012-01", None),                # undated
     ("local_recurrence", [S("subtotal", date="2011-02")], None, None),     # date of the recurrence unknown
+    ("local_recurrence", [S("subtotal", date="2012-01-10")], "2012-01-10", None),  # the same day (A1)
+    ("local_recurrence", [S("subtotal", date="2012-01-09")], "2012-01-10", False),
     ("distant_relapse", [MAP1_DONE], None, None),
 ])
 def test_active_treatment(state, tx, date, expected):

@@ -8,7 +8,7 @@ recorded, COURSE-08 applies (a rule, not this module). The values that read the 
 """
 from __future__ import annotations
 
-from ..load.dates import after, earliest
+from ..load.dates import after, earliest, span
 from .base import Derived, unknown
 from .kleene import any_
 
@@ -79,6 +79,18 @@ def _unchecked(status: str, treatments) -> str | None:
     return None
 
 
+def _since(treated: str | None, recurrence: str) -> bool | None:
+    """Did a treatment dated `treated` start after the local recurrence of `recurrence`? Unknown when either
+    can fall on the day of the other: the dates overlap, or the treatment's last possible day is the
+    recurrence's first (the same day: which came first is not recorded; second reading, A1)."""
+    if treated is None:
+        return None
+    later = after(treated, recurrence)
+    if later is False and span(treated)[1] == span(recurrence)[0]:
+        return None
+    return later
+
+
 def _recurrence_step(date: str | None, treatments) -> Derived:
     """COURSE-01 step 2 (`history.local_recurrence == true`)."""
     if date is None:
@@ -86,8 +98,7 @@ def _recurrence_step(date: str | None, treatments) -> Derived:
         # date under `missing`: that is for the rule that reads it (no note here, so that files written
         # before this addition read as before).
         return Derived("local_recurrence")
-    later = [(i, t, None if t.date is None else after(t.date, date)) for i, t in enumerate(treatments or [])
-             if t.kind in _AFTER_RECURRENCE]
+    later = [(i, t, _since(t.date, date)) for i, t in enumerate(treatments or []) if t.kind in _AFTER_RECURRENCE]
     treated = [(i, t) for i, t, a in later if a is True]
     if treated:
         i, t = treated[0]
@@ -237,8 +248,7 @@ def active_treatment(state: Derived, treatments, local_recurrence_date: str | No
     if any(t.kind == "chemotherapy" and t.completed is False for t in treatments):
         return Derived(True)
     if local_recurrence_date is not None:
-        placed = [None if t.date is None else after(t.date, local_recurrence_date) for t in treatments
-                  if t.kind in _AFTER_RECURRENCE]
+        placed = [_since(t.date, local_recurrence_date) for t in treatments if t.kind in _AFTER_RECURRENCE]
         if any(a is True for a in placed):
             return Derived(True)
         if all(a is False for a in placed):
