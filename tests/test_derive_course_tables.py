@@ -450,6 +450,10 @@ CAP_UNKNOWN = Derived(None, ("lesion.cartilage_cap_mm",))
     ("osteochondroma", "imaging", None, None, None, None, CAP_UNKNOWN, None),
     ("aneurysmal_bone_cyst", "histology", None, ["USP6"], None, None, CLEAR, True),
     ("aneurysmal_bone_cyst", None, True, None, True, None, CLEAR, True),
+    ("aneurysmal_bone_cyst", "histology", None, ["usp6"], None, None, CLEAR, True),         # whatever the case
+    ("aneurysmal_bone_cyst", "histology", None, ["IDH1", "USP6 fusion"], None, None, CLEAR, True),
+    ("aneurysmal_bone_cyst", "histology", None, ["USP6-rearranged"], None, None, CLEAR, True),
+    ("aneurysmal_bone_cyst", "histology", None, ["USP60"], None, None, CLEAR, None),      # another word
     ("aneurysmal_bone_cyst", "histology", None, ["IDH1"], False, None, CLEAR, False),
     ("aneurysmal_bone_cyst", "histology", None, ["IDH1"], None, None, CLEAR, None),
     ("aneurysmal_bone_cyst", "histology", None, None, None, None, CLEAR, None),
