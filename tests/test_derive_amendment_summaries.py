@@ -260,6 +260,8 @@ def test_en_bloc_setting_unknown(tx, recurrence):
     ([], "2012-01", False, ()),
     ([S("wide_en_bloc", "R0", "2012-01-20")], "2012-01", None, TX),           # same month: cannot be ordered
     ([S("wide_en_bloc", "R0")], "2012-01", None, TX),                         # undated
+    ([S("wide_en_bloc", "R0", "2012-01-10")], "2012-01-10", None, TX),        # the same day, as COURSE-01 step 2 (A1)
+    ([S("wide_en_bloc", "R0", "2012-01-09")], "2012-01-10", False, ()),
     ([S("wide_en_bloc", "R0", "2012-06")], None, None, ("history.local_recurrence_date",)),
     (None, "2012-01", None, TX),
 ])

@@ -79,10 +79,11 @@ def _unchecked(status: str, treatments) -> str | None:
     return None
 
 
-def _since(treated: str | None, recurrence: str) -> bool | None:
+def since_recurrence(treated: str | None, recurrence: str) -> bool | None:
     """Did a treatment dated `treated` start after the local recurrence of `recurrence`? Unknown when either
     can fall on the day of the other: the dates overlap, or the treatment's last possible day is the
-    recurrence's first (the same day: which came first is not recorded; second reading, A1)."""
+    recurrence's first (the same day: which came first is not recorded; second reading, A1). The one home of
+"given since the recurrence": COURSE-01 step 2, `active_treatment`, `salvage_surgery_done`."""
     if treated is None:
         return None
     later = after(treated, recurrence)
@@ -98,7 +99,7 @@ def _recurrence_step(date: str | None, treatments) -> Derived:
         # date under `missing`: that is for the rule that reads it (no note here, so that files written
         # before this addition read as before).
         return Derived("local_recurrence")
-    later = [(i, t, _since(t.date, date)) for i, t in enumerate(treatments or []) if t.kind in _AFTER_RECURRENCE]
+    later = [(i, t, since_recurrence(t.date, date)) for i, t in enumerate(treatments or []) if t.kind in _AFTER_RECURRENCE]
     treated = [(i, t) for i, t, a in later if a is True]
     if treated:
         i, t = treated[0]
@@ -248,7 +249,7 @@ def active_treatment(state: Derived, treatments, local_recurrence_date: str | No
     if any(t.kind == "chemotherapy" and t.completed is False for t in treatments):
         return Derived(True)
     if local_recurrence_date is not None:
-        placed = [_since(t.date, local_recurrence_date) for t in treatments if t.kind in _AFTER_RECURRENCE]
+        placed = [since_recurrence(t.date, local_recurrence_date) for t in treatments if t.kind in _AFTER_RECURRENCE]
         if any(a is True for a in placed):
             return Derived(True)
         if all(a is False for a in placed):
