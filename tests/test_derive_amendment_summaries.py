@@ -64,6 +64,15 @@ def _is(d: Derived, value, lacked=None):
     ("per_histiocytosis_protocol", regimens.UNLISTED, None, None, True),
     ("molecularly_targeted_or_clinical_trial", regimens.UNLISTED, (), False, False),  # a rule value
     ("doxorubicin", regimens.UNLISTED, None, None, True),      # any other string: unknown, cytotoxic
+    # MAP written as its agents (OS-01 line 715), in PATHWAYS' spellings of them
+    ("high-dose methotrexate, doxorubicin, cisplatin", True, ("cisplatin", "high_dose_methotrexate"), True, True),
+    ("Cisplatin + Adriamycin + HD-MTX", True, ("cisplatin", "high_dose_methotrexate"), True, True),
+    ("cisplatin/adriamycin", True, ("cisplatin",), True, True),  # doxorubicin-cisplatin
+    ("methotrexate_doxorubicin_cisplatin", regimens.UNLISTED, ("cisplatin",), True, True),  # the dose not said
+    # a regimen in no row naming a FIT-03 / FERT-01 agent contains it (anthracycline still unknown)
+    ("cisplatin", regimens.UNLISTED, ("cisplatin",), True, True),
+    ("ifosfamide", regimens.UNLISTED, ("ifosfamide",), True, True),
+    ("cyclophosphamide", regimens.UNLISTED, None, True, True),
     (None, None, None, None, None),
 ])
 def test_the_regimen_table_column_by_column(regimen, anthracycline, renal, gonadotoxic, cytotoxic):
@@ -147,6 +156,25 @@ def test_regimens_are_named_in_the_table_spelling():
     _is(lines.running_regimen([MAP1, CT("ifosfamide-etoposide", 2, False)]), "ifosfamide_etoposide")
     _is(lines.progression_regimen([CT("vdc/ie", 1, True, "progression")]), "VDC_IE")
     _is(lines.first_line_regimen([CT("doxorubicin", 1)]), "doxorubicin")          # no row: as recorded
+
+
+@pytest.mark.parametrize("tx", [
+    [CT("high-dose methotrexate, doxorubicin, cisplatin", 1)],                      # MAP by its agents (OS-01)
+    [CT("HD-MTX/Adriamycin/cisplatin", None, False)],
+    [CT("MAP", 1, True), CT("cisplatin, doxorubicin, high-dose methotrexate", 1, False)],  # one line, two spellings
+])
+def test_osteosarcoma_first_line_written_as_its_agents_is_map(tx):
+    _is(lines.first_line_regimen(tx), "MAP")
+    _is(lines.regimen_renal_agents(lines.first_line_regimen(tx)), True)
+    _is(lines.regimen_anthracycline(lines.first_line_regimen(tx)), True)
+
+
+def test_a_first_line_regimen_naming_cisplatin_has_a_renal_agent():
+    # FIT-03: "a proposed regimen contains cisplatin"; its anthracycline stays unknown (in neither list)
+    first = lines.first_line_regimen([CT("cisplatin", 1)])
+    _is(first, "cisplatin")
+    _is(lines.regimen_renal_agents(first), True)
+    _is(lines.regimen_anthracycline(first), None, TX)
 
 
 def test_induction_response_not_recorded_is_unknown():
@@ -260,6 +288,8 @@ def test_en_bloc_setting_unknown(tx, recurrence):
     ([], "2012-01", False, ()),
     ([S("wide_en_bloc", "R0", "2012-01-20")], "2012-01", None, TX),           # same month: cannot be ordered
     ([S("wide_en_bloc", "R0")], "2012-01", None, TX),                         # undated
+    ([S("wide_en_bloc", "R0", "2012-01-10")], "2012-01-10", None, TX),        # the same day, as COURSE-01 step 2 (A1)
+    ([S("wide_en_bloc", "R0", "2012-01-09")], "2012-01-10", False, ()),
     ([S("wide_en_bloc", "R0", "2012-06")], None, None, ("history.local_recurrence_date",)),
     (None, "2012-01", None, TX),
 ])

@@ -63,9 +63,30 @@ def test_step_1_recorded_status(status, tx, expected):
         assert d.lacked == ("course.status",) and d.flags[0][0] == course.CONFLICT
 
 
-def test_untreated_with_a_surgery_of_unrecorded_extent_stands_with_a_note():
-    d = _state("untreated", [S()])
-    assert d.value == "untreated" and d.flags[0][0] == "course_status_unchecked"
+@pytest.mark.parametrize("status, tx", [
+    ("untreated", [S()]),                                              # a resection? (extent absent)
+    ("untreated", [S("decompression"), S(margin="R1")]),
+    ("in_first_line_treatment", [CT("VDC", 1, True), CT("IE", None, False)]),  # a second line? (line absent)
+    ("after_local_control", [CT("MAP", None, True), CT("MAP", 1, False), S("wide_en_bloc", "R0")]),
+])
+def test_a_status_whose_contradiction_needs_an_absent_field_is_unknown(status, tx):
+    # COURSE-01 step 1 reads the extent of a surgery and the line of a chemotherapy course; a term needing an
+    # absent field is unknown (PATHWAYS "How to read"), so the recorded status is not taken as it stands
+    # (second reading, D2): the status is asked again, with the history that would settle it
+    d = _state(status, tx)
+    assert d.value is None and d.lacked == ("course.status", "history.treatments")
+    assert d.flags[0][0] == course.UNCHECKED and "COURSE-01 step 1" in d.flags[0][1]
+
+
+@pytest.mark.parametrize("status, tx", [
+    ("in_first_line_treatment", [CT("MAP", None, False)]),             # one course without a line: first line
+    ("after_local_control", [CT("MAP", None, False), S("wide_en_bloc", "R1", "2024-04")]),
+    ("in_first_line_treatment", [S(), CT("MAP", 1, False)]),           # any surgery is consistent with it
+    ("untreated", [S("stabilization", date="2024-01")]),
+])
+def test_a_status_with_nothing_absent_that_could_contradict_it_stands(status, tx):
+    d = _state(status, tx)
+    assert d.value == status and d.flags == ()
 
 
 def test_the_recorded_status_wins_over_every_later_step():
@@ -83,7 +104,9 @@ def test_the_recorded_status_wins_over_every_later_step():
     ("2012-01", [Denosumab(kind="denosumab", date="2012-02")], None),
     ("2012-01", [S("subtotal", date="2012-01-15")], None),                 # same month: cannot be ordered
     ("2012-01", [S("subtotal")], None),                                    # undated: cannot be ordered
-    ("2012-01-10", [S("subtotal", date="2012-01-10")], "local_recurrence"),  # the same day is not after
+    ("2012-01-10", [S("subtotal", date="2012-01-10")], None),              # the same day: which came first? (A1)
+    ("2012-01-31", [S("subtotal", date="2012-01")], None),                 # may be the same day
+    ("2012-01-10", [S("subtotal", date="2012-01-09")], "local_recurrence"),  # the day before
     ("2012-01", [S("subtotal", date="2011-02"), Embolization(kind="embolization", date="2012-02")],
      "local_recurrence"),                                                   # not surgery, RT or systemic
 ])
@@ -106,6 +129,20 @@ def test_step_2_local_recurrence(date, tx, expected):
 def test_step_3_later_lines(tx, mets, expected, lacked):
     d = _state(tx=tx, mets=mets)
     assert d.value == expected and d.lacked == lacked
+
+
+@pytest.mark.parametrize("tx, relapse, rop, active", [
+    ([MAP1_DONE, IE2_RUNNING], None, True, True),          # a later line under way: active either way
+    ([MAP1_DONE, CT("IE", 2, None)], None, True, None),    # not known to be under way: a relapse may be untreated
+])
+def test_step_3_without_distant_disease_recorded_is_one_of_two_states(tx, relapse, rop, active):
+    # D3: the state stays unknown (distant_relapse or residual_or_progressive), but what both states give is
+    # known: relapse or progression, and active treatment when the later-line course is running
+    d = _state(tx=tx)
+    assert d.value is None and d.among == ("distant_relapse", "residual_or_progressive")
+    assert course.relapse(d).value is relapse and course.relapse(d).lacked[:2] == ("course.status", "staging.metastases")
+    assert course.relapse_or_progression(d).value is rop and course.relapse_or_progression(d).lacked == ()
+    assert course.active_treatment(d, tx, None).value is active
 
 
 @pytest.mark.parametrize("tx, marrow, mets, expected", [
@@ -175,6 +212,8 @@ def test_relapse_and_relapse_or_progression(state, relapse, rop):
     ("local_recurrence", [S("subtotal", date="2011-02"), RT("2012-03")], "2012-01", True),
     ("local_recurrence", [S("subtotal")], "2012-01", None),                # undated
     ("local_recurrence", [S("subtotal", date="2011-02")], None, None),     # date of the recurrence unknown
+    ("local_recurrence", [S("subtotal", date="2012-01-10")], "2012-01-10", None),  # the same day (A1)
+    ("local_recurrence", [S("subtotal", date="2012-01-09")], "2012-01-10", False),
     ("distant_relapse", [MAP1_DONE], None, None),
 ])
 def test_active_treatment(state, tx, date, expected):
@@ -236,12 +275,11 @@ def test_anthracycline_timing(tx, state, expected):
 
 
 @pytest.mark.parametrize("tx, cumulative, state, expected", [
-    ([], None, "untreated", False),                                  # baseline, nothing recorded before
-    ([], 0, "untreated", False),
+    ([], 0, "untreated", False),                                     # baseline, nothing recorded before
     ([], 240, "untreated", True),                                    # an earlier cancer
     ([MAP1_DONE], None, "no_evidence_of_disease", True),            # baseline: a recorded anthracycline course
-    ([CT(None, 1, True)], None, "no_evidence_of_disease", None),    # its regimen not recorded
-    ([CT("IE", 1, True)], None, "no_evidence_of_disease", False),
+    ([CT(None, 1, True)], 0, "no_evidence_of_disease", None),       # its regimen not recorded
+    ([CT("IE", 1, True)], 0, "no_evidence_of_disease", False),
     ([MAP1_RUNNING], 450, "in_first_line_treatment", False),        # the cycles being given never count
     ([CT("MAP", 1, True)], 450, "after_local_control", False),
     ([MAP1_DONE, CT("doxorubicin_cisplatin", 2, False)], None, "distant_relapse", True),  # an earlier line
@@ -252,6 +290,37 @@ def test_anthracycline_timing(tx, state, expected):
 def test_prior_anthracycline(tx, cumulative, state, expected):
     s = Derived(state)
     assert ac.prior_anthracycline(tx, cumulative, ac.anthracycline_timing(tx, s), s).value is expected
+
+
+CUMULATIVE = "history.anthracycline_cumulative_mg_m2"
+
+
+@pytest.mark.parametrize("tx, state, lacked", [
+    ([], "untreated", (CUMULATIVE,)),                                # nothing recorded: an earlier cancer?
+    ([CT("IE", 1, True)], "no_evidence_of_disease", (CUMULATIVE,)),
+    ([CT(None, 1, True)], "no_evidence_of_disease", ("history.treatments", CUMULATIVE)),
+])
+def test_an_absent_cumulative_dose_at_baseline_is_unknown_not_none(tx, state, lacked):
+    # Appendix 3: "... or history.anthracycline_cumulative_mg_m2 > 0": a term needing an absent field is
+    # unknown (PATHWAYS "How to read"); the dose is what the value lacked (second reading, D1)
+    s = Derived(state)
+    d = ac.prior_anthracycline(tx, None, ac.anthracycline_timing(tx, s), s)
+    assert d.value is None and d.lacked == lacked
+
+
+@pytest.mark.parametrize("earlier, expected", [
+    (CT("MAP", 1, None), None),       # may still have been under way when the second line started
+    (CT("MAP", 1, True), True),
+    (CT("IE", 1, None), False),       # no anthracycline, whatever its end
+])
+def test_an_earlier_line_whose_end_is_not_recorded_is_unknown_on_treatment(earlier, expected):
+    # Appendix 3: on treatment, only an earlier-line anthracycline course "recorded completed == true"
+    # counts; with `completed` absent it is not known to have ended before the programme (second reading, A4)
+    tx = [earlier, CT("doxorubicin_cisplatin", 2, False)]
+    s = Derived("distant_relapse")
+    timing = ac.anthracycline_timing(tx, s)
+    assert timing.value == "on_treatment"
+    assert ac.prior_anthracycline(tx, None, timing, s).value is expected
 
 
 @pytest.mark.parametrize("tx, expected", [
@@ -281,7 +350,9 @@ def _hfa(age=50, timing="baseline", **kw):
     (50, dict(cv=["hypertension"]), "low", "low", "low"),                       # one 1-point factor
     (50, dict(cv=["hypertension", "diabetes"]), "moderate", "moderate", "moderate"),
     (50, dict(cv=["elevated_troponin"]), "low", "low", "low"),                  # 1 point as PATHWAYS FIT-02 states
-    (50, dict(cv=["elevated_troponin", "elevated_np"]), "moderate", "moderate", "moderate"),
+    (50, dict(cv=["elevated_np"]), "low", "low", "low"),
+    (50, dict(cv=["elevated_troponin", "elevated_np"]), "low", "low", "low"),  # one factor row (line 2558)
+    (50, dict(cv=["elevated_troponin", "elevated_np", "smoker"]), "moderate", "moderate", "moderate"),
     (50, dict(nonanthra=True, cv=["smoker"]), "moderate", "moderate", "moderate"),
     (70, {}, "moderate", "moderate", "moderate"),                               # age 65-79: 2 points
     (79, dict(cv=["hypertension", "diabetes", "obesity"]), "high", "high", "high"),  # 5 points
@@ -296,14 +367,13 @@ def _hfa(age=50, timing="baseline", **kw):
     (50, dict(cv=["coronary_disease"]), "high", "high", "high"),
     (50, dict(cv=["severe_valve_disease"]), "high", "high", "high"),
     (50, dict(hf=True), "very_high", "very_high", "very_high"),
-    (50, dict(hf=True, cv=None, lvef=None), "very_high", "very_high", "very_high"),  # the bounds decide it
+    (50, dict(hf=True, cv=None, lvef=None), None, "very_high", "very_high"),  # bounds agree, factors absent
     (50, dict(cv=None), None, "low", "high"),
     (70, dict(lvef=None), None, "moderate", "high"),
     (50, dict(hf=None), None, "low", "very_high"),
     (50, dict(chest=None), None, "low", "high"),
     (50, dict(prior=None), None, "low", "high"),
-    (50, dict(nonanthra=None), "low", "low", "low"),  # one absent point cannot raise it above low ...
-    (50, dict(nonanthra=None, cv=["hypertension"]), None, "low", "moderate"),  # ... with another it can
+    (50, dict(nonanthra=None, cv=["hypertension"]), None, "low", "moderate"),
     (17, dict(hf=None), "not_applicable", "not_applicable", "not_applicable"),
 ])
 def test_hfa_icos_category_and_bounds(age, kw, risk, low, high):
@@ -321,10 +391,23 @@ def test_hfa_icos_names_the_absent_factors_and_is_not_rescored_on_treatment():
     assert d.value is None and d.lacked == ("history.treatments",) and (lo, hi) == ("low", "low")
 
 
-def test_bounds_that_agree_decide_the_category_as_for_a_partial_sins():
-    # an unknown 1-point factor alone leaves the maximum low: low is shown only because max is low
-    d, lo, hi = _hfa(nonanthra=None)
-    assert (lo, hi) == ("low", "low") and d.value == "low"
+@pytest.mark.parametrize("kw, bounds, lacked", [
+    (dict(nonanthra=None), ("low", "low"), ("history.treatments",)),      # one absent point leaves max low
+    (dict(hf=True, lvef=None), ("very_high", "very_high"), ("performance.lvef_percent",)),
+    (dict(prior=None, cv=["angina"]), ("high", "high"), ("history.treatments",)),
+])
+def test_the_category_needs_every_factor_even_where_the_bounds_agree(kw, bounds, lacked):
+    # Appendix 3 (PATHWAYS line 2913): "the exact category when every factor is recorded, otherwise null
+    # with the absent factors under missing"; the bounds are still computed (second reading, D5)
+    d, lo, hi = _hfa(**kw)
+    assert d.value is None and d.lacked == lacked and (lo, hi) == bounds
+
+
+def test_troponin_and_natriuretic_peptide_are_one_factor_of_one_point():
+    # FIT-02 (line 2558): "elevated troponin or natriuretic peptide", one medium factor of 1 point (A5)
+    names = [f.name for f in hfa_icos.factors(50, False, 60, ["elevated_troponin", "elevated_np"], False,
+                                              Derived(False), False) if f.present]
+    assert names == [hfa_icos.BIOMARKER]
 
 
 # ------------------------------------------------------------------ maturity, osteochondroma, benign label
@@ -367,6 +450,10 @@ CAP_UNKNOWN = Derived(None, ("lesion.cartilage_cap_mm",))
     ("osteochondroma", "imaging", None, None, None, None, CAP_UNKNOWN, None),
     ("aneurysmal_bone_cyst", "histology", None, ["USP6"], None, None, CLEAR, True),
     ("aneurysmal_bone_cyst", None, True, None, True, None, CLEAR, True),
+    ("aneurysmal_bone_cyst", "histology", None, ["usp6"], None, None, CLEAR, True),         # whatever the case
+    ("aneurysmal_bone_cyst", "histology", None, ["IDH1", "USP6 fusion"], None, None, CLEAR, True),
+    ("aneurysmal_bone_cyst", "histology", None, ["USP6-rearranged"], None, None, CLEAR, True),
+    ("aneurysmal_bone_cyst", "histology", None, ["USP60"], None, None, CLEAR, None),      # another word
     ("aneurysmal_bone_cyst", "histology", None, ["IDH1"], False, None, CLEAR, False),
     ("aneurysmal_bone_cyst", "histology", None, ["IDH1"], None, None, CLEAR, None),
     ("aneurysmal_bone_cyst", "histology", None, None, None, None, CLEAR, None),
@@ -448,9 +535,17 @@ def test_prior_decompression(tx, expected):
     (["B", "D"], "0", None, "none", "stable", [S("decompression")], True),
     (None, None, None, "none", "stable", [S("decompression")], True),   # post-operative ESCC not graded
     (["B", "C"], "0", False, "none", "stable", [S("wide_en_bloc")], False),
+    # D4: read through derived.prior_decompression; an unknown decompression triggers as a recorded one would
+    (["B"], "0", None, None, None, [S()], True),                 # a surgery of unrecorded extent, deficit unknown
+    (None, None, None, "none", "stable", [S()], True),           # ... with the ESCC not graded
+    (["B"], "0", None, None, None, None, True),                  # history not recorded
+    (["B"], "0", None, "none", "stable", None, False),           # deficit and epidural status recorded: no term
+    (["B"], "0", None, None, None, [S("stabilization")], False),  # not a decompression
 ])
 def test_neuro_question_priority(layers, escc, circ, deficit, progression, tx, expected):
-    assert neurology.neuro_question_priority(layers, escc, circ, deficit, progression, tx).value is expected
+    decompression = hx.prior_decompression(tx).value
+    assert neurology.neuro_question_priority(layers, escc, circ, deficit, progression, decompression).value \
+        is expected
 
 
 @pytest.mark.parametrize("levels, contiguous, expected", [

@@ -262,7 +262,7 @@ SPECS: dict[str, Spec] = {
         inputs=_TX),
     "neuro_question_priority": Spec("bool", (), lambda p: neurology.neuro_question_priority(
         _p(p, "lesion.wbb.layers"), _p(p, "lesion.epidural.escc"), _p(p, "lesion.epidural.circumferential"),
-        _p(p, _DEFICIT), _p(p, _PROGRESSION), _p(p, "history.treatments")),
+        _p(p, _DEFICIT), _p(p, _PROGRESSION), hx.prior_decompression(_p(p, "history.treatments")).value),
         inputs=("lesion.wbb.layers", "lesion.epidural.escc", "lesion.epidural.circumferential", _DEFICIT,
                 _PROGRESSION) + _TX),
     "tomita_type_possible": Spec("list", (1, 2, 3, 4, 5, 6, 7), lambda p: tomita.tomita_type_possible(
@@ -300,9 +300,9 @@ SPECS: dict[str, Spec] = {
     "poor_ps": Spec("bool", (), lambda p: _ps(performance.poor_ps, p), inputs=_PS),  # D15
     "reduced_ps": Spec("bool", (), lambda p: _ps(performance.reduced_ps, p), inputs=_PS),  # D16
     "course_status_conflict": Spec("bool", (), lambda p: course.course_status_conflict(_state(p)),
-        inputs=_STATE),  # D17
+        inputs=_STATE, presumable=False),  # D17; read from the disease state, never presumed (QP-02, D0)
     "staging_setting": Spec("enum", ("baseline", "restaging"), lambda p: course.staging_setting(_state(p)),
-        inputs=_STATE),  # D18
+        inputs=_STATE, presumable=False),  # D18; read from the disease state, never presumed (QP-02, D0)
     "ei_emergency_only": Spec("bool", (), lambda p: hx.ei_emergency_only(
         _p(p, "history.treatments"), _hist(p), p.diagnosis.benign_stage), inputs=_EI),  # D19
     "salvage_group": Spec("enum", (hx.SALVAGE_GROUP,), lambda p: hx.salvage_group(hx.prior_enneking_inappropriate(

@@ -15,6 +15,7 @@ from .regimens import contains_anthracycline as _contains  # the callers have al
 
 _TX = "history.treatments"
 _STATUS = "course.status"
+_CUMULATIVE = "history.anthracycline_cumulative_mg_m2"
 UNLISTED_FLAG = "regimen_not_classified"
 
 
@@ -55,29 +56,33 @@ def anthracycline_timing(treatments, state: Derived) -> Derived:
 
 
 def prior_anthracycline(treatments, cumulative_mg_m2: float | None, timing: Derived, state: Derived) -> Derived:
-    """Appendix 3. At `baseline`: any recorded anthracycline course, or a recorded cumulative dose > 0
-    (anthracycline for an earlier cancer). An absent cumulative dose is read as none given before: FIT-02
-    lists the HFA-ICOS keys whose absence is asked (`performance.cv_risk_factors`, `history.chest_rt_prior`,
-    `performance.lvef_percent`, `performance.heart_failure`) and this is not one of them. `on_treatment`:
-    only an anthracycline course of a lower line than the running one, recorded `completed: true` (the
-    cumulative dose then includes the running cycles, so it is not read)."""
+    """Appendix 3. At `baseline`: any recorded anthracycline course, or `history.anthracycline_cumulative_mg_m2
+    > 0` (anthracycline given for an earlier cancer is recorded this way). That term needs the dose: with it
+    absent and no anthracycline course recorded, the value is unknown and the dose is what it lacked
+    (PATHWAYS "How to read": a term needing an absent field is unknown, never false). `on_treatment`: only an
+    anthracycline course of a lower line than the running one, recorded `completed: true` (the cumulative
+    dose then includes the running cycles, so it is not read); an earlier anthracycline course whose
+    `completed` is absent may have ended before the running one started: unknown."""
     if timing.value is None:
         return Derived(None, timing.lacked)
     courses = _courses(treatments)
     if timing.value == "baseline":
-        given = any_([_contains(c.regimen) for c in courses]
-                     + [cumulative_mg_m2 is not None and cumulative_mg_m2 > 0])
-        return Derived(None, (_TX,)) if given is None else Derived(given)
+        by_course = any_(_contains(c.regimen) for c in courses)
+        by_dose = None if cumulative_mg_m2 is None else cumulative_mg_m2 > 0
+        given = any_((by_course, by_dose))
+        if given is not None:
+            return Derived(given)
+        return Derived(None, ((_TX,) if by_course is None else ()) + ((_CUMULATIVE,) if by_dose is None else ()))
     first_line_state = None if state.value is None else state.value in FIRST_LINE_STATES
     running = {id(c): c for c in courses if _current(c, first_line_state) is True}
     lines = [c.line for c in running.values()]
     line = None if None in lines else max(lines)
 
     def earlier(c) -> bool | None:
-        if id(c) in running or c.completed is not True:
+        if id(c) in running:
             return False
         lower = None if line is None or c.line is None else c.line < line
-        return and_(_contains(c.regimen), lower)
+        return and_(_contains(c.regimen), lower, c.completed)
     given = any_(earlier(c) for c in courses)
     return Derived(None, (_TX,)) if given is None else Derived(given)
 

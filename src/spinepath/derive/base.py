@@ -10,6 +10,9 @@ class Derived:
     value: Any = None
     lacked: tuple[str, ...] = ()  # patient fields that would let the value be computed
     flags: tuple[tuple[str, str], ...] = field(default=())  # (code, message) for the reader
+    # When the value is unknown but can only be one of these (COURSE-01 step 3 with distant disease not
+    # recorded), a value read from it that is the same for each of them is known (second reading, D3).
+    among: tuple[Any, ...] = ()
 
     @property
     def known(self) -> bool:

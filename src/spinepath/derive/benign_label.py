@@ -3,11 +3,19 @@
 reads it to spare confirmed benign lesions systemic staging."""
 from __future__ import annotations
 
+import re
+
 from .base import Derived, unknown
 from .kleene import and_, or_
 
 _BASIS, _DONE = "diagnosis.basis", "diagnosis.biopsy.done"
 _MOLECULAR, _MDT, _STAGE = "diagnosis.molecular", "diagnosis.mdt_confirmed", "diagnosis.benign_stage"
+
+
+def _names(finding: str, gene: str) -> bool:
+    """Whether a free-text molecular finding names the gene as one of its words, whatever the case: `USP6`,
+    `usp6`, `USP6 fusion`, `USP6-rearranged` do; `USP60` does not (second reading, USP6 match)."""
+    return gene.lower() in re.split(r"[^0-9a-z]+", str(finding).lower())
 
 
 def histological_basis(basis: str | None, biopsy_done: bool | None) -> bool | None:
@@ -37,7 +45,7 @@ def benign_non_metastasizing(histology: str, basis: str | None, biopsy_done: boo
     elif histology == "osteochondroma":
         return Derived(None, oc_red_flag.lacked) if oc_red_flag.value is None else Derived(not oc_red_flag.value)
     elif histology == "aneurysmal_bone_cyst":
-        usp6 = None if molecular is None else "USP6" in molecular
+        usp6 = None if molecular is None else any(_names(finding, "USP6") for finding in molecular)
         value = and_(hb, or_(usp6, mdt_confirmed))
         lacked = (_BASIS, _DONE, _MOLECULAR, _MDT)
     elif histology == "osteoblastoma":

@@ -8,7 +8,7 @@ recorded, COURSE-08 applies (a rule, not this module). The values that read the 
 """
 from __future__ import annotations
 
-from ..load.dates import after, earliest
+from ..load.dates import after, earliest, span
 from .base import Derived, unknown
 from .kleene import any_
 
@@ -33,6 +33,7 @@ _INTRALESIONAL_REMOVAL = frozenset({"intralesional", "subtotal", "gross_total_pi
 _STATUS = "course.status"
 _TX = "history.treatments"
 CONFLICT = "course_status_conflicts_with_history"
+UNCHECKED = "course_status_unchecked"
 
 
 def _flag(code: str, message: str) -> tuple[tuple[str, str], ...]:
@@ -58,10 +59,37 @@ def _contradiction(status: str, treatments) -> str | None:
     return None
 
 
-def _unchecked_untreated(status: str, treatments) -> bool:
-    """`untreated` with a surgery whose extent is not recorded: not a contradiction the file shows, but one
-    it cannot exclude (said in a flag; the recorded state stands)."""
-    return status == "untreated" and any(t.kind == "surgery" and t.extent is None for t in treatments or [])
+def _unchecked(status: str, treatments) -> str | None:
+    """A contradiction of step 1 that the file cannot exclude, because the field that would show it is absent:
+    `untreated` with a surgery whose extent is not recorded (it may be a resection), or a first-line status
+    with a chemotherapy course whose line is not recorded (it may be line 2 or more). Step 1 then needs an
+    absent field, so it is unknown (PATHWAYS "How to read"), not a recorded state that stands. One chemotherapy
+    course without its line is first line, as COURSE-01 step 5 and `chemo_lines` read it: nothing to check."""
+    treatments = treatments or []
+    for i, t in enumerate(treatments):
+        if status == "untreated" and t.kind == "surgery" and t.extent is None:
+            return (f"course.status is untreated, but a surgery is recorded without its extent "
+                    f"(history.treatments[{i}]): only a decompression or stabilisation leaves the tumour untreated")
+    chemo = _chemo(treatments)
+    if status in FIRST_LINE_STATES and len(chemo) > 1:
+        for i, t in enumerate(treatments):
+            if t.kind == "chemotherapy" and t.line is None:
+                return (f"course.status is {status}, but a chemotherapy course is recorded without its line "
+                        f"(history.treatments[{i}]): a course of line 2 or more would contradict it")
+    return None
+
+
+def since_recurrence(treated: str | None, recurrence: str) -> bool | None:
+    """Did a treatment dated `treated` start after the local recurrence of `recurrence`? Unknown when either
+    can fall on the day of the other: the dates overlap, or the treatment's last possible day is the
+    recurrence's first (the same day: which came first is not recorded; second reading, A1). The one home of
+"given since the recurrence": COURSE-01 step 2, `active_treatment`, `salvage_surgery_done`."""
+    if treated is None:
+        return None
+    later = after(treated, recurrence)
+    if later is False and span(treated)[1] == span(recurrence)[0]:
+        return None
+    return later
 
 
 def _recurrence_step(date: str | None, treatments) -> Derived:
@@ -71,8 +99,7 @@ def _recurrence_step(date: str | None, treatments) -> Derived:
         # date under `missing`: that is for the rule that reads it (no note here, so that files written
         # before this addition read as before).
         return Derived("local_recurrence")
-    later = [(i, t, None if t.date is None else after(t.date, date)) for i, t in enumerate(treatments or [])
-             if t.kind in _AFTER_RECURRENCE]
+    later = [(i, t, since_recurrence(t.date, date)) for i, t in enumerate(treatments or []) if t.kind in _AFTER_RECURRENCE]
     treated = [(i, t) for i, t, a in later if a is True]
     if treated:
         i, t = treated[0]
@@ -105,8 +132,9 @@ def _later_line_step(chemo: list, metastases: str | None) -> Derived | None:
     if metastases == "none":
         return Derived("residual_or_progressive")
     # PATHWAYS reads "else residual_or_progressive"; distant disease that is not recorded is unknown, not
-    # absent, so the step cannot choose between the two states.
-    return unknown(_STATUS, "staging.metastases")
+    # absent, so the step cannot choose between the two states: it is one of them (D3), and what they agree
+    # on is known.
+    return Derived(None, (_STATUS, "staging.metastases"), among=("distant_relapse", "residual_or_progressive"))
 
 
 def _myeloma_step(histology: str, treatments, marrow: float | None, metastases: str | None) -> Derived | None:
@@ -160,10 +188,9 @@ def disease_state(status: str | None, treatments, local_recurrence: bool | None,
         if conflict:
             return Derived(None, (_STATUS,), _flag(CONFLICT, conflict + ": record course.status again "
                                                    "(COURSE-01 step 1)"))
-        if _unchecked_untreated(status, treatments):
-            return Derived(status, (), _flag(
-                "course_status_unchecked", "course.status is untreated, but a surgery is recorded without its "
-                "extent: only a decompression or stabilisation leaves the tumour untreated (COURSE-01 step 1)"))
+        unchecked = _unchecked(status, treatments)
+        if unchecked:
+            return Derived(None, (_STATUS, _TX), _flag(UNCHECKED, unchecked + " (COURSE-01 step 1)"))
         return Derived(status)
     if local_recurrence is True:  # step 2
         return _recurrence_step(local_recurrence_date, treatments)
@@ -179,8 +206,19 @@ def disease_state(status: str | None, treatments, local_recurrence: bool | None,
     return _first_line_step(treatments, chemo) or unknown(_STATUS)  # steps 5, 5b, 6
 
 
+def _agreed(state: Derived, read) -> Derived:
+    """A value read from the state: read from it when it is known; when it is unknown but can only be one of
+    `state.among`, the value every candidate gives if they all give the same known one (D3); else unknown."""
+    if state.value is not None:
+        return read(state)
+    values = [read(Derived(c)) for c in state.among]
+    if values and values[0].value is not None and all(v.value == values[0].value for v in values):
+        return Derived(values[0].value)
+    return Derived(None, tuple(dict.fromkeys(f for d in (state, *values) for f in d.lacked)))
+
+
 def _from_state(state: Derived, members: frozenset[str]) -> Derived:
-    return Derived(None, state.lacked) if state.value is None else Derived(state.value in members)
+    return _agreed(state, lambda s: Derived(s.value in members))
 
 
 def relapse(state: Derived) -> Derived:
@@ -204,15 +242,14 @@ def active_treatment(state: Derived, treatments, local_recurrence_date: str | No
     recurrence (work-up only, COURSE-09) are not active treatment.
     """
     if state.value is None:
-        return Derived(None, state.lacked)
+        return _agreed(state, lambda s: active_treatment(s, treatments, local_recurrence_date))
     if state.value not in RELAPSE:
         return Derived(state.value in ACTIVE)
     treatments = treatments or []
     if any(t.kind == "chemotherapy" and t.completed is False for t in treatments):
         return Derived(True)
     if local_recurrence_date is not None:
-        placed = [None if t.date is None else after(t.date, local_recurrence_date) for t in treatments
-                  if t.kind in _AFTER_RECURRENCE]
+        placed = [since_recurrence(t.date, local_recurrence_date) for t in treatments if t.kind in _AFTER_RECURRENCE]
         if any(a is True for a in placed):
             return Derived(True)
         if all(a is False for a in placed):

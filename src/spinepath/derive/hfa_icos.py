@@ -9,11 +9,12 @@ HFA-ICOS proforma as tabulated there). STAGING §8.4 notes that the table was re
 reproductions and that one secondary summary weights elevated troponin / natriuretic peptide at 2 points
 instead of 1: the 1 point of PATHWAYS FIT-02 is encoded, and that caveat stands until [125] is read.
 
-The category is computed from the recorded factors as bounds (`hfa_icos_risk_min`, `hfa_icos_risk_max`):
-an absent factor counts as absent for the minimum and present for the maximum, as for a partial SINS
-(STAGING §4). When the bounds agree the category is decided (also with factors absent, e.g. heart
-failure recorded: very high whatever else), as `sins_category` is from partial SINS bounds; otherwise it
-is None and the absent factors are what it lacked. It is never `low` unless `hfa_icos_risk_max` is low.
+The bounds (`hfa_icos_risk_min`, `hfa_icos_risk_max`) are computed from the recorded factors: an absent
+factor counts as absent for the minimum and present for the maximum, as for a partial SINS (STAGING §4).
+The category itself is "the exact category when every factor is recorded, otherwise null with the absent
+factors under missing" (Appendix 3, PATHWAYS line 2913; FIT-02 line 2561: "never displayed as low unless
+every factor of the table is recorded"): bounds that agree do not decide it while a factor is absent (heart
+failure recorded with the LVEF absent is null with the LVEF lacked; the rules read heart failure itself).
 """
 from __future__ import annotations
 
@@ -30,8 +31,12 @@ HIGH_CV = ("severe_valve_disease", "coronary_disease", "angina")  # valvular; MI
 HIGH_FACTORS = ("LVEF < 50%", "age >= 80", "anthracycline in an earlier programme",
                 "previous RT to the left chest or mediastinum") + HIGH_CV
 MEDIUM_2_POINTS = ("LVEF 50-54%", "age 65-79")
-MEDIUM_1_POINT_CV = ("elevated_troponin", "elevated_np", "hypertension", "diabetes", "ckd", "smoker", "obesity")
-MEDIUM_1_POINT = MEDIUM_1_POINT_CV + ("previous non-anthracycline chemotherapy",)
+# FIT-02 (line 2558) and STAGING §8.4 name one factor, "elevated troponin or natriuretic peptide", for the two
+# values PATIENT.md records: one point whichever of them (or both) is recorded.
+BIOMARKER = "elevated troponin or natriuretic peptide"
+BIOMARKER_CV = ("elevated_troponin", "elevated_np")
+MEDIUM_1_POINT_CV = ("hypertension", "diabetes", "ckd", "smoker", "obesity")
+MEDIUM_1_POINT = (BIOMARKER,) + MEDIUM_1_POINT_CV + ("previous non-anthracycline chemotherapy",)
 HIGH_POINTS, MODERATE_POINTS = 5, 2  # >= 5 medium points: high; 2-4: moderate; 0-1: low
 
 
@@ -73,6 +78,8 @@ def factors(age: int, heart_failure: bool | None, lvef: int | None, cv: list[str
     out += [Factor(v, "high", cv_has(v), "performance.cv_risk_factors") for v in HIGH_CV]
     out += [Factor("LVEF 50-54%", "2", lvef_borderline, "performance.lvef_percent"),
             Factor("age 65-79", "2", 65 <= age <= 79, "age")]
+    biomarker = None if cv is None else any(v in cv for v in BIOMARKER_CV)
+    out.append(Factor(BIOMARKER, "1", biomarker, "performance.cv_risk_factors"))
     out += [Factor(v, "1", cv_has(v), "performance.cv_risk_factors") for v in MEDIUM_1_POINT_CV]
     out.append(Factor("previous non-anthracycline chemotherapy", "1", non_anthracycline_chemo, "history.treatments"))
     return out
@@ -105,7 +112,7 @@ def risk(age: int, timing: Derived, table: list[Factor], prior_anthracycline: De
         return Derived(None)
     if timing.value is None:
         return Derived(None, tuple(dict.fromkeys(timing.lacked + _lacked(table, prior_anthracycline))))
-    low, high = _level(table, False), _level(table, True)
-    if low == high:
-        return Derived(low)
-    return Derived(None, _lacked(table, prior_anthracycline))
+    lacked = _lacked(table, prior_anthracycline)
+    if any(f.present is None for f in table):
+        return Derived(None, lacked)
+    return Derived(_level(table, False))

@@ -2,8 +2,8 @@
 PATHWAYS Appendix 3 and the encoding spec's §2.3, D1, D6, D7, D9, D19, D20)."""
 from __future__ import annotations
 
-from ..load.dates import after
 from .base import Derived, unknown
+from .course import since_recurrence
 from .histology_groups import MALIGNANT
 from .kleene import all_, and_, any_, eq
 
@@ -198,14 +198,15 @@ def en_bloc_setting(treatments, local_recurrence: bool | None) -> Derived:
 def salvage_surgery_done(treatments, local_recurrence_date: str | None) -> Derived:
     """D7: a surgery dated after `history.local_recurrence_date` (REL-04 a/b: margins after the salvage
     resection). Any surgery, as the spec writes it (a stabilisation or decompression after the recurrence
-    counts too). Partial dates are spans (load/dates.py): a surgery in the same month as the recurrence, or
-    undated, may be after it -> None. None while the recurrence date or the history is not recorded."""
+    counts too). Partial dates are spans (load/dates.py): a surgery in the same month or on the same day as
+    the recurrence, or undated, may be after it -> None (course.since_recurrence, as COURSE-01 step 2 reads
+    it). None while the recurrence date or the history is not recorded."""
     if local_recurrence_date is None:
         return unknown("history.local_recurrence_date")
     surgeries = _surgeries(treatments)
     if surgeries is None:
         return unknown(_T)
-    later = any_(None if s.date is None else after(s.date, local_recurrence_date) for s in surgeries)
+    later = any_(since_recurrence(s.date, local_recurrence_date) for s in surgeries)
     return unknown(_T) if later is None else Derived(later)
 
 

@@ -26,7 +26,7 @@ def neuro_emergency(deficit: str | None, progression: str | None, escc: str | No
 
 
 def neuro_question_priority(layers: list[str] | None, escc: str | None, circumferential: bool | None,
-                            deficit: str | None, progression: str | None, treatments) -> Derived:
+                            deficit: str | None, progression: str | None, prior_decompression: bool | None) -> Derived:
     """QP-01 trigger: the neurological questions come before every routine question when any of
       - layer D or E is recorded (epidural or intradural tumour);
       - ESCC 1b, 1c, 2 or 3, or circumferential epidural tumour, is recorded;
@@ -34,9 +34,12 @@ def neuro_question_priority(layers: list[str] | None, escc: str | None, circumfe
       - the deficit is not recorded AND (layer D/E is recorded, OR the epidural status is unknown: neither
         ESCC nor layers recorded (this reference's safety choice), OR a decompression is recorded);
       - a decompression is recorded with epidural tumour left (layer D recorded, or ESCC not graded).
+    `prior_decompression` is `derived.prior_decompression` (one home for what counts as a decompression).
+    When it is unknown (the history, or a surgery's extent, not recorded) its terms trigger: the reference's
+    safety choice for an unknown epidural status, applied to an unknown decompression (second reading, D4).
     Each term reads what is recorded, and the trigger names its own unknown terms, so it is always known."""
     canal = bool(layers) and bool({"D", "E"} & set(layers or ()))
-    decompressed = any(t.kind == "surgery" and t.extent == "decompression" for t in treatments or [])
+    decompressed = prior_decompression is not False
     epidural_unknown = escc is None and layers is None
     value = (canal
              or escc in ("1b", "1c", "2", "3") or circumferential is True

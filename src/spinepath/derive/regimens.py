@@ -19,7 +19,10 @@ columns taken literally from PATHWAYS (encoding spec §2.2 tabulates them):
 Nothing is added from memory (the spec's open point O-11): FIT-03 does not list VIDE under ifosfamide nor MAPIE
 under cisplatin, FERT-01 does not name irinotecan-temozolomide, so the table does not either; a clinician should
 confirm those cells. The `per_*` values of the rules say nothing of their agents: unknown in every column but
-"cytotoxic" (FIT-01 applies to them). A regimen string in no row is unknown in every column and cytotoxic.
+"cytotoxic" (FIT-01 applies to them). A regimen string in no row is unknown in every column and cytotoxic, but
+for the agents it names as words: FIT-03 and FERT-01 (a) read "contains cisplatin / ifosfamide ...", so
+`cisplatin` has a renal agent and is gonadotoxic (its anthracycline column stays unknown: it is in neither list).
+MAP written as its agents (OS-01: high-dose methotrexate, doxorubicin [Adriamycin], cisplatin) is MAP.
 """
 from __future__ import annotations
 
@@ -33,13 +36,21 @@ _SEPARATORS = re.compile(r"[\s_\-–—/+,&]+")
 _FILLER = frozenset({"and", "plus", "with"})
 
 
-def agents(regimen: str) -> frozenset[str]:
-    """The words of a regimen name, in any order and spelling."""
-    words = _SEPARATORS.split(regimen.replace(".", "").lower())
-    return frozenset(w for w in words if w and w not in _FILLER)
-
-
 CISPLATIN, HD_MTX, IFOSFAMIDE = "cisplatin", "high_dose_methotrexate", "ifosfamide"
+# The agents' names as PATHWAYS writes them: OS-01 "high-dose methotrexate, doxorubicin [Adriamycin], cisplatin"
+# (line 715), "HD-MTX" (lines 2824, REVIEW F2). Nothing else is taken as a synonym.
+_AGENT_SPELLINGS = ((frozenset({"high", "dose", "methotrexate"}), HD_MTX), (frozenset({"hd", "mtx"}), HD_MTX),
+                    (frozenset({"hd", "methotrexate"}), HD_MTX), (frozenset({"adriamycin"}), "doxorubicin"))
+
+
+def agents(regimen: str) -> frozenset[str]:
+    """The words of a regimen name, in any order and spelling; an agent written in several words is one
+    (`high-dose methotrexate`, `HD-MTX` -> high_dose_methotrexate; `Adriamycin` -> doxorubicin)."""
+    words = {w for w in _SEPARATORS.split(regimen.replace(".", "").lower()) if w and w not in _FILLER}
+    for spelling, agent in _AGENT_SPELLINGS:
+        if spelling <= words:
+            words = (words - spelling) | {agent}
+    return frozenset(words)
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,9 @@ _TABLE = (
     Regimen("molecularly_targeted_or_clinical_trial", False, (), False, False, terminology=False),
 )
 TABLE: dict[frozenset[str], Regimen] = {agents(r.name): r for r in _TABLE}
+# MAP written as its agents (PATHWAYS OS-01, line 715: "high-dose methotrexate, doxorubicin [Adriamycin],
+# cisplatin"): the same row, so the line derivations and the anthracycline values read it as MAP.
+TABLE[agents("high_dose_methotrexate doxorubicin cisplatin")] = TABLE[agents("MAP")]
 
 ANTHRACYCLINE = frozenset(k for k, r in TABLE.items() if r.terminology and r.anthracycline is True)
 ANTHRACYCLINE_FREE = frozenset(k for k, r in TABLE.items() if r.terminology and r.anthracycline is False)
@@ -131,15 +145,32 @@ def contains_anthracycline(regimen: str | None) -> bool | None:
 
 def renal_agents(regimen: str | None) -> tuple[str, ...] | None:
     """The FIT-03 agents (cisplatin, high-dose methotrexate, ifosfamide) the regimen is named under; () when
-    FIT-03 names it under none; None when not recorded or PATHWAYS does not say."""
+    FIT-03 names it under none; None when not recorded or PATHWAYS does not say. A regimen in no row that names
+    one of them as a word (`cisplatin`, `cisplatin_etoposide`) contains it, which is FIT-03's condition ("a
+    proposed regimen contains cisplatin ..."); what else it contains is not known, so one naming none is None."""
+    if regimen is None:
+        return None
     r = row(regimen)
-    return None if r is None else r.renal_agents
+    if r is not None:
+        return r.renal_agents
+    named = tuple(a for a in (CISPLATIN, HD_MTX, IFOSFAMIDE) if a in agents(regimen))
+    return named or None
+
+
+# FERT-01 (a): "alkylator- or cisplatin-containing chemotherapy (... ifosfamide- or cyclophosphamide-containing
+# relapse regimens)": the agents it names.
+_GONADOTOXIC_AGENTS = frozenset({CISPLATIN, IFOSFAMIDE, "cyclophosphamide"})
 
 
 def gonadotoxic(regimen: str | None) -> bool | None:
-    """Named by FERT-01 (a) or (b); None when not recorded or PATHWAYS does not say."""
+    """Named by FERT-01 (a) or (b); a regimen in no row that names an agent FERT-01 (a) names (cisplatin,
+    ifosfamide, cyclophosphamide) contains it: true; None when not recorded or PATHWAYS does not say."""
+    if regimen is None:
+        return None
     r = row(regimen)
-    return None if r is None else r.gonadotoxic
+    if r is not None:
+        return r.gonadotoxic
+    return True if _GONADOTOXIC_AGENTS & agents(regimen) else None
 
 
 def cytotoxic(regimen: str | None) -> bool | None:
