@@ -215,6 +215,23 @@ def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
     return Patient.model_validate(data)
 
 
+_UNLESS_READS: dict[tuple[int, ...], tuple[tuple[Presumption, ...], frozenset[str]]] = {}
+
+
+def _unless_reads(presumptions: tuple[Presumption, ...]) -> frozenset[str]:
+    """The derived values the presumptions' `unless` read, asked per answer of every question: kept per
+    set of presumptions (by identity; the entry holds them, so an identity is never reused)."""
+    key = tuple(map(id, presumptions))
+    hit = _UNLESS_READS.get(key)
+    if hit is None:
+        read = frozenset(leaf.field.removeprefix("derived.") for p in presumptions if p.unless is not None
+                         for leaf in p.unless.leaves() if leaf.field.startswith("derived."))
+        if len(_UNLESS_READS) > 256:  # a long-lived process (serve, batch) with many knowledge bases
+            _UNLESS_READS.clear()
+        hit = _UNLESS_READS[key] = (presumptions, read)
+    return hit[1]
+
+
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,
             derived_answers: Mapping[str, Any] | None = None, base: Facts | None = None) -> Facts:
     """The facts of a pass. Answers are known values, so a presumption on the same field does not apply;
@@ -230,8 +247,7 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     presumptions = tuple(presumptions)
     # What forbids a presumption is read from the facts alone: the file's fields with the answers, and the
     # values computed from them that an `unless` reads (a partial SINS, a prior decompression).
-    read = {leaf.field.removeprefix("derived.") for p in presumptions if p.unless is not None
-            for leaf in p.unless.leaves() if leaf.field.startswith("derived.")}
+    read = _unless_reads(presumptions)
     facts_model = _with(patient, own, list(answers.items())) if answers else patient
     facts_only = make_lookup(flat, {name: SPECS[name].derive(facts_model) for name in sorted(read)}, {})
     presumptions = tuple(p for p in presumptions if p.unless is None or truth(p.unless, facts_only) is not True)
