@@ -88,3 +88,37 @@ def test_one_more_answer_is_singular():
     assert not any("1 more answers" in t for t in texts)
     assert (more_answers_text(1), more_answers_text(2)) == ("1 more answer changes the plan",
                                                             "2 more answers change the plan")
+
+
+def _entry(code, phase, details, alternatives=(), strength="consider", rule="R-1"):
+    from spinepath.explain.result import Alternative, Entry
+    return Entry(code, phase, strength, details, "why", rule, (),
+                 alternatives=tuple(Alternative(rule, strength, d, "why", ()) for d in alternatives))
+
+
+def test_a_minimum_dose_is_said_with_its_unit_never_as_its_key():
+    from spinepath.render import details_text
+    said_ = details_text({"min_dose_gy": 70, "dose_unit": "Gy(RBE)", "residual": "gross"})
+    assert said_.startswith("dose: at least 70 Gy(RBE)") and "min dose" not in said_ and "unit" not in said_
+    assert details_text({"min_dose_gy": 60}) == "dose: at least 60 Gy"
+    assert "unit" not in details_text({"modality": "photon_imrt", "dose_unit": "Gy"})
+
+
+def test_alternatives_are_named_by_what_tells_them_apart():
+    from spinepath.render import strategy_groups
+    regimens = [_entry("neoadjuvant_chemotherapy", "neoadjuvant", {"regimen": "EURO_BOSS", "strategy_group": "g"},
+                       [{"regimen": "doxorubicin_cisplatin", "strategy_group": "g"}]),
+                _entry("adjuvant_chemotherapy", "adjuvant", {"regimen": "EURO_BOSS", "strategy_group": "g"})]
+    assert strategy_groups(regimens) == [("g", ["EURO-B.O.S.S.", "doxorubicin cisplatin"])]
+    strategies = [_entry("en_bloc_resection", "local_control", {"strategy_group": "s"}),
+                  _entry("adjuvant_radiotherapy", "adjuvant", {"strategy_group": "s"}),
+                  _entry("adjuvant_chemotherapy", "adjuvant", {"strategy_group": "s"}, strength="avoid")]
+    [(group, names)] = strategy_groups(strategies)
+    assert group == "s" and len(names) == 2 and names[0].endswith("(local control)")
+    assert strategy_groups(strategies[:1]) == []  # one option is no choice
+
+
+def test_a_rule_is_never_also_its_own_support():
+    for path in ("seeds/cervical-chondrosarcoma-after-subtotal-resection.yaml", "seeds/osteosarcoma-after-histology.yaml"):
+        for e in example_result(ROOT / "examples" / path).recommendations:
+            assert e.rule not in e.also_by, (path, e.intervention)

@@ -16,7 +16,7 @@ from ..explain.result import Alert, Argument, Assumption, ConsultResult, Entry, 
 from ..load.interventions import said
 from ..load.dates import chronological
 from ..load.patient import LEVELS, Patient, Radiotherapy, Surgery, Treatment
-from ..render import (PHASE_TITLES, REASON_WORDS, compact_answers, grouped_by_phase,
+from ..render import (PHASE_TITLES, REASON_WORDS, compact_answers, grouped_by_phase, strategy_groups,
                       grouped_provisional, more_answers_text, questions_first, words)
 from ..render import spine_levels, treatment_timeline, wbb_diagram
 from ..render.treatment_timeline import Mark
@@ -284,6 +284,7 @@ class Brief:
     provisional_alerts: tuple[ProvisionalAlerts, ...]  # warnings and critical alerts, by presumptions
     provisional_info: str  # the information alerts under presumptions, named in one line
     loose_arguments: tuple[Argument, ...]  # arguments about options no entry proposes
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...]  # (strategy group, its options): one of, not all
     questions: tuple[OpenQuestion, ...]
     questions_first: str  # why the first questions come first, said once ("" when nothing leads)
     references: tuple[ReferenceRow, ...]
@@ -550,6 +551,7 @@ def build(result: ConsultResult, date: str) -> Brief:
         provisional_alerts=provisional_alerts(result.provisional_alerts),
         provisional_info=provisional_info(result.provisional_alerts),
         loose_arguments=result.arguments,
+        alternatives=tuple((text(g), tuple(labels)) for g, labels in strategy_groups(result.recommendations)),
         questions=open_questions(result),
         questions_first=questions_first(result.questions[:MAX_QUESTIONS]),
         references=reference_rows(result.references),

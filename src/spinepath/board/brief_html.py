@@ -191,6 +191,8 @@ def _options(model: Brief) -> list[str]:
     for phase in model.options:
         out.append(f"<h3>{e(phase.title)}</h3>")
         out += [_block(b) for b in phase.blocks]
+    for group, labels in model.alternatives:
+        out.append(f"<p><b>Alternatives, not a sequence</b> ({e(group)}): {e(' or '.join(labels))}.</p>")
     if model.loose_arguments:
         out.append("<h3>Arguments on options that no rule recommends</h3>")
         out.append('<ul class="args">' + "".join(_argument(a, a.intervention) for a in model.loose_arguments)

@@ -90,6 +90,8 @@ def _options(model: Brief) -> list[str]:
                     out.append(f"  - *{a.stance.upper()}* {said(r.intervention)} ({a.rule}): "
                                f"{a.rationale} Evidence: {evidence_refs(a.evidence)}")
         out.append("")
+    for group, labels in model.alternatives:
+        out += [f"*Alternatives, not a sequence* ({escaping.markdown(group)}): {escaping.markdown(' or '.join(labels))}.", ""]
     if model.loose_arguments:
         out += ["### Arguments on options that no rule recommends", ""]
         for a in model.loose_arguments:

@@ -180,7 +180,9 @@ def _one_per_decision(entries: list[Entry]) -> list[Entry]:
             if other.strength != lead.strength or (other.details and other.details != lead.details):
                 alternatives.append(Alternative(other.rule, other.strength, other.details, other.rationale,
                                                 other.evidence))
-        out.append(replace(lead, also_by=tuple(dict.fromkeys(also)), alternatives=tuple(alternatives)))
+        # A rule that gives the same intervention twice (particle or photon) is not "also" its own support.
+        also_by = tuple(r for r in dict.fromkeys(also) if r != lead.rule)
+        out.append(replace(lead, also_by=also_by, alternatives=tuple(alternatives)))
     return out
 
 

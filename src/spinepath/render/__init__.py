@@ -35,7 +35,50 @@ def words(value: Any) -> str:
 
 
 def details_text(details: dict[str, Any]) -> str:
-    return "; ".join(f"{k.replace('_', ' ')}: {words(v)}" for k, v in details.items())
+    """An entry's details as a reader says them. A minimum dose is said with its unit ("dose: at least
+    70 Gy(RBE)"), never as the key `min_dose_gy` and a separate unit (REVIEW-2026-12 wording findings);
+    the strategy group is said where the alternatives are listed (`strategy_groups`)."""
+    shown = dict(details)
+    parts = []
+    if "min_dose_gy" in shown:
+        unit = shown.pop("dose_unit", "Gy")
+        parts.append(f"dose: at least {words(shown.pop('min_dose_gy'))} {unit}")
+    else:
+        shown.pop("dose_unit", None)  # a range or prescription says its own unit; without a dose it says nothing
+    group = shown.pop("strategy_group", None)
+    parts += [f"{k.replace('_', ' ')}: {words(v)}" for k, v in shown.items()]
+    if group is not None:
+        parts.append(f"one of the alternatives for {words(group)}")
+    return "; ".join(parts)
+
+
+def strategy_groups(entries: Sequence[Entry]) -> list[tuple[str, list[str]]]:
+    """Entries that PATHWAYS gives as alternatives to each other (`details.strategy_group`), not as a
+    sequence: (group, the alternatives) for every group with two or more. The alternatives are named by
+    what tells them apart: the regimens when they differ (EURO-B.O.S.S. or doxorubicin-cisplatin, given
+    before and after surgery alike), else the modality, else the interventions with their phases (salvage
+    en bloc or radiotherapy to the residual)."""
+    # (entry, details): an entry's own, and those of the alternatives merged into it ("Or: ...").
+    groups: dict[str, list[tuple[Entry, dict[str, Any]]]] = {}
+    for e in entries:
+        if e.strength == "avoid":
+            continue
+        for details in (e.details, *(a.details for a in e.alternatives if a.strength != "avoid")):
+            group = details.get("strategy_group")
+            if group is not None:
+                groups.setdefault(str(group), []).append((e, details))
+    out = []
+    for group, members in groups.items():
+        for key in ("regimen", "modality"):
+            names = list(dict.fromkeys(words(d[key]) for _, d in members if key in d))
+            if len(names) > 1:
+                break
+        else:
+            names = list(dict.fromkeys(f"{said(e.intervention)} ({PHASE_TITLES[e.phase].lower()})"
+                                       for e, _ in members))
+        if len(names) > 1:
+            out.append((group, names))
+    return out
 
 
 def evidence_text(evidence: Iterable[EvidenceRef]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..explain.result import ConsultResult
 from ..load.interventions import said
 from . import escaping
-from . import (REASON_WORDS, DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text,
+from . import (REASON_WORDS, DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text, strategy_groups,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
 TOP_QUESTIONS = 5
@@ -43,6 +43,8 @@ def render(result: ConsultResult, trace: bool = False, all_: bool = False) -> st
             for arg in r.arguments:
                 out.append(f"  - *{arg.stance}* ({arg.rule}): {arg.rationale}")
         out.append("")
+    for group, labels in strategy_groups(result.recommendations):
+        out += [f"*Alternatives, not a sequence* ({words(group)}): {' or '.join(labels)}.", ""]
     out += _provisional(result, all_) + _questions(result, all_)
     out += ["## Derived staging", "", "| value | result |", "|---|---|"]
     for key, label in DERIVED_LABELS.items():

@@ -14,7 +14,7 @@ from .escaping import plain
 from . import (PHASE_TITLES, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
                compact_answers, details_text, evidence_by_level, grouped_by_phase, grouped_missing,
                grouped_provisional, more_answers_text, presumed_text, question_head, questions_first,
-               words)
+               strategy_groups, words)
 
 TOP_QUESTIONS = 5
 QUESTION_LINES = 6  # at most, a question with its answers, without --all
@@ -73,6 +73,9 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
                 if r.rule not in explained or all_:  # a rule's reason is said once, where it first appears
                     _why(console, r)
                 explained.add(r.rule)
+
+    for group, labels in strategy_groups(result.recommendations):
+        _say(console, "Alternatives, not a sequence: ", f"{words(group)}: " + " or ".join(labels) + ".")
 
     _provisional(result, console, all_)
     _questions(result, console, all_)
