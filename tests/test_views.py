@@ -122,3 +122,14 @@ def test_a_rule_is_never_also_its_own_support():
     for path in ("seeds/cervical-chondrosarcoma-after-subtotal-resection.yaml", "seeds/osteosarcoma-after-histology.yaml"):
         for e in example_result(ROOT / "examples" / path).recommendations:
             assert e.rule not in e.also_by, (path, e.intervention)
+
+
+def test_an_added_entry_says_which_regimen_it_adds_or_avoids():
+    """REVIEW-2026-12 F30: '< 90 → + adjuvant chemotherapy (avoid)' read as 'stop chemotherapy'."""
+    from spinepath.explain.result import Change
+    from spinepath.render import change_text
+    c = Change("added", "adjuvant_chemotherapy", "adjuvant", "avoid", firm=True,
+               details={"regimen": "MAPIE", "note": "a long note the consult shows"})
+    assert change_text(c) == "+ adjuvant chemotherapy (avoid) [regimen: MAPIE]"
+    assert c.to_json()["details"] == {"regimen": "MAPIE", "note": "a long note the consult shows"}
+    assert "details" not in Change("added", "adjuvant_chemotherapy", "adjuvant", "avoid", firm=True).to_json()

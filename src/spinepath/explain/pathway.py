@@ -282,7 +282,9 @@ def _combined(before: Plan, after: Plan) -> tuple[Change, ...]:
             out.append(Change("strength", e.intervention, e.phase, e.strength, firm=firm,
                               from_strength=v0[other_strength][0].strength))
         else:
-            out.append(Change("added", e.intervention, e.phase, e.strength, firm=firm))
+            # With its details: "+ adjuvant chemotherapy (avoid)" without "[regimen: MAPIE]" reads as stopping
+            # all chemotherapy (REVIEW-2026-12 F30).
+            out.append(Change("added", e.intervention, e.phase, e.strength, firm=firm, details=e.details or None))
     for k in removed:
         e = v0[k][0]
         out.append(Change("removed", e.intervention, e.phase, e.strength))

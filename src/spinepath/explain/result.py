@@ -201,14 +201,14 @@ class Change:
     strength: str
     firm: bool | None = None  # added, strength, details: whether the new entry holds on the facts alone
     from_strength: str | None = None  # strength: the strength before
-    details: Details | None = None  # details: the details after
+    details: Details | None = None  # details: the details after; added: the new entry's details
 
     def to_json(self) -> dict:
         out: dict[str, Any] = {"change": self.change, "intervention": self.intervention, "phase": self.phase,
                                "strength": self.strength}
         if self.change == "strength":
             out["from"] = self.from_strength
-        if self.change == "details":
+        if self.change == "details" or (self.change == "added" and self.details):
             out["details"] = self.details
         if self.change in ("added", "strength", "details"):
             out["firm"] = self.firm

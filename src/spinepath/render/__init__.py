@@ -105,7 +105,9 @@ def grouped_by_phase(entries: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:
         if not out or out[-1][0] != e.phase:
             out.append((e.phase, []))
         out[-1][1].append(e)
-    return out
+    # The JSON keeps OUTPUT.md's phase order; a reader sees what is done now first (REVIEW-2026-12 F30:
+    # the referral and the board were printed above an urgent decompression).
+    return sorted(out, key=lambda group: group[0] != "urgent")
 
 
 def grouped_missing(missing: Sequence[Missing]) -> list[tuple[list[str], str, list[str]]]:
@@ -116,11 +118,17 @@ def grouped_missing(missing: Sequence[Missing]) -> list[tuple[list[str], str, li
     return [(fields, needed_for, list(rules)) for (needed_for, rules), fields in rows.items()]
 
 
+# The details an answer's added entry is named by (the rest is read in the consult): which regimen, which
+# modality, what dose.
+_TELLS_APART = ("regimen", "modality", "min_dose_gy", "dose_unit")
+
+
 def change_text(c: Change) -> str:
     """One effect of an answer on the pathway, as the questions show it."""
     what = f"{said(c.intervention)} ({c.strength}" + (f", {words(c.phase)})" if c.intervention in _TWO_PHASES else ")")
     if c.change == "added":
-        return f"+ {what}" + ("" if c.firm else " provisional")
+        told = {k: v for k, v in (c.details or {}).items() if k in _TELLS_APART}
+        return f"+ {what}" + (f" [{details_text(told)}]" if told else "") + ("" if c.firm else " provisional")
     if c.change == "removed":
         return f"− {what}"
     if c.change == "strength":
