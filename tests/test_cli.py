@@ -37,7 +37,7 @@ def test_explain_a_rule_condition_by_condition(write):
     r = run_cli("explain", str(path), "NEU-01")
     assert r.returncode == 0, r.stderr
     assert "Result: FIRED" in r.stdout and "derived.neuro_emergency = true" in r.stdout
-    r = run_cli("explain", str(path), "MET-01")
+    r = run_cli("explain", str(path), "MET-01a")
     assert "blocked only by unknown data" in r.stdout and "staging.metastases" in r.stdout
     # PATHWAYS writes specialized_center != true: a care setting not recorded satisfies it.
     r = run_cli("explain", str(path), "GEN-01a")

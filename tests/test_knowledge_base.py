@@ -118,7 +118,7 @@ def test_rules_list_shows_each_fact_with_its_meaning_its_derivers_and_its_reader
     assert r.returncode == 0, r.stderr
     facts = {f["fact"]: f for f in json.loads(r.stdout)["facts"]}
     curative = facts["derived.curative_treatment_planned"]
-    assert curative["meaning"] and "CH-01a" in curative["derived_by"] and {"FU-01", "FU-02"} <= set(curative["read_by"])
+    assert curative["meaning"] and "CH-01a" in curative["derived_by"] and {"FU-01b", "FU-02b"} <= set(curative["read_by"])
     assert facts["derived.salvage_setting"]["read_by"] == []  # derived, read by no rule: shown as such
     computed = {c["value"]: c for c in json.loads(r.stdout)["computed"]}
     assert "lesion.levels" in computed["derived.region"]["computed_from"]
