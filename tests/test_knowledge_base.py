@@ -64,17 +64,9 @@ def test_knowledge_base_doc_maps_every_decision_point():
     if pathways.exists():
         dps = re.findall(r"^#{3,4} ([A-Z]+-\d\d) ", pathways.read_text(), re.M)
         mapped = {row.split(" | ")[0].strip("| ") for row in table.splitlines()[2:]}
-        assert len(dps) == 138
-        # The decision points of the 2026-12 amendment still being encoded (issue 20): the list shrinks as
-        # they are, and the test fails both when one is left unmapped and when an encoded one stays listed.
-        assert sorted(set(dps) - mapped) == sorted(PENDING_2026_12)
+        # PATHWAYS 2026-12: 138 decision points, section P (QP) included, every one mapped to rules (issue 20).
+        assert len(dps) == 138 and sorted(set(dps) - mapped) == []
 
-
-PENDING_2026_12 = (
-    "EW-04", "LCH-01", "LCH-02", "LCH-03", "LCH-04", "LCH-05", "OC-01", "OC-02", "OC-03", "OC-04", "OC-05",
-    "FERT-01", "COURSE-01", "COURSE-02", "COURSE-03", "COURSE-04", "COURSE-05", "COURSE-06", "COURSE-07",
-    "COURSE-08", "COURSE-09", "REL-01", "REL-02", "REL-03", "REL-04", "REL-05", "REL-06", "REL-07", "REL-08",
-    "REL-09", "REL-10", "REL-11", "FIT-01", "FIT-02", "FIT-03", "FIT-04")
 
 BASED = """base:
   id: chordoma-base
