@@ -213,6 +213,8 @@ _ASIA = {"none": ("E",), "radiculopathy": ("E", "D"), "myelopathy": ("D", "C"), 
 
 
 def _neurology(rng: random.Random, scenario: str, escc: str | None) -> dict:
+    if scenario == "no_evidence_of_disease":
+        return {"deficit": "none", "asia": "E"}
     if scenario == "emergency":
         deficit = rng.choice(("myelopathy", "motor_deficit", "plegia"))
         progression = "rapid" if _chance(rng, 0.8) else "progressive"
@@ -297,6 +299,43 @@ def _radiotherapy(rng: random.Random, dates: _Dates) -> dict:
     return course
 
 
+# The course scenarios and the state (course.status) each file records.
+_COURSE_STATES = {"in_first_line": "in_first_line_treatment", "no_evidence_of_disease": "no_evidence_of_disease",
+                  "local_recurrence_after_rt": "local_recurrence", "distant_relapse": "distant_relapse",
+                  "residual_or_progressive": "residual_or_progressive"}
+
+
+def _first_line(rng: random.Random, histology: str, dates: _Dates, completed: bool) -> dict:
+    course = {"kind": "chemotherapy", "date": dates.next(), "regimen": _CHEMO[histology], "intent": "neoadjuvant",
+              "line": 1, "completed": completed}
+    if completed and _chance(rng, 0.5):
+        course["response"] = rng.choice(("response", "stable"))
+    return course
+
+
+def _course_history(rng: random.Random, histology: str, scenario: str, levels: list[str], dates: _Dates) -> list:
+    """A first-line history that leads to the scenario's state: chemotherapy under way; or first-line
+    treatment done (chemotherapy where the histology has a first-line regimen, en bloc, radiotherapy where
+    it was needed) and then no disease, a recurrence in the irradiated field, a distant relapse, or residual
+    disease after an incomplete resection."""
+    chemo = histology in _CHEMO and histology != "lymphoma"
+    if scenario == "in_first_line":
+        return [_first_line(rng, histology, dates, completed=False)]
+    out = [_first_line(rng, histology, dates, completed=True)] if chemo else []
+    if scenario == "residual_or_progressive":
+        out.append({"kind": "surgery", "date": dates.next((2, 5)), "extent": rng.choice(("subtotal", "intralesional")),
+                    "margin": "R2", "specialized_center": _chance(rng, 0.5), "levels": list(levels)})
+        if _chance(rng, 0.5):
+            out.append(_radiotherapy(rng, dates))
+        return out
+    out.append({"kind": "surgery", "date": dates.next((2, 5)), "extent": "wide_en_bloc",
+                "margin": _weighted(rng, {"R0": 7, "R1": 3}) if scenario != "local_recurrence_after_rt" else "R1",
+                "specialized_center": True, "levels": list(levels)})
+    if scenario == "local_recurrence_after_rt" or (histology in ("chordoma", "chondrosarcoma") and _chance(rng, 0.5)):
+        out.append(_radiotherapy(rng, dates))
+    return out
+
+
 def _history(rng: random.Random, histology: str, scenario: str, levels: list[str]) -> dict | None:
     dates = _Dates(rng)
     treatments: list[dict] = []
@@ -325,6 +364,9 @@ def _history(rng: random.Random, histology: str, scenario: str, levels: list[str
                            "margin": _weighted(rng, {"R0": 6, "R1": 3}), "specialized_center": True,
                            "levels": list(levels)})
         history["local_recurrence"] = False
+    elif scenario in _COURSE_STATES:
+        treatments += _course_history(rng, histology, scenario, levels, dates)
+        history["local_recurrence"] = scenario == "local_recurrence_after_rt"
     elif scenario == "metastatic" and _chance(rng, 0.4) and histology in _CHEMO:
         treatments.append({"kind": "chemotherapy", "date": dates.next(), "regimen": _CHEMO[histology],
                            "intent": "palliative"})
@@ -337,6 +379,15 @@ def _history(rng: random.Random, histology: str, scenario: str, levels: list[str
 
 
 def _metastases(rng: random.Random, histology: str, scenario: str) -> dict:
+    if scenario == "distant_relapse":
+        kind = _weighted(rng, {"solitary": 1, "multiple": 1})
+        out = {"metastases": kind, "metastasis_sites": ["lung"] if kind == "solitary" or _chance(rng, 0.5)
+               else ["lung", "bone"]}
+        if _chance(rng, 0.7):  # resectability is a surgeon's judgement a letter may not state
+            out["metastases_resectable"] = kind == "solitary" and _chance(rng, 0.7)
+        return out
+    if scenario in _COURSE_STATES:
+        return {"metastases": "none"}
     if scenario == "metastatic":
         kind = rng.choice(("solitary", "multiple"))
         sites = ["lung"] if histology == "giant_cell_tumor" else \
@@ -423,6 +474,9 @@ def patient_doc(seed: int, index: int) -> tuple[str, dict]:
     aggressive = histology in MALIGNANT or histology in ("unknown", "lymphoma", "plasmacytoma", "giant_cell_tumor",
                                                          "aneurysmal_bone_cyst", "osteoblastoma")
     lesion = _lesion(rng, histology, scenario, aggressive)
+    if scenario == "no_evidence_of_disease":  # no tumour left: nothing in the canal, nothing pressing on the cord
+        lesion.pop("epidural", None)
+        lesion["wbb"]["layers"] = [x for x in lesion["wbb"]["layers"] if x not in ("D", "E")] or ["B"]
     pain = _weighted(rng, {"mechanical": 6, "non_mechanical": 2, "none": 1}) if scenario == "instability" else \
         _weighted(rng, {"non_mechanical": 5, "mechanical": 3, "none": 2})
     if _chance(rng, 0.75) or scenario == "instability":
@@ -440,11 +494,24 @@ def patient_doc(seed: int, index: int) -> tuple[str, dict]:
                  "staging": {"workup_done": _workup(rng, scenario), **_metastases(rng, histology, scenario)}}
     if history is not None:
         doc["history"] = history
+    if scenario in _COURSE_STATES:  # the decision point after the last treatment, and where it stands
+        doc["as_of"] = _after(history)
+        doc["course"] = {"status": _COURSE_STATES[scenario]}
     preferences = _preferences(rng, scenario)
     if preferences:
         doc["preferences"] = preferences
     _drop_some(rng, doc, 0.5 if scenario == "missing_data" else 0.06)
     return scenario, doc
+
+
+def _after(history: dict | None) -> str:
+    """A month after the last dated treatment (the history is in date order), or 2024-06 without one."""
+    dates = [t["date"] for t in (history or {}).get("treatments", []) if "date" in t]
+    if not dates:
+        return "2024-06"
+    year, month = map(int, dates[-1].split("-")[:2])
+    month += 3
+    return f"{year + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}"
 
 
 # Keys that may be left out; dropping one makes the fact unknown, never invalid.
