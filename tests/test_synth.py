@@ -119,3 +119,24 @@ def test_the_decision_points_are_reached(generated):
     assert any(d.get("preferences", {}).get("declines_surgery") is True for d in docs)
     assert any(d.get("history", {}).get("local_recurrence") is True for d in docs)
     assert any("staging" not in d or "performance" not in d for d in docs)  # missing data
+
+
+@pytest.mark.parametrize("scenario, status", [("in_first_line", "in_first_line_treatment"),
+                                              ("no_evidence_of_disease", "no_evidence_of_disease"),
+                                              ("local_recurrence_after_rt", "local_recurrence"),
+                                              ("distant_relapse", "distant_relapse"),
+                                              ("residual_or_progressive", "residual_or_progressive")])
+def test_course_scenarios_record_their_state_after_their_history(scenario, status):
+    """Issue 20 item 5: synth reaches every course state, with the history that leads there."""
+    first = synth.SCENARIOS.index(scenario) + 1
+    for index in range(first, first + 4 * len(synth.SCENARIOS), len(synth.SCENARIOS)):
+        patient = parse_patient(synth.patient_text(3, index), f"synth-{index}.yaml")
+        assert patient.course.status == status and patient.as_of is not None
+        treatments = patient.history.treatments if patient.history and patient.history.treatments else []
+        assert all(str(t.date) < str(patient.as_of) for t in treatments if t.date)
+        if scenario == "in_first_line":
+            assert [(t.line, t.completed) for t in treatments] == [(1, False)]
+        if scenario == "distant_relapse":
+            assert patient.staging.metastases in ("solitary", "multiple")
+        derived = consult(patient).value("disease_state")
+        assert derived in (status, None), (index, derived)
