@@ -37,7 +37,7 @@ def words(value: Any) -> str:
 def details_text(details: dict[str, Any]) -> str:
     """An entry's details as a reader says them. A minimum dose is said with its unit ("dose: at least
     70 Gy(RBE)"), never as the key `min_dose_gy` and a separate unit (REVIEW-2026-12 wording findings);
-    the strategy group is said where the alternatives are listed (`strategy_groups`)."""
+    the strategy group is said where the alternatives are listed (`strategy_groups`), not on each entry."""
     shown = dict(details)
     parts = []
     if "min_dose_gy" in shown:
@@ -45,10 +45,8 @@ def details_text(details: dict[str, Any]) -> str:
         parts.append(f"dose: at least {words(shown.pop('min_dose_gy'))} {unit}")
     else:
         shown.pop("dose_unit", None)  # a range or prescription says its own unit; without a dose it says nothing
-    group = shown.pop("strategy_group", None)
+    shown.pop("strategy_group", None)  # said once, where the alternatives are listed (strategy_groups)
     parts += [f"{k.replace('_', ' ')}: {words(v)}" for k, v in shown.items()]
-    if group is not None:
-        parts.append(f"one of the alternatives for {words(group)}")
     return "; ".join(parts)
 
 
@@ -97,6 +95,16 @@ def evidence_by_level(evidence: Iterable[EvidenceRef]) -> str:
     for e in evidence:
         levels.setdefault(e.level, []).append(e.ref)
     return "; ".join(f"{level}: {', '.join(refs)}" for level, refs in levels.items())
+
+
+def evidence_short(evidence: Sequence[EvidenceRef], keep: int = 3) -> str:
+    """The strongest level's first references and how many more there are: the consult at 80 columns
+    names the evidence, `--all` and the JSON list all of it."""
+    full = evidence_by_level(evidence)
+    if len(evidence) <= keep:
+        return full
+    first = evidence_by_level(evidence[:keep])
+    return f"{first} +{len(evidence) - keep} more"
 
 
 def grouped_by_phase(entries: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:

@@ -12,7 +12,7 @@ from ..explain.result import ConsultResult, Entry, Argument
 from ..load.interventions import said
 from .escaping import plain
 from . import (PHASE_TITLES, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
-               compact_answers, details_text, evidence_by_level, grouped_by_phase, grouped_missing,
+               compact_answers, details_text, evidence_by_level, evidence_short, grouped_by_phase, grouped_missing,
                grouped_provisional, more_answers_text, presumed_text, question_head, questions_first,
                strategy_groups, words)
 
@@ -71,7 +71,7 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
             nxt = recs[i + 1] if i + 1 < len(recs) else None
             if nxt is None or nxt.rule != r.rule or nxt.rationale != r.rationale:
                 if r.rule not in explained or all_:  # a rule's reason is said once, where it first appears
-                    _why(console, r)
+                    _why(console, r, all_)
                 explained.add(r.rule)
 
     for group, labels in strategy_groups(result.recommendations):
@@ -229,11 +229,11 @@ def _say(console: Console, label: str, text: str, style: str = "") -> None:
         console.print(Text(" " * SAY_INDENT + line, style=style))
 
 
-def _why(console: Console, r: Entry) -> None:
+def _why(console: Console, r: Entry, all_: bool = False) -> None:
     """The reason, then its evidence in the same paragraph (dimmed), wrapped under "Why:"."""
     label = "Why: "
     reason = label + r.rationale
-    text = f"{reason} Evidence: {evidence_by_level(r.evidence)}"
+    text = f"{reason} Evidence: {evidence_by_level(r.evidence) if all_ else evidence_short(r.evidence)}"
     width = max(console.width - SAY_INDENT, 30)
     done = 0
     for line in textwrap.wrap(text, width, subsequent_indent=" " * len(label)):
