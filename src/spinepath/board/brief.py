@@ -16,7 +16,7 @@ from ..explain.result import Alert, Argument, Assumption, ConsultResult, Entry, 
 from ..load.interventions import said
 from ..load.dates import chronological
 from ..load.patient import LEVELS, Patient, Radiotherapy, Surgery, Treatment
-from ..render import (PHASE_TITLES, REASON_WORDS, compact_answers, grouped_by_phase, strategy_groups,
+from ..render import (PHASE_TITLES, REASON_WORDS, compact_answers, grouped_by_phase, questions_to_show, strategy_groups,
                       grouped_provisional, more_answers_text, questions_first, words)
 from ..render import spine_levels, treatment_timeline, wbb_diagram
 from ..render.treatment_timeline import Mark
@@ -396,7 +396,7 @@ def _staging_row(key: str, label: str, value: Any, inputs: tuple[str, ...], flag
 def open_questions(result: ConsultResult) -> tuple[OpenQuestion, ...]:
     """The consult's ranked questions, each with what every answer would change."""
     out = []
-    for q in result.questions[:MAX_QUESTIONS]:
+    for q in questions_to_show(result.questions, MAX_QUESTIONS):
         # A few lines a question (issue 21): the answers that change treatment most, grouped by effect
         # (after a biopsy, the few histologies that change the plan most, not all of them).
         lines, hidden = compact_answers(q, BRIEF_ANSWER_WIDTH, BRIEF_ANSWER_LINES * 2)
@@ -553,7 +553,7 @@ def build(result: ConsultResult, date: str) -> Brief:
         loose_arguments=result.arguments,
         alternatives=tuple((text(g), tuple(labels)) for g, labels in strategy_groups(result.recommendations)),
         questions=open_questions(result),
-        questions_first=questions_first(result.questions[:MAX_QUESTIONS]),
+        questions_first=questions_first(questions_to_show(result.questions, MAX_QUESTIONS)),
         references=reference_rows(result.references),
         statement=result.statement,
     )

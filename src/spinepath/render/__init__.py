@@ -218,6 +218,16 @@ def question_head(question: Question) -> str:
     return (f"[{reason}] " if reason else "") + f"{question.text} [{question.field}]"
 
 
+def questions_to_show(questions: Sequence[Question], top: int) -> list[Question]:
+    """The top of the ranked list, and when the emergency questions fill it, the first question after
+    them too: what the plan hinges on once the emergency is excluded (the course state before a first
+    line starts, COURSE-08) must not wait for --all (the 2026-12 review of the Ewing referral)."""
+    shown = list(questions[:top])
+    if shown and all(q.reason == "emergency" for q in shown):
+        shown += [q for q in questions[top:] if q.reason != "emergency"][:1]
+    return shown
+
+
 def questions_first(shown: Sequence[Question]) -> str:
     """The sentence above a list of questions led by the emergency questions (QP-01): why they come first,
     said once rather than beside each (some of them change the plan only together, so no answer is listed)."""

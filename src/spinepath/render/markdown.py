@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..explain.result import ConsultResult
 from ..load.interventions import said
 from . import escaping
-from . import (REASON_WORDS, DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text, strategy_groups,
+from . import (REASON_WORDS, DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text, questions_to_show, strategy_groups,
                grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
 
 TOP_QUESTIONS = 5
@@ -102,7 +102,7 @@ def _questions(result: ConsultResult, all_: bool) -> list[str]:
     questions = result.questions
     if not questions:
         return []
-    shown = questions if all_ else questions[:TOP_QUESTIONS]
+    shown = questions if all_ else questions_to_show(questions, TOP_QUESTIONS)
     out = ["## Questions that would change the plan", ""]
     for i, q in enumerate(shown, 1):
         reason = REASON_WORDS.get(q.reason, q.reason)

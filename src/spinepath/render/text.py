@@ -14,7 +14,7 @@ from .escaping import plain
 from . import (PHASE_TITLES, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
                compact_answers, details_text, evidence_by_level, evidence_short, grouped_by_phase, grouped_missing,
                grouped_provisional, more_answers_text, presumed_text, question_head, questions_first,
-               strategy_groups, words)
+               questions_to_show, strategy_groups, words)
 
 TOP_QUESTIONS = 5
 QUESTION_LINES = 6  # at most, a question with its answers, without --all
@@ -174,7 +174,7 @@ def _questions(result: ConsultResult, console: Console, all_: bool) -> None:
         return
     console.print()
     console.print(Text("Questions that would change the plan", style="bold underline"))
-    shown = questions if all_ else questions[:TOP_QUESTIONS]
+    shown = questions if all_ else questions_to_show(questions, TOP_QUESTIONS)
     if not all_ and questions_first(shown):  # with --all each question says why it ranks where it does
         for line in textwrap.wrap(questions_first(shown), console.width):
             console.print(Text(line, style="dim"))
