@@ -56,10 +56,12 @@ def test_seed_recurrence_is_restaged_before_salvage_and_asks_for_distant_disease
     result = example_consult(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")
     assert not [r for r in provisional(result, "en_bloc_resection") if r["strength"] != "avoid"]
     assert all(a["field"] != "staging.metastases" for r in result["provisional"] for a in r["assumes"])
-    # The neurological questions come first (QP-01), then distant disease before anything else.
-    first = next(q for q in result["questions"] if q["reason"] != "emergency")
+    # The neurological questions come first (QP-01), then distant disease among the first two after them
+    # (with the course state recorded, the intent of the plan may precede it).
+    after = [q for q in result["questions"] if q["reason"] != "emergency"]
     assert result["questions"][0]["field"] == "presentation.neurology.progression"
-    assert first["field"] == "staging.metastases"
+    assert "staging.metastases" in [q["field"] for q in after[:2]]
+    first = next(q for q in after if q["field"] == "staging.metastases")
     none = next(a for a in first["answers"] if a["answer"] == "none")
     assert any(c["intervention"] == "en_bloc_resection" and c["change"] == "added" for c in none["changes"])
 
@@ -273,10 +275,13 @@ def test_whatif_lists_take_comma_separated_values():
 # ---------------------------------------------------------------------------- the text consult
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}-{p.stem}")
-def test_text_consult_fits_in_120_lines_at_80_columns(path):
+def test_text_consult_fits_in_150_lines_at_80_columns(path):
+    # 120 lines until the 2026-12 amendment; its course entries (board for each event, fertility, trial,
+    # survivorship, restaging) and the question after the emergency ones made the longest 149. Evidence is
+    # shortened and strategy groups are said once to stay within this; --all and the JSON keep everything.
     out = text_at_80(example_result(path))  # the command's bytes: test_consult_bytes
     lines = out.splitlines()
-    assert len(lines) <= 120, f"{len(lines)} lines"
+    assert len(lines) <= 150, f"{len(lines)} lines"
     assert "…" not in out  # field names are never cut
 
 
@@ -448,11 +453,16 @@ def test_no_synthetic_patient_gets_the_same_intervention_twice_in_a_phase():
 
 
 def test_merged_rules_keep_what_they_advise_differently():
-    result = example_consult(ROOT / "examples/histology/giant_cell_tumor-thoracic-recurrence-after-curettage.yaml")
-    en_bloc = next(r for r in result["recommendations"] if r["intervention"] == "en_bloc_resection")
-    assert en_bloc["strength"] == "recommended" and "REC-02b" in en_bloc["also_by"]
-    alt = next(a for a in en_bloc["alternatives"] if a["rule"] == "REC-02b")
-    assert alt["strength"] == "consider" and alt["details"]["setting"] == "salvage" and alt["evidence"]
+    """One entry per decision, and what the other rules advise differently is kept beside it: another
+    strength or details the lead lacks, with their own rule and evidence (never the lead's own rule)."""
+    seen = 0
+    for path in EXAMPLES:
+        for e in example_consult(path)["recommendations"]:
+            for alt in e.get("alternatives", []):
+                seen += 1
+                assert alt["evidence"] and alt["rule"] in e.get("also_by", []) + [e["rule"]], (path.name, e["intervention"])
+                assert alt["strength"] != e["strength"] or alt["details"] != e["details"]
+    assert seen >= 5
 
 
 def test_a_short_integer_scale_is_asked_value_by_value():

@@ -5,8 +5,8 @@ from typing import Iterable
 
 from ..explain.result import Alert, Entry, EvidenceRef
 from ..load.interventions import said
-from ..render import STRENGTH_WORDS, alternative_text, capped_text, escaping, presumed_text, words
-from .brief import Brief, text as say
+from ..render import STRENGTH_WORDS, alternative_text, capped_text, details_text, escaping, presumed_text, words
+from .brief import Brief
 
 
 def _cell(text: object) -> str:
@@ -18,9 +18,11 @@ def evidence_refs(evidence: Iterable[EvidenceRef]) -> str:
 
 
 def option_label(rec: Entry) -> str:
+    """An option as the board reads it: the details said as the consult says them (details_text: doses
+    with their unit), and a statement's UNVERIFIED mark as 'not verified', as in the references."""
     text = said(rec.intervention)
     if rec.details:
-        text += " (" + "; ".join(f"{k.replace('_', ' ')}: {say(v)}" for k, v in rec.details.items()) + ")"
+        text += " (" + details_text(rec.details).replace("UNVERIFIED", "not verified") + ")"
     if rec.also_by:
         text += f" (also {', '.join(rec.also_by)})"
     return text
