@@ -255,6 +255,7 @@ class ReferenceRow:
     ref_id: str
     citation: str  # as the handout prints it
     verified: bool
+    short: str = ""  # author, year, journal: what the printed page (HTML) shows; the Markdown keeps `citation`
 
 
 @dataclass(frozen=True)
@@ -481,7 +482,8 @@ def summary_line(patient: Patient) -> str:
 def reference_rows(references: Sequence[Reference]) -> tuple[ReferenceRow, ...]:
     """The handout's references: the knowledge base marks the parts of a citation it could not check as
     UNVERIFIED; a board reads 'not verified' and a discreet note instead of capitals."""
-    return tuple(ReferenceRow(r.ref_id, r.citation.replace("UNVERIFIED", "not verified"), "UNVERIFIED" not in r.citation)
+    return tuple(ReferenceRow(r.ref_id, r.citation.replace("UNVERIFIED", "not verified"), "UNVERIFIED" not in r.citation,
+                              r.short.replace("UNVERIFIED", "not verified"))
                  for r in references)
 
 

@@ -113,7 +113,14 @@ def _alert_items(alerts: Iterable[Alert]) -> list[str]:
 def _alerts(alerts: tuple[Alert, ...]) -> list[str]:
     if not alerts:
         return []
-    return ['<section><h2>Alerts</h2><ul class="alerts">', *_alert_items(alerts), "</ul></section>"]
+    # Critical alerts and warnings are read in full; information alerts are named on one line (their texts
+    # are in the consult), as the text consult does: two pages hold the options.
+    read = [a for a in alerts if a.severity != "info"]
+    info = [a for a in alerts if a.severity == "info"]
+    named = ("" if not info else '<li class="a-info"><span class="badge b-info">INFO</span>'
+             + e("; ".join(f"{said(a.code)} ({a.rule})" for a in info)) + ' <span class="src">(texts in the '
+             "consult)</span></li>")
+    return ['<section><h2>Alerts</h2><ul class="alerts">', *_alert_items(read), named, "</ul></section>"]
 
 
 def _facts(section: CaseSection) -> str:
@@ -174,8 +181,10 @@ def _block(b: OptionBlock) -> str:
     parts.append(f'<p class="src">Evidence: {e(evidence_refs(b.evidence))}</p>')
     for r in b.items:
         for alt in r.alternatives:
-            parts.append(f'<p><em>Or</em> {e(alternative_text(alt))}: {e(alt.rationale)} '
-                         f'<span class="src">Evidence: {e(evidence_refs(alt.evidence))}</span></p>')
+            # The same rule's other option (another regimen or modality) has the reason just read above.
+            said_ = "" if alt.rationale == b.rationale else (
+                f': {e(alt.rationale)} <span class="src">Evidence: {e(evidence_refs(alt.evidence))}</span>')
+            parts.append(f'<p><em>Or</em> {e(alternative_text(alt))}{said_}</p>')
     parts.append("</div>")
     args = [_argument(a, r.intervention) for r in b.items for a in r.arguments]
     if args:
@@ -246,10 +255,13 @@ def _questions(model: Brief) -> list[str]:
 def _references(model: Brief) -> list[str]:
     if not model.references:
         return []
-    items = "".join(f"<li>[{e(r.ref_id)}] {e(r.citation)}"
+    # Two printed pages hold the options, not forty full citations: author, year and journal here; the
+    # full citations are in the Markdown brief and in the consult (--format markdown or json).
+    items = "".join(f"<li>[{e(r.ref_id)}] {e(r.short or r.citation)}"
                     + ("" if r.verified else ' <span class="src">(citation not verified)</span>') + "</li>"
                     for r in model.references)
-    return [f'<section><h2>References</h2><ul class="refs">{items}</ul></section>']
+    return [f'<section><h2>References</h2><p class="src">Short form; the full citations are in the Markdown '
+            f'brief and the consult.</p><ul class="refs">{items}</ul></section>']
 
 
 def body(model: Brief, uid: str = "b") -> list[str]:

@@ -14,7 +14,14 @@ def _cell(text: object) -> str:
 
 
 def evidence_refs(evidence: Iterable[EvidenceRef]) -> str:
-    return "; ".join(f"{e.ref} [{e.ref_id}] ({e.level})" for e in evidence)
+    """An option's evidence by level and reference number ("OCEBM 4: [12], [14]; OCEBM 5: [33]"): the brief
+    lists every cited reference in full once, at the end, so that two pages hold the options."""
+    levels: dict[str, list[str]] = {}
+    for e in evidence:
+        ref = f"[{e.ref_id}]" if e.ref_id else e.ref
+        if ref not in levels.setdefault(e.level, []):
+            levels[e.level].append(ref)
+    return "; ".join(f"{level}: {', '.join(refs)}" for level, refs in levels.items())
 
 
 def option_label(rec: Entry) -> str:
