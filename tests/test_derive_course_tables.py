@@ -7,7 +7,7 @@ import pytest
 
 from spinepath.derive import anthracycline as ac
 from spinepath.derive import benign_label, course, epidural, hfa_icos, maturity, neurology, osteochondroma
-from spinepath.derive import regimens, sacrum, tomita
+from spinepath.derive import lines, regimens, sacrum, tomita
 from spinepath.derive import history as hx
 from spinepath.derive.base import Derived
 from spinepath.load.patient import Ablation, Chemotherapy, Denosumab, Embolization, Radiotherapy, Surgery
@@ -228,6 +228,27 @@ def test_active_treatment(state, tx, date, expected):
 ])
 def test_chemo_lines(tx, expected):
     assert course.chemo_lines(tx).value == expected
+
+
+@pytest.mark.parametrize("tx, expected, lacked", [
+    (None, None, ("history.treatments",)),
+    ([], False, ()),                                            # no chemotherapy: nothing running
+    ([S("wide_en_bloc", "R0")], False, ()),
+    ([MAP1_RUNNING], True, ()),
+    ([MAP1_DONE], False, ()),                                   # a completed first line is not continued
+    ([CT("MAP", 1)], None, ("history.treatments",)),            # completed absent: it may still be under way
+    ([CT("MAP")], None, ("history.treatments",)),               # the only course, line absent, completed absent
+    ([CT("MAP", None, False)], True, ()),                       # the only course, line absent, running
+    ([CT("VDC", 1, True), CT("IE", 1, False)], True, ()),       # the planned parts of one line, one still running
+    ([CT("VDC", 1, True), CT("IE", 1)], None, ("history.treatments",)),
+    ([MAP1_DONE, IE2_RUNNING], False, ()),                      # a later line runs, not the first
+    ([IE2_RUNNING], None, ("history.treatments",)),             # only a later line recorded: first line not told
+    ([CT("MAP"), CT("IE")], None, ("history.treatments",)),     # several courses without line 1
+])
+def test_first_line_running(tx, expected, lacked):
+    got = lines.first_line_running(tx)
+    assert got.value is expected
+    assert tuple(got.lacked) == lacked
 
 
 # ------------------------------------------------------------------ anthracyclines (FIT-02)
@@ -597,7 +618,8 @@ def test_the_new_derived_values_are_in_the_rule_vocabulary():
     for name in ("disease_state", "relapse", "relapse_or_progression", "active_treatment", "chemo_lines",
                  "anthracycline_timing", "prior_anthracycline", "hfa_icos_anthracycline_risk", "hfa_icos_risk_min",
                  "hfa_icos_risk_max", "skeletally_mature", "oc_red_flag", "benign_non_metastasizing", "below_s2",
-                 "epidural_component", "prior_decompression", "neuro_question_priority", "tomita_type_possible"):
+                 "epidural_component", "prior_decompression", "neuro_question_priority", "tomita_type_possible",
+                 "first_line_running"):
         assert f"derived.{name}" in fields, name
     assert fields["derived.tomita_type_possible"].item_kind == "int"
     assert fields["derived.disease_state"].values == course.STATES

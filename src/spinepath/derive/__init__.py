@@ -271,6 +271,8 @@ SPECS: dict[str, Spec] = {
     "residual_disease": Spec("enum", hx.RESIDUAL, lambda p: hx.residual_disease(_p(p, "history.treatments")),
         inputs=_TX),  # D1
     "first_line_regimen": Spec("text", (), _first_line_regimen, inputs=_TX),  # D2
+    "first_line_running": Spec("bool", (), lambda p: lines.first_line_running(_p(p, "history.treatments")),
+        inputs=_TX),  # COURSE-03 b: a completed first line is not continued
     "running_regimen": Spec("text", (), lambda p: lines.running_regimen(_p(p, "history.treatments")),
         inputs=_TX),  # D3
     "running_line": Spec("int", (), lambda p: lines.running_line(_p(p, "history.treatments")), inputs=_TX),

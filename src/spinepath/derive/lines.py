@@ -1,7 +1,7 @@
-"""Lines of chemotherapy: which recorded course is the first line, which later line is running, under which
-regimen the tumour progressed, and the line a relapse regimen would be (encoding spec §2.3, D2-D5, D14, D21,
-D22; its open point O-5: summaries of `history.treatments`, which rules cannot read, with no clinical
-threshold of their own).
+"""Lines of chemotherapy: which recorded course is the first line, whether it is still running, which later
+line is running, under which regimen the tumour progressed, and the line a relapse regimen would be (encoding
+spec §2.3, D2-D5, D14, D21, D22, first_line_running; its open point O-5: summaries of `history.treatments`,
+which rules cannot read, with no clinical threshold of their own).
 
 *Line* is PATHWAYS' terminology (a new line is a new regimen given because of progression or relapse; a
 change for toxicity, or the planned parts of one regimen such as VDC and IE, does not start one). A course
@@ -74,6 +74,24 @@ def first_line_regimen(treatments) -> Derived:
     courses are asked as one regimen, `VDC_IE`). In the regimen table's spelling when it has a row (`VDC/IE`
     -> `VDC_IE`), else as recorded. Read by S-FL-CONT, COURSE-02/03, OS-05."""
     return _of_first_line(treatments, _regimen)
+
+
+def first_line_running(treatments) -> Derived:
+    """A first-line chemotherapy course (as `first_line_regimen` finds it) is recorded with `completed: false`:
+    the first line is still under way, so COURSE-03 b may propose continuing it; a completed first line is not
+    continued. False when no chemotherapy is recorded or every first-line course is recorded `completed: true`;
+    None with the history lacked when the first line cannot be told, or a first-line course's `completed` is
+    absent and none is recorded running (it may still be under way). Read by COURSE-03b1/b2."""
+    if treatments is None:
+        return unknown(_TX)
+    courses = first_line_courses(treatments)
+    if courses is None:
+        return unknown(_TX)
+    if any(c.completed is False for c in courses):
+        return Derived(True)
+    if any(c.completed is None for c in courses):
+        return unknown(_TX)
+    return Derived(False)
 
 
 def induction_response(treatments) -> Derived:
