@@ -1,8 +1,6 @@
 """The shipped knowledge base: every scenario passes, every rule is fired by one, lint is clean."""
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 
 import pytest
 
@@ -15,34 +13,18 @@ KB = load_knowledge()
 CASES = [(path, sc) for path in KB.ruleset.scenario_files for sc in load_scenarios(path)]
 
 
-@functools.cache
-def _by_position() -> dict:
-    """The results of one run over every scenario (kb.scenarios.run_all runs once per process)."""
-    return {(Path(r.file).resolve(), r.line): r for r in run_all(KB)[0]}
-
-
-@pytest.mark.parametrize("path, scenario", CASES, ids=[f"{p.stem}:{sc[0]}" for p, sc in CASES])
-def test_scenario(path, scenario):
-    name, line, patient_doc, expect = scenario
-    result = _by_position().get((Path(patient_doc.file).resolve(), line))
-    if result is None:  # not in the shared run (a file it does not know): run this one alone
-        result = run_scenario(KB, patient_doc.file, name, line, patient_doc, expect)
-    assert result.name == name and result.ok, "\n".join(result.failures)
-
-
-def test_every_rule_fires_in_some_scenario_and_is_spared_in_another():
+def test_every_scenario_passes_every_rule_fires_in_one_and_is_spared_in_another_and_lint_is_clean():
+    """One run over the ~2,000 scenarios (kb.scenarios.run_all, once per process), so that the workers do
+    not each run them all: a failure lists every failing scenario as `rules test` does, FILE:LINE first."""
     results, covered = run_all(KB)
+    failed = [f"{r.file}:{r.line}: {r.name}: " + "; ".join(r.failures) for r in results if not r.ok]
+    assert failed == [], "\n".join(failed[:20])
+    assert len(results) == len(CASES)
     assert sorted(r.id for r in KB.ruleset.rules if r.id not in covered) == []
     spared = {rid for res in results for rid in (r.id for r in KB.ruleset.rules) if rid not in res.fired}
     assert sorted(r.id for r in KB.ruleset.rules if r.id not in spared) == []
-
-
-def test_lint_is_clean():
-    assert [str(d) for d in lint(KB.ruleset, run_all(KB)[1])] == []
-
-
-def test_rules_commands_exit_zero():
-    """In process, so that they share the one scenario run; the command line itself is run by .ci."""
+    assert [str(d) for d in lint(KB.ruleset, covered)] == []
+    # The rules commands, in process so that they share the run above; the command line itself is run by .ci.
     from typer.testing import CliRunner
 
     from spinepath.commands import app

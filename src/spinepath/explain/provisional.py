@@ -33,7 +33,7 @@ def rests_on(kb: Knowledge, patient: Patient, applied: tuple[Presumption, ...], 
     only = graph.upstream[rule_id]
     for p in list(keep):
         trial = [q for q in keep if q is not p]
-        values = reevaluate(kb, base, prepare(patient, trial, base=base.facts), only)
+        values = reevaluate(kb, base, prepare(patient, trial, base=base.facts), only, upstream=True)
         if values.values[rule_id] is True:
             keep = trial
     # A rule that holds on the facts alone gives a provisional entry only when the presumptions changed
