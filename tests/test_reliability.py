@@ -626,10 +626,11 @@ def _alive(pids) -> list[int]:
 
 @pytest.fixture(scope="module")
 def cohort40(tmp_path_factory):
-    """Forty synthetic patients and their batch output."""
+    """Twenty synthetic patients and their batch output (enough for a batch to be stopped half-way: a
+    consult takes about 0.1 s of CPU)."""
     from spinepath.cohort import synth
-    d = tmp_path_factory.mktemp("forty")
-    synth.write(40, d / "in", seed=21)
+    d = tmp_path_factory.mktemp("twenty")
+    synth.write(20, d / "in", seed=21)
     full = d / "full.jsonl"
     assert run_cli("batch", str(d / "in"), "-o", str(full)).returncode == 0
     return d
@@ -657,7 +658,7 @@ def test_an_interrupted_batch_says_how_far_it_got_and_resumes_to_the_same_bytes(
     proc.send_signal(sig)
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == status and "Traceback" not in err, err
-    assert re.search(r"^spinepath batch: interrupted: \d+ of 40 consulted, 0 failed; the records so far are in "
+    assert re.search(r"^spinepath batch: interrupted: \d+ of 20 consulted, 0 failed; the records so far are in "
                      rf"{re.escape(str(partial))}; continue with --resume$", err, re.M), err
     time.sleep(0.3)
     assert workers and not _alive(workers)
