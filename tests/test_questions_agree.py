@@ -25,10 +25,10 @@ from spinepath.explain.questions import rank_questions
 from spinepath.load.patient import Patient, load_patient, parse_patient
 
 # The property is 300 synthetic patients (0 disagreements when last run in full); the suite's
-# two-minute budget on 2 cores takes 30 of them (every tenth of the 300). The whole property:
+# two-minute budget on 2 cores takes 12 of them (every 25th of the 300). The whole property:
 #   SPINEPATH_SYNTHETIC=300 python -m pytest tests/test_questions_agree.py
 SYNTHETIC = 300
-STEP = 300 // int(os.environ.get("SPINEPATH_SYNTHETIC", "30") or 300)
+STEP = 300 // int(os.environ.get("SPINEPATH_SYNTHETIC", "12") or 300)
 CHUNKS = 6  # so that workers share the synthetic patients
 
 
