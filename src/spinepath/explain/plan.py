@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..evaluate.facts import Values, prepare
-from ..evaluate.incremental import values_of
+from ..evaluate.incremental import checked_values, values_of
 from ..evaluate.knowledge import Knowledge
-from ..evaluate.passes import full_pass
 from ..load.patient import Patient
 from .pathway import Pathway, Plan, pathway
 from .provisional import capped_rules, provisional_only, uncapped_facts
@@ -51,7 +50,8 @@ def consultation(kb: Knowledge, patient: Patient, firm: Values,
     """The provisional pass on top of the firm one (the engine decides both when `firm` is a full pass).
     `derived_answers` (derived.X -> value) must be those `firm` was prepared with: a value answered directly."""
     prov_facts = prepare(patient, kb.presumptions, derived_answers=derived_answers, base=firm.facts)
-    provisional = full_pass(kb, prov_facts).values() if prov_facts.applied else firm
+    # The engine decides, Python checks; the explanations (missing fields) are the firm pass's alone.
+    provisional = checked_values(kb, prov_facts) if prov_facts.applied else firm
     un_facts = (uncapped_facts(patient, kb.presumptions, prov_facts, derived_answers=derived_answers)
                 if prov_facts.applied else None)
     uncapped = values_of(kb, un_facts) if un_facts is not None else None
