@@ -518,7 +518,7 @@ def test_every_question_can_be_answered_in_whatif_and_shows_the_same_changes():
     kb = load_knowledge()
     for path in EXAMPLES:
         patient = load_patient(path)
-        for q in example_result(path).questions[:2]:
+        for q in example_result(path).questions[:1]:
             for a in q.answers[:1]:
                 value = ",".join(map(str, a.answer)) if isinstance(a.answer, list) else str(a.answer).lower()
                 w = whatif(kb, patient, [f"{q.field}={value}"])
