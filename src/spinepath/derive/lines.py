@@ -55,15 +55,21 @@ def _regimen(c) -> str | None:
     return None if c.regimen is None else canonical(c.regimen)
 
 
-def _of_first_line(treatments, attribute: Callable) -> Derived:
+def _of_courses(courses_of: Callable, treatments, attribute: Callable) -> Derived:
+    """One attribute of the courses `courses_of` picks: unknown while the history (or which courses they
+    are) is not known, not applicable when there is none."""
     if treatments is None:
         return unknown(_TX)
-    courses = first_line_courses(treatments)
+    courses = courses_of(treatments)
     if courses is None:
         return unknown(_TX)
     if not courses:
         return NOT_APPLICABLE
     return _one(courses, attribute)
+
+
+def _of_first_line(treatments, attribute: Callable) -> Derived:
+    return _of_courses(first_line_courses, treatments, attribute)
 
 
 def first_line_regimen(treatments) -> Derived:
@@ -116,14 +122,7 @@ def _running_later_line(treatments) -> list | None:
 
 
 def _of_running(treatments, attribute: Callable) -> Derived:
-    if treatments is None:
-        return unknown(_TX)
-    courses = _running_later_line(treatments)
-    if courses is None:
-        return unknown(_TX)
-    if not courses:
-        return NOT_APPLICABLE
-    return _one(courses, attribute)
+    return _of_courses(_running_later_line, treatments, attribute)
 
 
 def running_regimen(treatments) -> Derived:
