@@ -75,19 +75,19 @@ def test_the_command_reports_survivors_at_their_condition_and_the_score(fixture_
 
 
 # The whole knowledge base (369 rules, about 12,000 mutants) takes about 7 CPU minutes: `spinepath rules
-# mutate` measures it (the score is in docs/knowledge-base.md). The suite mutates every 24th rule (one
+# mutate` measures it (the score is in docs/knowledge-base.md). The suite mutates every 48th rule (one
 # sample, about 15 rules across the files), so that a lost scenario shows without the suite's two minutes.
-PARTS = 24
-FLOOR = {0: 0.90}  # 2026-12-07: 411/456 (90.1 %); the whole knowledge base 10,998/11,519 (95.5 %)
+PARTS = 48
+FLOOR = {24: 0.91}  # 2026-12-07: 219/240 (91.3 %); the whole knowledge base 10,998/11,519 (95.5 %)
 
 
-@pytest.mark.parametrize("part", [0])
+@pytest.mark.parametrize("part", [24])
 def test_a_sample_of_the_bundled_knowledge_base_keeps_its_mutation_score(part):
     report = run(load_knowledge(), part=(part, PARTS))
     score = report.killed / report.total
     # 80.8% when the command was added, 98.4% once --suggest varied the inputs of derived values; issue 20's
     # bar is 95% for the whole knowledge base. A sample is held just under what it scores today.
-    assert report.total > 200 and score >= FLOOR[part], f"{report.killed}/{report.total}"
+    assert report.total > 150 and score >= FLOOR[part], f"{report.killed}/{report.total}"
 
 
 def test_suggest_varies_a_field_and_the_inputs_of_a_derived_value(fixture_kb):
