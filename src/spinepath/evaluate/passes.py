@@ -106,14 +106,18 @@ def engine_values(kb: Knowledge, facts: Facts) -> Values:
 def full_pass(kb: Knowledge, facts: Facts) -> Pass:
     """Every rule, decided by the engine and explained by Python; they must agree on every value."""
     outcomes, rule_facts = explained(kb, facts)
-    states = engine_states(kb, facts)
-    disagree = [rid for rid in outcomes if outcomes[rid].value != states[rid]]
-    if disagree:
-        shown = ", ".join(f"{rid} (engine {_word(states[rid])}, explanation {_word(outcomes[rid].value)})"
-                          for rid in disagree[:5])
-        raise InternalError(f"the rule engine and the explanation disagree on {shown}")
+    agree(engine_states(kb, facts), {rid: o.value for rid, o in outcomes.items()})
     fired = tuple(rid for rid, o in outcomes.items() if o.value is True)
     return Pass(facts, outcomes, rule_facts, fired)
+
+
+def agree(states: Mapping[str, Tri], python: Mapping[str, Tri]) -> None:
+    """The run-time check of every full pass: the engine's value of every rule is Python's."""
+    disagree = [rid for rid in python if python[rid] != states[rid]]
+    if disagree:
+        shown = ", ".join(f"{rid} (engine {_word(states[rid])}, explanation {_word(python[rid])})"
+                          for rid in disagree[:5])
+        raise InternalError(f"the rule engine and the explanation disagree on {shown}")
 
 
 def _word(value: Tri) -> str:

@@ -592,12 +592,9 @@ def _observation(e: _Entry, out: Imported, fields: dict, ages: list) -> None:
         except (ValueError, RecursionError) as exc:
             raise BundleProblem([(f"{e.at}.valueString", f"{own}: the value is not JSON ({escaped(str(exc))[:80]})")]) \
                 from None
-        if own == "history.treatments":
-            if value != []:
-                raise BundleProblem([(f"{e.at}.valueString", "history.treatments as a field can only say [] (no "
-                                                              "treatment); treatments are Procedures")])
-            fields.setdefault(own, []).append((value, e, f"{e.at}.valueString"))
-            return
+        if own == "history.treatments" and value != []:
+            raise BundleProblem([(f"{e.at}.valueString", "history.treatments as a field can only say [] (no "
+                                                          "treatment); treatments are Procedures")])
         fields.setdefault(own, []).append((value, e, f"{e.at}.valueString"))
     elif loinc == AGE:
         q = _value_quantity(r)

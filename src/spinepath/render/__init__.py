@@ -98,7 +98,7 @@ def evidence_by_level(evidence: Iterable[EvidenceRef]) -> str:
 
 
 def evidence_short(evidence: Sequence[EvidenceRef], keep: int = 3) -> str:
-    """The strongest level's first references and how many more there are: the consult at 80 columns
+    """The first references (by level, in the rule's order) and how many more there are: the consult at 80 columns
     names the evidence, `--all` and the JSON list all of it."""
     full = evidence_by_level(evidence)
     if len(evidence) <= keep:
