@@ -157,3 +157,26 @@ def test_no_question_takes_more_than_six_lines_at_80_columns(path):
                               len(lines))]
     for a, b in zip(starts, ends):
         assert b - a <= 6, "\n".join(lines[a:b])
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_the_course_state_is_asked_fifth_only_while_it_is_unknown(path):
+    """QP-01 5: `course.status` comes right after the emergency questions while the state is unknown (COURSE-08;
+    the Ewing referral, where the answer decides whether VDC/IE starts); once COURSE-01 derives the state from
+    the history, re-recording it ranks last (second reading A15: it was question 1 of a staged, untreated case)."""
+    result = example_consult(path)
+    fields = asked(result)
+    if "course.status" not in fields:
+        return
+    at = fields.index("course.status")
+    before = result["questions"][:at]
+    if result["derived"].get("disease_state") is None:
+        assert all(q["reason"] == "emergency" for q in before), fields[:at + 1]
+    else:
+        grouped = ("presentation.", "diagnosis.", "staging.", "performance.", "care_setting.", "history.")
+        assert not [f for f in fields[at + 1:] if f.startswith(grouped)], fields
+
+
+def test_the_ewing_referral_asks_the_course_state_after_the_emergency():
+    fields = asked(example_consult(EWING_T8))
+    assert fields.index("course.status") == len([f for f in fields[:3] if f in NEUROLOGICAL or f == "derived.sins_category"])

@@ -265,9 +265,11 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Qu
 
 def _groups(kb: Knowledge, firm: Values) -> list[QuestionGroup]:
     """QP-01's groups in rank order for this consult: a group with a `first_when` comes first when it holds
-    on the facts, and is not a group at all when it does not (its fields are then ranked as any other)."""
+    on the facts, and a group with a `when` ranks its fields only while that holds; otherwise neither is a
+    group at all (their fields are then ranked as any other)."""
     lookup = firm.facts.lookup(firm.rule_facts)
-    return [g for g in kb.ruleset.question_policy.order if g.first_when is None or truth(g.first_when, lookup) is True]
+    return [g for g in kb.ruleset.question_policy.order
+            if all(cond is None or truth(cond, lookup) is True for cond in (g.first_when, g.when))]
 
 
 def _group_of(groups: list[QuestionGroup], field: str) -> tuple[QuestionGroup | None, int]:

@@ -264,21 +264,22 @@ def _fields_list(c: Checker, raw: Any, path: tuple, known: set[str]) -> tuple[st
 
 
 def _question_order(c: Checker, raw: Any, known: set[str], rs: Ruleset) -> list[QuestionGroup]:
-    """`order: [{group, reason, fields, first_when?}]`: QP-01, in rank order."""
+    """`order: [{group, reason, fields, first_when?, when?, in_order?}]`: QP-01, in rank order."""
     out: list[QuestionGroup] = []
     if not isinstance(raw, list):
         c.error(("order",), "schema", "order: expected a list of groups", True)
         return out
     for i, g in enumerate(raw):
         p = ("order", i)
-        if not c.mapping(g, p, ("group", "reason", "fields", "first_when", "in_order", "notes"),
+        if not c.mapping(g, p, ("group", "reason", "fields", "first_when", "when", "in_order", "notes"),
                          ("group", "reason", "fields"), "a question group"):
             continue
         when = parse_cond(c, g["first_when"], p + ("first_when",), rs.fields) if "first_when" in g else None
+        only_when = parse_cond(c, g["when"], p + ("when",), rs.fields) if "when" in g else None
         reason = c.text(g.get("reason"), p + ("reason",), "reason")
         fields = _fields_list(c, g.get("fields"), p + ("fields",), known)
         if reason and fields and isinstance(g.get("group"), str):
-            out.append(QuestionGroup(g["group"], reason, fields, when, g.get("in_order") is True))
+            out.append(QuestionGroup(g["group"], reason, fields, when, g.get("in_order") is True, only_when))
     return out
 
 

@@ -181,6 +181,9 @@ class QuestionGroup:
     fields: tuple[str, ...]
     first_when: Cond | None = None
     in_order: bool = False  # its questions are asked in the order of `fields` (QP-01 1-4), not by their effect
+    # The group ranks its fields only while this holds (QP-01 5: the course state is asked there while it is
+    # unknown); otherwise they rank as fields of no group, last.
+    when: Cond | None = None
 
     def rank(self, field: str) -> int:
         return next(i for i, f in enumerate(self.fields)
