@@ -12,6 +12,7 @@ from ..load.diagnostics import Diagnostic
 from .app import ExitStatus, RulesOpt, app, patient_file, refuse_inputs, usage_error, warn, write_output
 
 BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+PACK_FORMATS = {**BRIEF_FORMATS, ".json": "json"}
 
 
 def _board_date(text: Optional[str]) -> str:
@@ -57,26 +58,37 @@ def brief(file: Path = typer.Argument(..., readable=False, help="Patient YAML fi
 def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folders (searched recursively) or globs, "
                                                           "as for batch; bundled case ids too."),
                output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
-                                                     help="Write to OUT.html (A4 print layout) or OUT.md. "
+                                                     help="Write to OUT.html (A4 print layout), OUT.md or OUT.json. "
                                                           "Default: Markdown on standard output."),
+               fmt: Optional[str] = typer.Option(None, "--format", "-f", show_default=False,
+                                                 help="markdown, html or json (the agenda as data: readiness, "
+                                                      "what to chase, disciplines, order). Default: from the "
+                                                      "--output suffix, else markdown."),
                date: Optional[str] = typer.Option(None, "--date", show_default=False,
                                                   help="Board date, YYYY-MM-DD (default: today)."),
                title: str = typer.Option("Spine tumour board", "--title", help="Title of the cover page."),
                rules: Optional[Path] = RulesOpt):
     """One document for a tumour-board meeting: an agenda, then every patient's brief on its own pages.
 
-    A file that cannot be read stays on the agenda with its error; the pack is still written (exit 3)."""
+    The agenda runs as a chair runs the meeting: emergencies, full discussions, standard pathways, then the
+    cases not ready with what to chase. A file that cannot be read stays on the agenda with its error; the
+    pack is still written (exit 3)."""
     from ..board import pack
     from ..cohort.batch import collect
     from ..explain.consult import consult as run
-    kind = "markdown" if output is None else BRIEF_FORMATS.get(output.suffix.lower())
-    if kind is None:
-        usage_error(f"--output {output}: expected a file name ending in .md or .html")
+    if fmt is not None and fmt not in ("markdown", "html", "json"):
+        usage_error(f"--format: expected markdown, html or json; got {fmt!r}")
+    suffix_kind = None if output is None else PACK_FORMATS.get(output.suffix.lower())
+    if output is not None and suffix_kind is None:
+        usage_error(f"--output {output}: expected a file name ending in .md, .html or .json")
+    if fmt is not None and suffix_kind is not None and fmt != suffix_kind:
+        usage_error(f"--format {fmt} does not match --output {output}")
+    kind = fmt or suffix_kind or "markdown"
     day = _board_date(date)
     files = collect([str(patient_file(Path(p))) for p in paths], skip=[output] if output is not None else [])
     refuse_inputs(output, files)
     agenda = pack.rows([f for f in files if not f.endswith(".expect.yaml")], lambda p: run(p, rules), day)
-    text = (pack.html if kind == "html" else pack.markdown)(title, day, agenda)
+    text = {"html": pack.html, "json": pack.to_json, "markdown": pack.markdown}[kind](title, day, agenda)
     write_output(text, output, "board pack", f": {len(agenda)} patients", inputs=files)
     bad = [r for r in agenda if r.errors]
     for r in bad:
