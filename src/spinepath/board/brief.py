@@ -20,6 +20,7 @@ from ..render import (PHASE_TITLES, REASON_WORDS, compact_answers, grouped_by_ph
                       grouped_provisional, more_answers_text, questions_first, words)
 from ..render import spine_levels, treatment_timeline, wbb_diagram
 from ..render.treatment_timeline import Mark
+from .decisions import FollowThrough, last as last_decision
 from .readiness import Readiness, assess
 
 # Label of every patient field the case summary shows (the questions come from the consult).
@@ -296,6 +297,7 @@ class Brief:
     references: tuple[ReferenceRow, ...]
     statement: str
     readiness: Readiness  # ready or not, what to chase, the pathway, the disciplines (board/readiness.py)
+    decision: FollowThrough | None = None  # the last board decision and what the history shows of it
 
 
 # ------------------------------------------------------------------------------ its parts
@@ -565,4 +567,5 @@ def build(result: ConsultResult, date: str) -> Brief:
         references=reference_rows(result.references),
         statement=result.statement,
         readiness=assess(result, LABELS),
+        decision=last_decision(patient, date),
     )

@@ -272,7 +272,7 @@ def _references(model: Brief) -> list[str]:
 def _readiness(model: Brief) -> list[str]:
     r = model.readiness
     # One paragraph: the box must not push a brief onto a third printed page.
-    items = "<p>" + " · ".join(f"<b>{e(label)}:</b> {e(text)}" for label, text in readiness_lines(r)) + "</p>"
+    items = "<p>" + " · ".join(f"<b>{e(label)}:</b> {e(text)}" for label, text in readiness_lines(r, model.decision)) + "</p>"
     return [f'<section class="ready{"" if r.ready else " not-ready"}">{items}</section>']
 
 

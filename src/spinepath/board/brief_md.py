@@ -146,7 +146,7 @@ def render(model: Brief) -> str:
            f"{escaping.markdown_code(model.patient_id)} · Board date {model.date} · ruleset {rs.name} {rs.version} "
            f"(sha256 `{rs.sha256[:12]}`)", ""]
     out += ["## For the board", ""] + [f"- **{label}:** {escaping.markdown(text)}"
-                                       for label, text in readiness_lines(model.readiness)] + [""]
+                                       for label, text in readiness_lines(model.readiness, model.decision)] + [""]
     if model.alerts:
         out += ["## Alerts", ""]
         out += [alert_line(a) for a in model.alerts]

@@ -97,7 +97,17 @@ def row_json(position: int, r: Row) -> dict[str, Any]:
             "missing": [c.to_json() for c in rd.missing], "standard_pathway": rd.standard_pathway,
             "disciplines": [d.to_json() for d in rd.disciplines], "question": rd.question,
             "critical_alerts": list(rd.critical_alerts), "order_reason": rd.order_reason, "group": rd.group,
-            "emergency": rd.emergency, "summary": r.summary}
+            "emergency": rd.emergency, "summary": r.summary, "last_decision": _decision_json(r)}
+
+
+def _decision_json(r: Row) -> dict[str, Any] | None:
+    ft = r.brief.decision if r.brief is not None else None
+    if ft is None:
+        return None
+    d = ft.decision
+    return {"date": d.date, "interventions": [i.code for i in d.interventions],
+            "not_followed": [{"intervention": n.intervention, "reason": n.reason} for n in d.not_followed or []],
+            "responsible": d.responsible, "due": d.due, "history": [t.to_json() for t in ft.traces]}
 
 
 def to_json(title: str, date: str, agenda: list[Row]) -> str:
@@ -153,6 +163,8 @@ def html(title: str, date: str, agenda: list[Row]) -> str:
         else:
             crit = "".join(f'<div class="crit">CRITICAL: {e(c)}</div>' for c in r.critical)
             what = e(r.question) + crit
+            if r.brief is not None and r.brief.decision is not None:
+                what += f'<div class="last">{e(r.brief.decision.summary)}</div>'
             status = _status_html(rd)
             who = ('<div class="who">' + e("needs: " + ", ".join(d.label for d in rd.disciplines)) + "</div>"
                    if rd.disciplines else "")
@@ -193,6 +205,8 @@ def markdown(title: str, date: str, agenda: list[Row]) -> str:
             what, status, who = "; ".join(r.errors), "**not ready**: fix the file", ""
         else:
             what = r.question + "".join(f" · CRITICAL: {c}" for c in r.critical)
+            if r.brief is not None and r.brief.decision is not None:
+                what += f" · {r.brief.decision.summary}"
             status = ("**ready**" if rd.ready else "**not ready**") + (", standard" if rd.standard_pathway else "")
             status += f": chase {rd.chase_text()}" if rd.missing else f" ({rd.order_reason.split(': ', 1)[-1]})"
             who = ("; needs " + ", ".join(d.label for d in rd.disciplines)) if rd.disciplines else ""

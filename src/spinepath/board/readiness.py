@@ -83,7 +83,7 @@ class Readiness:
         return "; ".join(labels[:top]) + (f"; +{more} more" if more > 0 else "")
 
 
-def lines(r: Readiness) -> list[tuple[str, str]]:
+def lines(r: Readiness, decision: Any = None) -> list[tuple[str, str]]:
     """The brief's readiness box as (label, text) pairs, for both renderers; short, as it must not push a
     brief onto a third printed page (the codes each discipline is needed for are in the JSON)."""
     status = "Ready" if r.ready else "Not ready"
@@ -97,6 +97,10 @@ def lines(r: Readiness) -> list[tuple[str, str]]:
     if r.disciplines:
         out.append(("Disciplines", ", ".join(d.label for d in r.disciplines)))
     out.append(("Question for the board", r.question))
+    if decision is not None:  # board/decisions.FollowThrough (imported by the brief, not here)
+        out.append(("Last decision", decision.summary.removeprefix("Last board decision ")))
+        if decision.carried_out:
+            out.append(("In the history", decision.carried_out))
     return out
 
 

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic
-from .app import ExitStatus, RulesOpt, app, patient_file, refuse_inputs, usage_error, warn, write_output
+from .app import ExitStatus, RulesOpt, app, fail, patient_file, refuse_inputs, usage_error, warn, write_output
 
 BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 PACK_FORMATS = {**BRIEF_FORMATS, ".json": "json"}
@@ -96,3 +96,99 @@ def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folde
             print(message, file=sys.stderr)
     if bad:
         raise typer.Exit(ExitStatus.SOME_FAILED)
+
+
+def _details(text: str) -> dict:
+    """k=v,k=v -> {k: v}: numbers and true/false typed, the rest text."""
+    out: dict = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            usage_error(f"--accept: expected CODE or CODE:key=value,key=value; got {part!r}")
+        v: object = value.strip()
+        if v in ("true", "false"):
+            v = v == "true"
+        else:
+            for kind in (int, float):
+                try:
+                    v = kind(value)
+                    break
+                except ValueError:
+                    continue
+        out[key.strip()] = v
+    return out
+
+
+@app.command()
+def decide(file: Path = typer.Argument(..., readable=False, help="Patient YAML file; the decision is appended to "
+                                                                  "its board.decisions."),
+           date: str = typer.Option(..., "--date", help="Day of the board meeting, YYYY-MM-DD."),
+           accept: list[str] = typer.Option([], "--accept", help="An intervention decided: CODE, or "
+                                            "CODE:key=value,... with its details (e.g. "
+                                            "definitive_radiotherapy:modality=proton,min_dose_gy=74). Repeatable."),
+           decline: list[str] = typer.Option([], "--decline", help="Advice not followed: CODE:REASON[:TEXT], REASON "
+                                             "from the CDS Hooks non-adherence reason codes (e.g. "
+                                             "en_bloc_resection:patient-refuses). Repeatable."),
+           responsible: Optional[str] = typer.Option(None, "--responsible", help="The discipline that carries it "
+                                                     "out, e.g. radiation_oncology."),
+           due: Optional[str] = typer.Option(None, "--due", help="When it should be done, YYYY-MM-DD."),
+           dry_run: bool = typer.Option(False, "--dry-run", help="Print the new file instead of writing it.")):
+    """Record a tumour-board decision in the patient file (board.decisions).
+
+    The file is replaced whole or not at all. Its comments are kept when the decision can be added at the
+    end of the file; otherwise the file is written again by the YAML writer and the command says that the
+    comments were not kept. The new file is read back and must be the old patient plus the decision."""
+    from ..board.decisions import append_decision, decision_data
+    from ..load.diagnostics import did_you_mean
+    from ..load.interventions import installed_codes
+    from ..load.non_adherence import CODES
+    from ..load.patient import DISCIPLINES
+    from . import outputs
+    day = _board_date(date)
+    if due is not None:
+        _board_date(due)
+    if not accept and not decline:
+        usage_error("expected at least one --accept or --decline")
+    codes = sorted(installed_codes())
+
+    def code(text: str, option: str) -> str:
+        if text not in codes:
+            usage_error(f"{option}: unknown intervention code {text!r}{did_you_mean(text, codes)}")
+        return text
+
+    accepted = []
+    for a in accept:
+        c, _, rest = a.partition(":")
+        accepted.append((code(c.strip(), "--accept"), _details(rest)))
+    declined = []
+    for d in decline:
+        parts = d.split(":", 2)
+        if len(parts) < 2:
+            usage_error(f"--decline: expected CODE:REASON[:TEXT]; got {d!r}")
+        reason = parts[1].strip()
+        if reason not in CODES:
+            usage_error(f"--decline: {reason!r} is not a CDS Hooks non-adherence reason code"
+                        f"{did_you_mean(reason, list(CODES))}; see docs/board-and-teaching.md")
+        declined.append((code(parts[0].strip(), "--decline"), reason, parts[2].strip() if len(parts) > 2 else ""))
+    if responsible is not None and responsible not in DISCIPLINES:
+        usage_error(f"--responsible: expected one of {', '.join(DISCIPLINES)}; got {responsible!r}"
+                    f"{did_you_mean(responsible, list(DISCIPLINES))}")
+    source = patient_file(file)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail([Diagnostic(str(file), 0, 0, "io", f"cannot read: {exc.strerror or exc}")])
+    # The file must be valid before anything is added (FILE:LINE:COL errors, exit 2).
+    from ..load.patient import load_patient
+    load_patient(source)
+    try:
+        result = append_decision(str(file), text, decision_data(day, accepted, declined, responsible, due))
+    except ValueError as exc:
+        fail([Diagnostic(str(file), 0, 0, "io", str(exc))])
+    if dry_run:
+        sys.stdout.write(result.text)
+    else:
+        with outputs.replacing(source) as fh:
+            fh.write(result.text)
+    print(f"{'would record' if dry_run else 'recorded'} the decision of {day} in {file}: {result.how}"
+          + ("" if result.comments_kept else " (comments not kept)"), file=sys.stderr)
