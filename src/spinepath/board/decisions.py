@@ -47,7 +47,7 @@ class Trace:
     """What the history shows of one decided intervention."""
 
     code: str
-    state: str  # done | different | pending | overdue | not traceable
+    state: str  # done | different | pending | due | overdue | not traceable
     text: str  # in words, for the brief
 
     def to_json(self) -> dict:
@@ -81,6 +81,8 @@ def trace(decision: Decision, code: str, patient: Patient, day: str) -> Trace:
                                         f"({said(str(getattr(t, 'extent', '')))}) of {t.date}")
     if decision.due is not None and decision.due < day:
         return Trace(code, "overdue", f"{said(code)}: not in the history, due {decision.due} (overdue)")
+    if decision.due == day:
+        return Trace(code, "due", f"{said(code)}: not in the history, due today ({day})")
     return Trace(code, "pending", f"{said(code)}: not in the history yet"
                                   + (f" (due {decision.due})" if decision.due else ""))
 

@@ -67,6 +67,10 @@ def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folde
                date: Optional[str] = typer.Option(None, "--date", show_default=False,
                                                   help="Board date, YYYY-MM-DD (default: today)."),
                title: str = typer.Option("Spine tumour board", "--title", help="Title of the cover page."),
+               follow_up: bool = typer.Option(False, "--follow-up", help="Instead of the pack: the recorded "
+                                              "decisions due or overdue and not yet in the treatment history, "
+                                              "those carried out differently and those open without a due date, "
+                                              "with each case's readiness now (for the next meeting)."),
                rules: Optional[Path] = RulesOpt):
     """One document for a tumour-board meeting: an agenda, then every patient's brief on its own pages.
 
@@ -87,6 +91,17 @@ def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folde
     day = _board_date(date)
     files = collect([str(patient_file(Path(p))) for p in paths], skip=[output] if output is not None else [])
     refuse_inputs(output, files)
+    if follow_up:
+        from ..board import follow_up as fu
+        listed = fu.items([f for f in files if not f.endswith(".expect.yaml")], lambda p: run(p, rules), day)
+        text = {"html": fu.html, "json": fu.to_json, "markdown": fu.markdown}[kind](title, day, listed)
+        write_output(text, output, "follow-up", f": {len(listed)} decisions", inputs=files)
+        errors = [m for it in listed for m in it.errors]
+        for message in errors:
+            print(message, file=sys.stderr)
+        if errors:
+            raise typer.Exit(ExitStatus.SOME_FAILED)
+        return
     agenda = pack.rows([f for f in files if not f.endswith(".expect.yaml")], lambda p: run(p, rules), day)
     text = {"html": pack.html, "json": pack.to_json, "markdown": pack.markdown}[kind](title, day, agenda)
     write_output(text, output, "board pack", f": {len(agenda)} patients", inputs=files)
