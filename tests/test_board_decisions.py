@@ -139,7 +139,8 @@ def _with_history(tmp_path, treatments: str, decision: str = DECISION) -> Path:
 def test_the_history_shows_whether_the_decision_was_carried_out(tmp_path):
     done = _with_history(tmp_path, "  treatments:\n    - {kind: radiotherapy, date: 2026-11-20, modality: proton}\n")
     ft = last(load_patient(done), DATE)
-    assert [t.state for t in ft.traces] == ["done"] and "radiotherapy of 2026-11-20" in ft.carried_out
+    assert [t.state for t in ft.traces] == ["done"]
+    assert ft.carried_out == "done: definitive radiotherapy (radiotherapy of 2026-11-20)."
     before = _with_history(tmp_path, "  treatments:\n    - {kind: radiotherapy, date: 2026-10-01}\n")
     assert [t.state for t in last(load_patient(before), DATE).traces] == ["overdue"]  # due 2026-12-01
     assert [t.state for t in last(load_patient(before), "2026-11-15").traces] == ["pending"]
@@ -154,11 +155,28 @@ def test_the_brief_and_the_pack_show_the_last_decision(tmp_path):
     p = _with_history(tmp_path, "  treatments:\n    - {kind: radiotherapy, date: 2026-11-20, modality: proton}\n")
     r = run_cli("brief", str(p), "--date", DATE)
     assert r.returncode == 0, r.stderr
-    assert ("- **Last decision:** 2026-11-03: definitive radiotherapy (dose: at least 74 Gy; modality: proton); advice not "
+    assert ("- **Last decision:** 2026-11-03: definitive radiotherapy; advice not "
             "followed: en bloc resection (patient declines (no reason given): declines any open surgery); by radiation "
             "oncology due 2026-12-01.") in r.stdout
-    assert "- **In the history:** definitive radiotherapy: done, radiotherapy of 2026-11-20." in r.stdout
+    assert "- **In the history:** done: definitive radiotherapy (radiotherapy of 2026-11-20)." in r.stdout
     j = json.loads(run_cli("board", str(p), "--date", DATE, "--format", "json").stdout)
     last_ = j["agenda"][0]["last_decision"]
     assert last_["date"] == "2026-11-03" and last_["history"][0]["state"] == "done"
     assert "Last board decision 2026-11-03" in run_cli("board", str(p), "--date", DATE).stdout
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium is not installed")
+def test_in_chromium_a_long_brief_with_a_decision_still_prints_on_two_a4_pages(tmp_path):
+    from test_board import _pdf_pages
+    longest = ROOT / "examples" / "histology" / "undifferentiated_pleomorphic_sarcoma-lumbar-bilateral-pedicles.yaml"
+    p = tmp_path / "ups.yaml"
+    p.write_text(longest.read_text(encoding="utf-8"), encoding="utf-8")
+    r = run_cli("decide", str(p), "--date", "2026-11-03", "--accept", "neoadjuvant_radiotherapy:dose_gy=50",
+                "--accept", "en_bloc_resection:technique=vertebrectomy", "--decline",
+                "adjuvant_chemotherapy:risk-benefit-ratio:age and comorbidity", "--responsible", "spine_surgery",
+                "--due", "2026-12-01")
+    assert r.returncode == 0, r.stderr
+    html = tmp_path / "ups.html"
+    assert run_cli("brief", str(p), "--date", DATE, "-o", str(html)).returncode == 0
+    assert "Last decision:</b> 2026-11-03" in html.read_text(encoding="utf-8")
+    assert _pdf_pages(tmp_path, html.read_text(encoding="utf-8"), "ups") == 2

@@ -164,7 +164,7 @@ def test_the_brief_says_readiness_first(standard):
     r = run_cli("brief", str(standard), "--date", DATE)
     assert r.returncode == 0, r.stderr
     head = r.stdout.split("## Options")[0]
-    assert "- **Readiness:** Ready\n" in head
-    assert "- **Agenda:** standard pathway, a short confirmation (the firm plan decides every treatment phase)" in head
+    assert ("- **Readiness:** Ready; standard pathway, a short confirmation (the firm plan decides every treatment "
+            "phase)\n") in head
     assert "- **Disciplines:** radiation oncology\n" in head
     assert "- **Question for the board:** Confirm: definitive radiotherapy (recommended)" in head

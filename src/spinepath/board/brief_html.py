@@ -72,7 +72,7 @@ tr { break-inside: avoid; }
 .holds { font-weight: bold; margin: .4em 0 .2em; }
 .refs { font-size: .8em; list-style: none; padding: 0; }
 .refs li { margin: .1em 0; padding-left: 2.2em; text-indent: -2.2em; }
-.ready { border: 2px solid #111; padding: .2em .6em; margin: .4em 0; font-size: .9em; }
+.ready { border: 2px solid #111; padding: .2em .6em; margin: .4em 0; font-size: .85em; }
 .ready p { margin: .1em 0; }
 .ready.not-ready { border-color: #b71c1c; }
 .statement { font-weight: 700; border: 3px solid #111; padding: .3em .6em; margin: .6em 0; }

@@ -48,7 +48,8 @@ class Trace:
 
     code: str
     state: str  # done | different | pending | due | overdue | not traceable
-    text: str  # in words, for the brief
+    text: str  # in words, for the follow-up list
+    detail: str = ""  # done or different: the treatment that shows it, e.g. "radiotherapy of 2026-11-20"
 
     def to_json(self) -> dict:
         return {"intervention": self.code, "state": self.state, "text": self.text}
@@ -74,13 +75,13 @@ def trace(decision: Decision, code: str, patient: Patient, day: str) -> Trace:
         extent = getattr(t, "extent", None)
         if extents is None or extent is None or extent in extents:
             how = f" ({said(extent)})" if extent else ""
-            return Trace(code, "done", f"{said(code)}: done, {t.kind}{how} of {t.date}")
+            return Trace(code, "done", f"{said(code)}: done, {t.kind}{how} of {t.date}", f"{t.kind}{how} of {t.date}")
     if given:
         t = given[0]
-        return Trace(code, "different", f"{said(code)}: carried out differently, {t.kind} "
-                                        f"({said(str(getattr(t, 'extent', '')))}) of {t.date}")
+        shown = f"{t.kind} ({said(str(getattr(t, 'extent', '')))}) of {t.date}"
+        return Trace(code, "different", f"{said(code)}: carried out differently, {shown}", shown)
     if decision.due is not None and decision.due < day:
-        return Trace(code, "overdue", f"{said(code)}: not in the history, due {decision.due} (overdue)")
+        return Trace(code, "overdue", f"{said(code)}: not in the history, overdue")
     if decision.due == day:
         return Trace(code, "due", f"{said(code)}: not in the history, due today ({day})")
     return Trace(code, "pending", f"{said(code)}: not in the history yet"
@@ -94,10 +95,18 @@ class FollowThrough:
 
     @property
     def summary(self) -> str:
-        """The decision in one line, for the agenda and the brief."""
+        """The decision in one line, for the agenda: what was decided with its details."""
+        return "Last board decision " + self._said(True)
+
+    @property
+    def brief_summary(self) -> str:
+        """The same without the details, for the brief's box (two printed pages; the file has them)."""
+        return self._said(False)
+
+    def _said(self, details: bool) -> str:
         d = self.decision
-        parts = [f"Last board decision {d.date}: " + (", ".join(_decided(i.code, i.details) for i in d.interventions)
-                                                       or "no intervention decided")]
+        parts = [f"{d.date}: " + (", ".join(_decided(i.code, i.details if details else None)
+                                            for i in d.interventions) or "no intervention decided")]
         if d.not_followed:
             parts.append("advice not followed: " + "; ".join(
                 f"{said(n.intervention)} ({DISPLAY[n.reason]}" + (f": {n.text}" if n.text else "") + ")"
@@ -109,7 +118,15 @@ class FollowThrough:
 
     @property
     def carried_out(self) -> str:
-        return "; ".join(t.text for t in self.traces) + "." if self.traces else ""
+        """What the history shows, grouped by state so that the brief's box stays short."""
+        heads = {"done": "done", "different": "carried out differently", "overdue": "overdue",
+                 "due": "due today", "pending": "not yet in the history", "not traceable": "not traceable"}
+        groups: dict[str, list[str]] = {}
+        for t in self.traces:
+            groups.setdefault(t.state, []).append(said(t.code) + (f" ({t.detail})" if t.detail else ""))
+        due = f" (due {self.decision.due})" if self.decision.due else ""
+        return "; ".join(f"{heads[state]}{due if state in ('overdue', 'pending') else ''}: {', '.join(names)}"
+                         for state, names in groups.items()) + ("." if groups else "")
 
 
 def _decided(code: str, details: dict[str, Any] | None) -> str:

@@ -34,7 +34,7 @@ GROUPS = ("emergency", "full discussion", "standard pathway", "not ready")
 GROUP_TITLES = {"emergency": "Emergencies", "full discussion": "Full discussion",
                 "standard pathway": "Standard pathways: confirm", "not ready": "Not ready: what to chase"}
 SHOWN_MISSING = 3  # what a row of the agenda names of the chase list; the JSON has it all
-BRIEF_MISSING = 4  # and the brief (its open questions follow, with what each answer changes)
+BRIEF_MISSING = 3  # and the brief (its open questions follow, with what each answer changes)
 
 
 @dataclass(frozen=True)
@@ -84,21 +84,24 @@ class Readiness:
 
 
 def lines(r: Readiness, decision: Any = None) -> list[tuple[str, str]]:
-    """The brief's readiness box as (label, text) pairs, for both renderers; short, as it must not push a
-    brief onto a third printed page (the codes each discipline is needed for are in the JSON)."""
-    status = "Ready" if r.ready else "Not ready"
-    out = [("Readiness", status + (f": chase {r.chase_text(BRIEF_MISSING)}" if r.missing else ""))]
+    """The brief's box as (label, text) pairs, for both renderers; short, as it must not push a brief onto a
+    third printed page (the codes each discipline is needed for, and a decision's details, are in the JSON
+    and the file). `decision` is the last board decision (board/decisions.FollowThrough), which the brief
+    reads; this module does not import it."""
     detail = r.order_reason.split(": ", 1)[-1]
-    out.append(("Agenda", {"emergency": f"first, emergency ({detail})",
-                           "full discussion": f"full discussion ({detail})",
-                           "standard pathway": "standard pathway, a short confirmation (the firm plan decides every "
-                                               "treatment phase)",
-                           "not ready": "last, with the cases not ready"}[r.group]))
+    status = (f"Emergency ({detail}); " if r.emergency else "") + ("ready" if r.ready else "not ready")
+    if r.missing:
+        status += f": chase {r.chase_text(BRIEF_MISSING)}"
+    elif r.standard_pathway:
+        status += "; standard pathway, a short confirmation (the firm plan decides every treatment phase)"
+    elif r.group == "full discussion":
+        status += f"; full discussion: {detail}"
+    out = [("Readiness", status[0].upper() + status[1:])]
     if r.disciplines:
         out.append(("Disciplines", ", ".join(d.label for d in r.disciplines)))
     out.append(("Question for the board", r.question))
-    if decision is not None:  # board/decisions.FollowThrough (imported by the brief, not here)
-        out.append(("Last decision", decision.summary.removeprefix("Last board decision ")))
+    if decision is not None:
+        out.append(("Last decision", decision.brief_summary))
         if decision.carried_out:
             out.append(("In the history", decision.carried_out))
     return out
