@@ -180,3 +180,13 @@ def test_in_chromium_a_long_brief_with_a_decision_still_prints_on_two_a4_pages(t
     assert run_cli("brief", str(p), "--date", DATE, "-o", str(html)).returncode == 0
     assert "Last decision:</b> 2026-11-03" in html.read_text(encoding="utf-8")
     assert _pdf_pages(tmp_path, html.read_text(encoding="utf-8"), "ups") == 2
+
+
+def test_decide_never_writes_into_a_bundled_case_and_refuses_an_invalid_file(tmp_path):
+    r = run_cli("decide", "chordoma-lumbar-declines-surgery", "--date", DATE, "--accept", "observation")
+    assert r.returncode == 2 and "no such file" in r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nage: fifty\nlesion: {levels: [L2]}\ndiagnosis: {histology: chordoma}\n", encoding="utf-8")
+    r = run_cli("decide", str(bad), "--date", DATE, "--accept", "observation")
+    assert r.returncode == 2 and f"{bad}:2:6: age: expected an integer" in r.stderr
+    assert "board" not in bad.read_text(encoding="utf-8")

@@ -220,8 +220,9 @@ def append_decision(file: str, text: str, decision: dict[str, Any]) -> Appended:
     if not _reads_as(file, rewritten, expected, before):
         raise ValueError("the rewritten file does not read back as the patient plus the decision; nothing written")
     lost = _comment_lines(text)
-    how = ("written again by the YAML writer" + (f": its {lost} comment line{'s' if lost != 1 else ''} could not be kept"
-                                                if lost else ""))
+    how = ("written again by the YAML writer" + (f": comments not kept ({lost} comment line{'s' if lost != 1 else ''} "
+                                                "lost; the decision could not be added at the end of the file)"
+                                                if lost else " (the file had no comments)"))
     return Appended(rewritten, lost == 0, how)
 
 

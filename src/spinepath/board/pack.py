@@ -202,16 +202,17 @@ def markdown(title: str, date: str, agenda: list[Row]) -> str:
                 "|---|---|---|---|"]
         rd = r.readiness
         if r.errors or rd is None:
-            what, status, who = "; ".join(r.errors), "**not ready**: fix the file", ""
+            what, status, who = cell("; ".join(r.errors)), "**not ready**: fix the file", ""
         else:
             what = r.question + "".join(f" · CRITICAL: {c}" for c in r.critical)
-            if r.brief is not None and r.brief.decision is not None:
-                what += f" · {r.brief.decision.summary}"
+            what = cell(what)
+            if r.brief is not None and r.brief.decision is not None:  # free text of the file: escaped
+                what += f" · {escaping.markdown(r.brief.decision.summary)}"
             status = ("**ready**" if rd.ready else "**not ready**") + (", standard" if rd.standard_pathway else "")
             status += f": chase {rd.chase_text()}" if rd.missing else f" ({rd.order_reason.split(': ', 1)[-1]})"
             who = ("; needs " + ", ".join(d.label for d in rd.disciplines)) if rd.disciplines else ""
         out.append(f"| {i} | **{cell(r.summary)}** ({escaping.markdown(r.file)}){cell(who)} | {cell(status)} | "
-                   f"{cell(what)} |")
+                   f"{what} |")
     out.append("")
     for r in agenda:
         if r.brief is not None:

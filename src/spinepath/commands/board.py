@@ -188,7 +188,10 @@ def decide(file: Path = typer.Argument(..., readable=False, help="Patient YAML f
     if responsible is not None and responsible not in DISCIPLINES:
         usage_error(f"--responsible: expected one of {', '.join(DISCIPLINES)}; got {responsible!r}"
                     f"{did_you_mean(responsible, list(DISCIPLINES))}")
-    source = patient_file(file)
+    # A path, never a bundled case id: a decision is never written into the installed examples.
+    source = file
+    if not source.is_file():
+        fail([Diagnostic(str(file), 0, 0, "io", "no such file: decide records into a patient file you name by its path")])
     try:
         text = source.read_text(encoding="utf-8")
     except OSError as exc:
@@ -205,5 +208,4 @@ def decide(file: Path = typer.Argument(..., readable=False, help="Patient YAML f
     else:
         with outputs.replacing(source) as fh:
             fh.write(result.text)
-    print(f"{'would record' if dry_run else 'recorded'} the decision of {day} in {file}: {result.how}"
-          + ("" if result.comments_kept else " (comments not kept)"), file=sys.stderr)
+    print(f"{'would record' if dry_run else 'recorded'} the decision of {day} in {file}: {result.how}", file=sys.stderr)
