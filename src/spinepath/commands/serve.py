@@ -29,7 +29,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
                                                    help="The base URL clients reach the service at (behind a "
                                                         "proxy): links in cards and the JWT audience use it."),
           max_body: int = typer.Option(8 * 1024 * 1024, "--max-body", min=1024,
-                                       help="Largest request body accepted, in bytes.")):
+                                       help="Largest request body accepted, in bytes."),
+          consult_cache: int = typer.Option(256, "--consult-cache", min=0,
+                                            help="Consults kept in memory, by the patient's content, for charts "
+                                                 "opened again (0: none).")):
     """Serve CDS Hooks 2.0 (patient-view, order-select, feedback) for an EHR: cards from the consult."""
     import logging
 
@@ -73,7 +76,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
         say.info("JWTs checked against %d trusted issuer(s)", len(verifier.issuers))
     say.info("ruleset %s %s; feedback database %s", kb.ruleset.name, kb.ruleset.version, store.path)
     config = Config(kb=kb, feedback=store, verifier=verifier, public_url=public_url.rstrip("/") if public_url else None,
-                    max_body=max_body)
+                    max_body=max_body, consults_kept=consult_cache)
     try:
         uvicorn.run(create_app(config), host=host, port=port, access_log=False, log_level="info",
                     server_header=False)

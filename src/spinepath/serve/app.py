@@ -43,6 +43,7 @@ from ..evaluate.knowledge import Knowledge
 from ..explain.consult import consult_knowledge
 from ..explain.result import ConsultResult
 from ..interop.fhir_import import BundleProblem, read_json
+from ..load.patient import Patient
 from . import cards as card_views
 from .auth import Refused, Verifier
 from .feedback import FeedbackStore
@@ -54,6 +55,7 @@ log = logging.getLogger("spinepath.serve")
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a prefetch of one patient's oncology record; --max-body changes it
 BRIEFS_KEPT = 256
 BRIEF_TTL_S = 3600
+CONSULTS_KEPT = 256  # --consult-cache
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Config:
     verifier: Verifier | None = None  # None: development mode, tokens are not checked
     public_url: str | None = None  # the base URL clients reach (behind a proxy); default: the request's
     max_body: int = MAX_BODY_BYTES
+    consults_kept: int = CONSULTS_KEPT  # 0: consult on every call
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
 
@@ -105,9 +108,34 @@ class Briefs:
             return item[1], item[2]
 
 
+class Consults:
+    """The consults of the patients seen last, by the patient's content. patient-view fires each time a
+    chart is opened, mostly on a record that has not changed; the consult is a pure function of the
+    patient and the knowledge base loaded at start, so the same patient gets the same result."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self._items: OrderedDict[str, ConsultResult] = OrderedDict()
+        self._lock = threading.Lock()  # the rules engine runs one consult at a time
+
+    def get(self, patient: Patient, kb: Knowledge) -> ConsultResult:
+        key = hashlib.sha256(patient.model_dump_json().encode()).hexdigest()
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+            result = consult_knowledge(patient, kb)
+            if self.kept:
+                self._items[key] = result
+                while len(self._items) > self.kept:
+                    self._items.popitem(last=False)
+            return result
+
+
 def create_app(config: Config) -> Starlette:
     briefs = Briefs()
-    consult_lock = threading.Lock()  # the rules engine runs one consult at a time
+    consults = Consults(config.consults_kept)
 
     def base_url(request: Request) -> str:
         return (config.public_url or str(request.base_url)).rstrip("/")
@@ -207,10 +235,7 @@ def create_app(config: Config) -> Starlette:
             return send(HookResponse, {"cards": [card_views.cannot_consult(call.hookInstance, exc.problems,
                                                                            base_url(request))]})
 
-        def run() -> ConsultResult:
-            with consult_lock:
-                return consult_knowledge(record.patient, config.kb)
-        result = await anyio.to_thread.run_sync(run)
+        result = await anyio.to_thread.run_sync(consults.get, record.patient, config.kb)
         token = hmac.new(config.secret, call.hookInstance.encode(), hashlib.sha256).hexdigest()[:32]
         day = datetime.datetime.now(datetime.UTC).date().isoformat()
         briefs.put(token, result, day)
