@@ -329,3 +329,72 @@ def test_the_response_model_refuses_each_broken_invariant(card, invariant):
     HookResponse.model_validate({"cards": [_card()]})
     with pytest.raises(ValidationError):
         HookResponse.model_validate({"cards": [card]})
+
+
+# ------------------------------------------------------------------------------------------ fhirServer
+
+@pytest.fixture(scope="module")
+def fake_fhir():
+    """A FHIR server on loopback holding one example's resources, behind a bearer token, paging its
+    searches two entries at a time."""
+    import http.server
+    import threading
+    import urllib.parse
+    body = _request(EXAMPLES[2])
+    pid, prefetch = body["context"]["patientId"], body["prefetch"]
+    types = {"Condition": "conditions", "Observation": "observations", "Procedure": "procedures",
+             "MedicationAdministration": "medicationAdministrations", "MedicationRequest": "medicationRequests"}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            query = urllib.parse.parse_qs(url.query)
+            if self.headers.get("Authorization") != "Bearer good-token":
+                return self._send(401, {"resourceType": "OperationOutcome", "issue": []})
+            kind = url.path.removeprefix("/fhir/")
+            if kind == f"Patient/{pid}":
+                return self._send(200, prefetch["patient"])
+            if kind not in types or query.get("patient") != [pid]:
+                return self._send(404, {"resourceType": "OperationOutcome", "issue": []})
+            entries = prefetch[types[kind]]["entry"]
+            page = int(query.get("page", ["0"])[0])
+            bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(entries),
+                      "entry": entries[page * 2:page * 2 + 2]}
+            if page * 2 + 2 < len(entries):
+                bundle["link"] = [{"relation": "next", "url": f"http://127.0.0.1:{self.server.server_port}"
+                                                              f"/fhir/{kind}?patient={pid}&page={page + 1}"}]
+            self._send(200, bundle)
+
+        def _send(self, status, value):
+            raw = json.dumps(value).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}/fhir", body
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_without_prefetch_the_service_fetches_from_the_fhir_server(server, fake_fhir):
+    fhir, body = fake_fhir
+    with_prefetch = _cards(server.client.post(PV, json=body))
+    auth = {"access_token": "good-token", "token_type": "Bearer", "expires_in": 300,
+            "scope": "patient/*.read", "subject": "spinepath"}
+    fetched = {k: v for k, v in body.items() if k != "prefetch"}
+    fetched.update(fhirServer=fhir, fhirAuthorization=auth)
+    assert _cards(server.client.post(PV, json=fetched)) == with_prefetch  # same hookInstance, same cards
+    partly = {**fetched, "prefetch": {"patient": body["prefetch"]["patient"]}}
+    assert _cards(server.client.post(PV, json=partly)) == with_prefetch
+    refused = {**fetched, "fhirAuthorization": {**auth, "access_token": "stolen"}}
+    assert _outcome(server.client.post(PV, json=refused), 412) == [
+        "$.prefetch.patient", "$.prefetch.conditions", "$.prefetch.observations", "$.prefetch.procedures"]
+    elsewhere = {**fetched, "fhirServer": "https://ehr.example.org/fhir"}  # development mode: loopback only
+    assert _outcome(server.client.post(PV, json=elsewhere), 412) == ["$.fhirServer"]

@@ -3,7 +3,8 @@ the cards link to (Starlette on uvicorn; docs/cds-hooks.md).
 
 - `GET /cds-services`: the services of prefetch.py.
 - `POST /cds-services/{id}`: the prefetch read by the FHIR import, the one consult, its cards (cards.py).
-  A required prefetch key absent answers 412 with an OperationOutcome naming it (CDS Hooks 2.0,
+  A required prefetch key absent is fetched from the request's fhirServer with its fhirAuthorization
+  when the service may call that server (fetch.py); otherwise it answers 412 with an OperationOutcome naming it (CDS Hooks 2.0,
   "Prefetch Template" and "Returning OperationOutcome"); bad JSON, a body the models refuse or a
   hook that is not the service's answer 400 with an OperationOutcome whose issue names the JSON path.
 - `POST /cds-services/{id}/feedback`: into the feedback database (feedback.py).
@@ -48,7 +49,9 @@ from . import cards as card_views
 from .auth import Refused, Verifier
 from .feedback import FeedbackStore
 from .models import CONTEXTS, Feedback, HookRequest, HookResponse, Services, problems
-from .prefetch import PREFETCH, SERVICE_BY_ID, SERVICES, MissingPrefetch, NotAPatientRecord, NotFhir, read_record
+from .fetch import FetchProblem, allowed, fetch
+from .prefetch import (MEDICATIONS, PREFETCH, SERVICE_BY_ID, SERVICES, MissingPrefetch, NotAPatientRecord, NotFhir,
+                       missing_keys, read_record)
 
 log = logging.getLogger("spinepath.serve")
 
@@ -220,10 +223,23 @@ def create_app(config: Config) -> Starlette:
         if call.hook != service["hook"]:
             raise HttpProblem(400, [("$.hook", f"this service answers {service['hook']!r}, not {call.hook[:40]!r}")])
         context = validated(CONTEXTS[call.hook], call.context, "$.context")
+        prefetch = dict(call.prefetch or {})
+        lacking = missing_keys(prefetch)
+        if lacking and call.fhirServer and call.fhirAuthorization:
+            why_not = allowed(call.fhirServer, verified=config.verifier is not None)
+            if why_not:
+                raise HttpProblem(412, [("$.fhirServer", why_not)], "processing")
+            try:
+                wanted = [k for k in PREFETCH if prefetch.get(k) is None]  # the medications too, when asked
+                prefetch.update(await anyio.to_thread.run_sync(
+                    fetch, call.fhirServer, call.fhirAuthorization.access_token, context.patientId, wanted,
+                    config.max_body, MEDICATIONS))
+            except FetchProblem as exc:
+                raise HttpProblem(412, exc.problems, "processing") from None
         try:
-            record = read_record(call.prefetch or {}, context.patientId, datetime.datetime.now(datetime.UTC).date())
+            record = read_record(prefetch, context.patientId, datetime.datetime.now(datetime.UTC).date())
         except MissingPrefetch as exc:
-            # Fetching from fhirServer with fhirAuthorization is not built yet (docs/cds-hooks.md): 412.
+            # Neither prefetched nor fetchable (no fhirServer with fhirAuthorization): CDS Hooks' 412.
             raise HttpProblem(412, [(f"$.prefetch.{k}", f"prefetch key {k!r} was absent or null: spinepath "
                                      f"needs {PREFETCH[k]}") for k in exc.keys],
                               "processing") from None
