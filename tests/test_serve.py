@@ -74,7 +74,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("serve"))
+    s = Server(tmp_path_factory.mktemp("serve"), "--cors-origin", "https://sandbox.cds-hooks.org")
     yield s
     s.stop()
 
@@ -171,6 +171,15 @@ def test_order_select_warns_about_an_order_to_avoid(server):
                                                        "ServiceRequest/sr-1", "resourceId": "ServiceRequest/sr-1"}]
     body["context"]["selections"] = ["ServiceRequest/sr-2"]
     assert not [c for c in _cards(server.client.post(OS, json=body)) if _ext(c)["kind"] == "order"]
+
+
+def test_only_the_named_origin_may_call_from_a_browser(server):
+    def preflight(origin):
+        return server.client.options(PV, headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                                                  "Access-Control-Request-Headers": "content-type"})
+    assert preflight("https://sandbox.cds-hooks.org").headers["access-control-allow-origin"] == \
+        "https://sandbox.cds-hooks.org"
+    assert "access-control-allow-origin" not in preflight("https://evil.example").headers
 
 
 def test_missing_prefetch_answers_412_naming_the_key(server):

@@ -32,7 +32,11 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
                                        help="Largest request body accepted, in bytes."),
           consult_cache: int = typer.Option(256, "--consult-cache", min=0,
                                             help="Consults kept in memory, by the patient's content, for charts "
-                                                 "opened again (0: none).")):
+                                                 "opened again (0: none)."),
+          cors_origin: list[str] = typer.Option([], "--cors-origin", show_default=False,
+                                                help="An origin whose browser pages may call the service (a "
+                                                     "browser-based EHR or the CDS Hooks sandbox, e.g. "
+                                                     "https://sandbox.cds-hooks.org). Repeat for several.")):
     """Serve CDS Hooks 2.0 (patient-view, order-select, feedback) for an EHR: cards from the consult."""
     import logging
 
@@ -52,6 +56,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     from ..evaluate.knowledge import load_knowledge
     if public_url is not None and not public_url.startswith(("https://", "http://")):
         usage_error(f"--public-url: expected a URL such as https://cds.example.org; got {public_url!r}")
+    if any(o == "*" or not o.startswith(("https://", "http://")) for o in cors_origin):
+        usage_error("--cors-origin: expected an origin such as https://sandbox.cds-hooks.org (never *)")
     verifier = None
     if trusted_issuers is not None:
         try:
@@ -76,7 +82,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
         say.info("JWTs checked against %d trusted issuer(s)", len(verifier.issuers))
     say.info("ruleset %s %s; feedback database %s", kb.ruleset.name, kb.ruleset.version, store.path)
     config = Config(kb=kb, feedback=store, verifier=verifier, public_url=public_url.rstrip("/") if public_url else None,
-                    max_body=max_body, consults_kept=consult_cache)
+                    max_body=max_body, consults_kept=consult_cache, cors_origins=tuple(cors_origin))
     try:
         uvicorn.run(create_app(config), host=host, port=port, access_log=False, log_level="info",
                     server_header=False)

@@ -36,6 +36,8 @@ from typing import Any
 import anyio
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -69,6 +71,7 @@ class Config:
     public_url: str | None = None  # the base URL clients reach (behind a proxy); default: the request's
     max_body: int = MAX_BODY_BYTES
     consults_kept: int = CONSULTS_KEPT  # 0: consult on every call
+    cors_origins: tuple[str, ...] = ()  # browser-based clients (the CDS Hooks sandbox) allowed to call
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
 
@@ -309,7 +312,13 @@ def create_app(config: Config) -> Starlette:
               Route("/cds-services/{id}/feedback", feedback, methods=["POST"]),
               Route("/brief/{token}", brief, methods=["GET"]),
               Route("/evidence", evidence, methods=["GET"])]
-    return Starlette(routes=routes)
+    middleware = []
+    if config.cors_origins:
+        # CDS Hooks 2.0, "Cross-Origin Resource Sharing": browser-based clients need it; only the origins
+        # the operator names, never "*".
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
+                                     allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"]))
+    return Starlette(routes=routes, middleware=middleware)
 
 
 def _selected_orders(draft: dict[str, Any], selections: list[str]) -> list[tuple[str, str]]:
