@@ -26,6 +26,7 @@ import html
 import json
 import logging
 import secrets
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -267,8 +268,12 @@ def create_app(config: Config) -> Starlette:
             given = card_views.patient_view(result, info)
         response = send(HookResponse, {"cards": given})
         issued = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-        await anyio.to_thread.run_sync(config.feedback.record_cards, issued, service["id"], call.hook,
-                                       call.hookInstance, result.patient_id, given)
+        try:
+            await anyio.to_thread.run_sync(config.feedback.record_cards, issued, service["id"], call.hook,
+                                           call.hookInstance, result.patient_id, given)
+        except (sqlite3.Error, OSError) as exc:
+            # The clinician still gets the cards; only their later feedback cannot be joined to them.
+            log.error("feedback database: the cards of this call were not recorded (%s)", type(exc).__name__)
         return response
 
     @endpoint("/cds-services/{id}/feedback")
