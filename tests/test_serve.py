@@ -127,6 +127,8 @@ def test_patient_view_cards_agree_with_the_consult(server, name):
     assert critical == [(a.code, a.rule) for a in result.alerts if a.severity == "critical"]
     assert all(c["indicator"] == "critical" for c in cards if _ext(c)["kind"] == "alert")
     provisional = [c for c in cards if _ext(c)["kind"] == "provisional"]
+    assert all(c["indicator"] == ("warning" if any(a.severity == "critical" for a in result.provisional_alerts)
+                                  else "info") for c in provisional)
     assert [(e["intervention"], e["strength"]) for c in provisional for e in _ext(c)["entries"]] == \
         [(e.intervention, e.strength) for e in result.provisional]
     if result.question_for_the_board is not None:
@@ -189,6 +191,10 @@ def test_missing_prefetch_answers_412_naming_the_key(server):
     assert _outcome(server.client.post(PV, json=body), 412) == ["$.prefetch.conditions", "$.prefetch.procedures"]
     del body["prefetch"]
     assert len(_outcome(server.client.post(PV, json=body), 412)) == 4
+
+
+def test_an_unknown_service_is_404(server):
+    assert _outcome(server.client.post("/cds-services/nothing-here", json=_request(EXAMPLES[0])), 404) == ["$"]
 
 
 def test_a_patient_without_a_bone_tumour_gets_no_card(server):
@@ -308,6 +314,7 @@ def test_a_signed_jwt_from_a_trusted_issuer_is_accepted_and_others_are_refused(s
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         r = s.client.post(PV, json=_request(EXAMPLES[0]), headers=headers)
         assert r.status_code == 401, why
+    assert s.client.post(PV + "/feedback", json={"feedback": []}).status_code == 401
     assert "DEVELOPMENT MODE" not in s.log.read_text()
 
 

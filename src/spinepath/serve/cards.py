@@ -6,7 +6,8 @@ Few cards, graded (docs/cds-hooks.md):
 - the firm warnings together, one `warning` card;
 - the firm plan, one `info` card, with a suggestion (a draft ServiceRequest, the one the FHIR view
   writes) for each recommended entry;
-- the provisional plan with the presumptions it rests on, one `info` card;
+- the provisional plan with the presumptions it rests on, one `info` card (`warning` when a critical
+  alert holds under the presumptions);
 - the question for the board (QP-01's first), one card, `warning` when it is an emergency question;
 - for order-select, a `warning` card for each selected order that the plan says to avoid.
 Every card has a summary under 140 characters, Markdown detail, the ruleset's name and version as its
@@ -200,7 +201,10 @@ class Cards:
         detail += _plan_lines(r.provisional, presumed=True)
         if r.provisional_alerts:
             detail += ["**Alerts under the presumptions**"] + [_alert_line(a) for a in r.provisional_alerts]
-        self.card("provisional", "info", summary, detail,
+        # A critical alert that holds only under the presumptions is not a firm critical card, but it is
+        # more than information: the card is a warning, so that the presumption gets checked.
+        graded = "warning" if any(a.severity == "critical" for a in r.provisional_alerts) else "info"
+        self.card("provisional", graded, summary, detail,
                   {"entries": _entry_codes(r.provisional),
                    "alerts": [{"code": a.code, "severity": a.severity, "rule": a.rule} for a in r.provisional_alerts]})
 
