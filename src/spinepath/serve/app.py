@@ -23,7 +23,6 @@ import datetime
 import hashlib
 import hmac
 import html
-import json
 import logging
 import secrets
 import sqlite3
@@ -51,8 +50,8 @@ from ..load.patient import Patient
 from . import cards as card_views
 from .auth import Refused, Verifier
 from .feedback import FeedbackStore
-from .models import CONTEXTS, Feedback, HookRequest, HookResponse, Services, problems
 from .fetch import FetchProblem, allowed, fetch
+from .models import CONTEXTS, Feedback, HookRequest, HookResponse, Services, problems
 from .prefetch import (MEDICATIONS, PREFETCH, SERVICE_BY_ID, SERVICES, MissingPrefetch, NotAPatientRecord, NotFhir,
                        missing_keys, read_record)
 
@@ -168,11 +167,11 @@ def create_app(config: Config) -> Starlette:
         try:
             return read_json(b"".join(chunks))
         except BundleProblem as exc:
-            return_issues = [("$" if not at.startswith("$") else at,
+            issues = [("$" if not at.startswith("$") else at,
                               (f"line {at}: " if not at.startswith("$") else "") + message.replace("a FHIR bundle",
                                                                                                    "a JSON object"))
                              for at, message in exc.problems]
-            raise HttpProblem(400, return_issues, "structure") from None
+            raise HttpProblem(400, issues, "structure") from None
 
     def validated(model: Any, value: Any, root: str = "$") -> Any:
         try:
@@ -337,10 +336,6 @@ def _selected_orders(draft: dict[str, Any], selections: list[str]) -> list[tuple
         if ref in selections:
             out += [(ref, code) for code in card_views.order_codes(r)]
     return out
-
-
-def json_text(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def default_feedback_db() -> Path:
