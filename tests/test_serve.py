@@ -414,3 +414,44 @@ def test_without_prefetch_the_service_fetches_from_the_fhir_server(server, fake_
         "$.prefetch.patient", "$.prefetch.conditions", "$.prefetch.observations", "$.prefetch.procedures"]
     elsewhere = {**fetched, "fhirServer": "https://ehr.example.org/fhir"}  # development mode: loopback only
     assert _outcome(server.client.post(PV, json=elsewhere), 412) == ["$.fhirServer"]
+
+
+# ------------------------------------------------------------------------------------------ the prefetch
+
+ALL_EXAMPLES = sorted(p for p in (ROOT / "examples").rglob("*.yaml") if not p.name.endswith(".expect.yaml"))
+
+
+@pytest.mark.parametrize("path", ALL_EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_s_prefetch_reads_as_the_same_patient(path):
+    """The prefetch an EHR would send for the record of an example's `export fhir` reads, through the
+    import, as the example itself: so its consult, and its cards, are the example's (the bench posts
+    every example to the real service and compares the cards)."""
+    import datetime
+
+    from spinepath.load.patient import load_patient
+    from spinepath.serve.prefetch import read_record
+    body = hook_request(export_bundle(load_path(path).data))
+    record = read_record(body["prefetch"], body["context"]["patientId"], datetime.date(2026, 12, 7))
+    assert record.patient == load_patient(path)
+
+
+def test_cancer_medications_on_record_leave_the_treatment_history_unknown():
+    """The import maps Procedures to treatments; with an mCODE cancer-related medication on record the
+    list would be incomplete, so it is left unknown (unknown is not no), and the plan card says so."""
+    import datetime
+
+    from spinepath.serve.prefetch import read_record
+    body = _request(EXAMPLES[2])
+    pid = body["context"]["patientId"]
+    day = datetime.date(2026, 12, 7)
+    assert read_record(body["prefetch"], pid, day).patient.history.treatments
+    given = {"resourceType": "MedicationAdministration", "id": "ma-1", "status": "completed",
+             "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": "2025-01-02",
+             "medicationCodeableConcept": {"text": "imatinib"}}
+    body["prefetch"]["medicationAdministrations"]["entry"] = [{"resource": given}]
+    assert read_record(body["prefetch"], pid, day).patient.history.treatments  # not cancer-related by profile
+    given["meta"] = {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/"
+                                 "mcode-cancer-related-medication-administration"]}
+    record = read_record(body["prefetch"], pid, day)
+    assert record.patient.history is None or record.patient.history.treatments is None
+    assert any("treatment history is left unknown" in n for n in record.notes)

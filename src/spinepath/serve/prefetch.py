@@ -31,7 +31,8 @@ PREFETCH = {
 # respond 412 Precondition Failed).
 REQUIRED = ("patient", "conditions", "observations", "procedures")
 MEDICATIONS = ("medicationAdministrations", "medicationRequests")
-# mCODE's profiles of cancer-related medications (MedicationAdministration and MedicationRequest).
+# mCODE's profiles of cancer-related medications: mcode-cancer-related-medication-administration and
+# mcode-cancer-related-medication-request (HL7 fhir-mCODE-ig), matched by this common prefix.
 CANCER_MEDICATION_PROFILE = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-related-medication"
 
 DESCRIPTION = ("Traced, evidence-linked decision support for primary bone tumours of the spine: the firm "
