@@ -422,3 +422,17 @@ def test_the_teachers_data_is_checked_against_the_rules(write, extra, where, mes
     assert r.returncode == 2, r.stdout
     assert f"case.expect.yaml{where} {message}" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_documented_recurrence_example_scores_as_the_docs_say():
+    """docs/board-and-teaching.md, Scoring: the salvage en bloc and the board 70%; adding adjuvant
+    radiotherapy (re-irradiation after 69 Gy, the stage's tempting answer) 30%."""
+    case = "cervical-chondrosarcoma-3-recurrence"
+    options, _ = options_for(case)
+    n = {o.intervention: o.number for o in options}
+    docs = (ROOT / "docs" / "board-and-teaching.md").read_text()
+    for codes, percent in ((("en_bloc_resection", "multidisciplinary_tumor_board"), 70),
+                           (("en_bloc_resection", "multidisciplinary_tumor_board", "adjuvant_radiotherapy"), 30)):
+        r = run_cli("teach", case, "--answers", ",".join(str(n[c]) for c in codes), "--json")
+        assert json.loads(r.stdout)["score_percent"] == percent
+        assert f"{percent}%" in docs
