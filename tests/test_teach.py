@@ -436,3 +436,25 @@ def test_the_documented_recurrence_example_scores_as_the_docs_say():
         r = run_cli("teach", case, "--answers", ",".join(str(n[c]) for c in codes), "--json")
         assert json.loads(r.stdout)["score_percent"] == percent
         assert f"{percent}%" in docs
+
+
+def test_going_on_to_the_next_stage_at_the_terminal_reports_both_stages(terminal, tmp_path):
+    """From one case, "next stage" leads to the later point of the course; the report covers what was played."""
+    first, second = SERIES["leiomyosarcoma-t11"][1:3]
+    report = tmp_path / "lms.md"
+    t = terminal("teach", first.id, "--report", str(report))
+    for stage in (first, second):
+        options, _ = options_for(stage.id)
+        t.expect(stage.meta.title)
+        t.expect("Your choice")
+        t.type(",".join(str(o.number) for o in options if o.intervention in stage.meta.key_decisions))
+        t.expect("key decisions 1 of 1")
+        t.expect("Learning objective")
+        if stage is first:
+            t.expect(f"Go on to the next stage ({second.meta.title})?")
+            t.type("y")
+    t.expect("Score per learning objective")
+    assert t.finish() == 0
+    text = report.read_text()
+    assert f"| 1 | {first.meta.title} |" in text and f"| 2 | {second.meta.title} |" in text
+    assert "Every key decision was taken." in text

@@ -54,10 +54,13 @@ def option_feedback(intervention: str, role: str, result: ConsultResult, kb: Kno
     entries = [e for e in result.recommendations if e.intervention == intervention]
     texts = [(STRENGTH_SAID[e.strength], e.rationale, e.evidence, e.blocked) for e in entries]
     if role == "tempting":
+        # The rules the teacher names for it: their title and rationale, and what they raise for this patient
+        # (RT-04a's alert is where re-irradiation is named).
         for rid in because:
             rule = kb.ruleset.rule(rid)
             if rule is not None and all(rule.rationale != t[1] for t in texts):
-                texts.append(("Why", rule.rationale, evidence(rule, kb), None))
+                texts.append((f"Why ({clinical(rule.title)})", rule.rationale, evidence(rule, kb), None))
+            texts += [("Alert", a.message, (), None) for a in result.alerts if a.rule == rid]
     if not texts:
         out.append(Paragraph("absent", "No rule proposes this for this patient at this point of the course."))
     for lead, rationale, refs, blocked in texts:

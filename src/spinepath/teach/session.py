@@ -449,7 +449,8 @@ def _reveal_option(console: Console, row: ScoredOption, said_before: dict[str, s
         if p.kind == "reason":
             again = p.text in said_before
             if again:
-                say(console, f"{p.lead}: the same reason as for {said_before[p.text]} (above).", 6)
+                lead = p.lead.split(" (", 1)[0]  # a rule's title was read with the reason the first time
+                say(console, f"{lead}: the same reason as for {said_before[p.text]} (above).", 6)
                 continue
             said_before[p.text] = said(row.intervention)
         elif p.kind == "evidence" and again:
