@@ -458,3 +458,14 @@ def test_going_on_to_the_next_stage_at_the_terminal_reports_both_stages(terminal
     text = report.read_text()
     assert f"| 1 | {first.meta.title} |" in text and f"| 2 | {second.meta.title} |" in text
     assert "Every key decision was taken." in text
+
+
+def test_the_field_name_check_catches_what_the_old_feedback_said():
+    for said in ("needs `derived.en_bloc_excluded = true` (here no)", "lesion.epidural.escc in [0, 1a]",
+                 "a.b_c", "needs en_bloc_excluded", "diagnosis.histology = hemangioma"):
+        assert FIELD_NAME.search(said), said
+    for said in ("Recommended: staging after surgery is too late (e.g. whole-spine MRI).", "EQD2 (alpha/beta 2)",
+                 "Avoid: the same reason as for urgent decompression (above)."):
+        assert not FIELD_NAME.search(said), said
+    r = run_cli("teach", "leiomyosarcoma-t11-1-first-presentation", "--answers", "1", "--resident", "A")
+    assert r.returncode == 2 and "--report" in r.stderr

@@ -37,6 +37,8 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
     """Work through a case as a resident: choose interventions, get scored against the rules, read why."""
     from ..teach import session as t
     from ..teach.cases import next_stage, series as all_series
+    if resident is not None and report is None:
+        usage_error("--resident names you in the report: give --report OUT.md as well")
     interactive = sys.stdin.isatty()
     # With --json the score alone goes to standard output; a person still sees the case on stderr.
     console = stdout_console() if not as_json else _stderr_console()

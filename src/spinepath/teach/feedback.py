@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..derive.vocabulary import all_fields
 from ..evaluate.knowledge import Knowledge
 from ..explain.pathway import evidence
 from ..explain.result import ConsultResult, EvidenceRef
 from ..load.interventions import said
 
-# A field name or a code as the files spell them: `derived.x`, `lesion.epidural.escc`, `en_bloc_resection`.
-# The tests hold every feedback text of every stage to it.
-FIELD_NAME = re.compile(r"\bderived\.|\b[a-z]+(?:\.[a-z_]+)+_[a-z_]*\b|\b[a-z]+\.[a-z]+\.[a-z]+\b|\b[a-z]+(?:_[a-z0-9]+)+\b")
+# A field name or a code as the files spell them: `derived.x`, `diagnosis.histology`, `a.b_c`,
+# `en_bloc_resection`. The tests hold every feedback text of every stage to it.
+_SECTIONS = sorted({name.split(".")[0] for name in all_fields() if "." in name})
+FIELD_NAME = re.compile(r"\b(?:" + "|".join(_SECTIONS) + r")\.[a-z]|\b[a-z]+(?:\.[a-z_]+)+_[a-z_]*\b"
+                        r"|\b[a-z]+(?:_[a-z0-9]+)+\b")
 _CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 STRENGTH_SAID = {"recommended": "Recommended", "consider": "To consider", "avoid": "Avoid"}
 
