@@ -401,9 +401,20 @@ def score_line(scored: Score) -> str:
     return f"Score: {scored.score_percent}%  ({'; '.join(parts)})"
 
 
+def _say_score(console: Console, scored: Score) -> None:
+    """The score line; when it does not fit, the figures on a line of their own, indented under it."""
+    text = score_line(scored)
+    if len(text) <= console.width:
+        say(console, text, style="bold")
+        return
+    head, rest = text.split("  ", 1)
+    say(console, head, style="bold")
+    say(console, rest, 2)
+
+
 def show_reveal(console: Console, case: TeachingCase, scored: Score, result: ConsultResult) -> None:
     console.print()
-    say(console, score_line(scored), style="bold")
+    _say_score(console, scored)
     if scored.key_decisions:
         say(console, "Key decision(s) of this stage: " + ", ".join(said(k) for k in scored.key_decisions), 2)
     said_before: dict[str, str] = {}  # one rule's reason is read once: reason -> the option it was read with
