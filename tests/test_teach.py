@@ -469,3 +469,27 @@ def test_the_field_name_check_catches_what_the_old_feedback_said():
         assert not FIELD_NAME.search(said), said
     r = run_cli("teach", "leiomyosarcoma-t11-1-first-presentation", "--answers", "1", "--resident", "A")
     assert r.returncode == 2 and "--report" in r.stderr
+
+
+@pytest.mark.parametrize("name", sorted(SERIES))
+def test_a_scripted_run_of_each_series_is_weighted_and_in_clinical_words(name):
+    """Done when (issue 26): each series, scripted, shows weighted scores and clinical feedback, no field name."""
+    answers, expected = [], []
+    w = load_weights()
+    for stage in SERIES[name]:
+        options, _ = options_for(stage.id)
+        n = {o.intervention: o.number for o in options}
+        picked = [*stage.meta.key_decisions, stage.meta.tempting.option]
+        answers.append(",".join(str(n[c]) for c in picked))
+        supportive = sum(o.expected == "recommended" and o.intervention not in stage.meta.key_decisions for o in options)
+        keys = w.key_decision * len(stage.meta.key_decisions)
+        expected.append(round(100 * (keys - w.tempting_picked) / (keys + w.supportive * supportive)))
+    r = run_cli("teach", "--series", name, "--answers", ";".join(answers), env=dict(os.environ, COLUMNS="80"))
+    assert r.returncode == 0, r.stderr
+    scores = [int(m) for m in re.findall(r"^Score: (\d+)%", r.stdout, re.M)]
+    assert scores == expected
+    assert r.stdout.count("Key decision(s) of this stage: ") == len(SERIES[name])
+    reveal = "".join(part.split("Learning objective")[0] for part in r.stdout.split("Score: ")[1:])
+    assert "The tempting wrong answer of this stage." in reveal and "Evidence: " in reveal
+    assert not FIELD_NAME.search(reveal), FIELD_NAME.findall(reveal)
+    assert "Score per learning objective" in r.stdout
