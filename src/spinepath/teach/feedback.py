@@ -32,7 +32,7 @@ def clinical(text: str) -> str:
 
 @dataclass(frozen=True)
 class Paragraph:
-    kind: str  # role | reason | evidence | note | absent
+    kind: str  # role | reason | evidence | note | absent | pointer
     text: str
     lead: str = ""  # a reason's strength ("Recommended", "Avoid", "Why")
 
@@ -45,9 +45,10 @@ def evidence_line(refs: tuple[EvidenceRef, ...]) -> str:
 
 
 def option_feedback(intervention: str, role: str, result: ConsultResult, kb: Knowledge,
-                    because: tuple[str, ...] = ()) -> tuple[Paragraph, ...]:
+                    because: tuple[str, ...] = (), turns_on: tuple[str, ...] = ()) -> tuple[Paragraph, ...]:
     """The paragraphs that explain one option for this patient, whole (a reader that shows several options
-    says a shared reason once: see session.show_reveal)."""
+    says a shared reason once: see session.show_reveal). `turns_on`: for a wrong pick no rule proposes,
+    the stage's key decisions, to point back at what the stage is about."""
     seen: set[str] = set()
     out: list[Paragraph] = []
     if role == "key":
@@ -66,6 +67,8 @@ def option_feedback(intervention: str, role: str, result: ConsultResult, kb: Kno
             texts += [("Alert", a.message, (), None) for a in result.alerts if a.rule == rid]
     if not texts:
         out.append(Paragraph("absent", "No rule proposes this for this patient at this point of the course."))
+        if turns_on:
+            out.append(Paragraph("pointer", "This stage turns on: " + ", ".join(said(k) for k in turns_on) + "."))
     for lead, rationale, refs, blocked in texts:
         if rationale in seen:
             continue

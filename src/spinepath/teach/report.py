@@ -25,7 +25,7 @@ def _md(text: str) -> str:
 def _explained(row: ScoredOption, label: str) -> list[str]:
     lines = [f"- **{_md(said(row.intervention))}** ({label})"]
     for p in row.feedback:
-        if p.kind == "role":
+        if p.kind in ("role", "pointer"):  # the stage's key decisions are listed under "Stage by stage"
             continue
         lines.append(f"  - {_md(p.said())}" if p.kind != "evidence" else f"  - *{_md(p.said())}*")
     return lines

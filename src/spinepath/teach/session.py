@@ -298,8 +298,9 @@ def score(case: TeachingCase, options: list[Option], numbers: list[int], result:
         chosen = o.number in numbers
         r = role(o, case.meta)
         worth, earned = points(r, chosen, w)
+        turns_on = case.meta.key_decisions if case.meta and chosen and r == "not_proposed" else ()
         rows.append(ScoredOption(o.number, o.intervention, o.expected, chosen, verdict(o, chosen), r, worth, earned,
-                                 option_feedback(o.intervention, r, result, kb, because)))
+                                 option_feedback(o.intervention, r, result, kb, because, turns_on)))
     meta = case.meta
     return Score(case.id, meta.title if meta else case.patient.id, meta.objective if meta else None, result.ruleset,
                  tuple(numbers), tuple(rows), result.statement, w, meta.key_decisions if meta else (),
@@ -445,7 +446,7 @@ def _reveal_order(row: ScoredOption) -> tuple[int, int]:
     return (rank, row.number)
 
 
-_PARAGRAPH_STYLE = {"role": "bold", "reason": "", "evidence": "dim", "note": "red", "absent": ""}
+_PARAGRAPH_STYLE = {"role": "bold", "reason": "", "evidence": "dim", "note": "red", "absent": "", "pointer": "bold"}
 
 
 def _reveal_option(console: Console, row: ScoredOption, said_before: dict[str, str]) -> None:
@@ -466,6 +467,10 @@ def _reveal_option(console: Console, row: ScoredOption, said_before: dict[str, s
             said_before[p.text] = said(row.intervention)
         elif p.kind == "evidence" and again:
             continue
+        elif p.kind == "pointer":  # said with the first wrong pick only
+            if p.text in said_before:
+                continue
+            said_before[p.text] = said(row.intervention)
         say(console, p.said(), 6, _PARAGRAPH_STYLE[p.kind])
 
 
