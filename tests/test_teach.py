@@ -325,6 +325,8 @@ def test_the_key_decisions_weigh_most_and_an_avoid_costs_more_than_a_supportive_
     def percent(numbers):
         return score(stage, options, sorted(numbers), result, kb).score_percent
     assert percent(key) > 50, "the decisive option(s) carry most of the score"
+    missed = score(stage, options, sorted(supportive or tempting or [n for n in roles if n not in key][:1]), result, kb)
+    assert {o.intervention for o in missed.key_missed} <= set(missed.misses)  # a key suggested only is missed too
     assert percent(key + supportive) == 100
     assert percent(key + supportive + tempting) < 100
     if supportive:

@@ -45,9 +45,6 @@ VERDICT_WORDS = {"hit": "HIT", "miss": "MISSED", "wrong_pick": "WRONG PICK", "op
                  "correctly_left_out": "rightly left out"}
 VERDICT_STYLE = {"hit": "bold green", "miss": "bold red", "wrong_pick": "bold red", "optional": "yellow",
                  "correctly_left_out": "green"}
-# What an option is for this stage (roles), and how it is said in the reveal.
-ROLE_WORDS = {"key": "key decision", "tempting": "the tempting wrong answer", "supportive": "", "optional": "",
-              "avoid": "", "not_proposed": ""}
 
 
 @dataclass(frozen=True)
@@ -299,7 +296,9 @@ def score(case: TeachingCase, options: list[Option], numbers: list[int], result:
         r = role(o, case.meta)
         worth, earned = points(r, chosen, w)
         turns_on = case.meta.key_decisions if case.meta and chosen and r == "not_proposed" else ()
-        rows.append(ScoredOption(o.number, o.intervention, o.expected, chosen, verdict(o, chosen), r, worth, earned,
+        # A key decision the rules only suggest ("consider") is still missed when it is not chosen.
+        v = "miss" if r == "key" and not chosen else verdict(o, chosen)
+        rows.append(ScoredOption(o.number, o.intervention, o.expected, chosen, v, r, worth, earned,
                                  option_feedback(o.intervention, r, result, kb, because, turns_on)))
     meta = case.meta
     return Score(case.id, meta.title if meta else case.patient.id, meta.objective if meta else None, result.ruleset,
