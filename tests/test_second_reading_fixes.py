@@ -34,3 +34,20 @@ history:
 """)
     observation = [e for e in result["recommendations"] if e["intervention"] == "observation"]
     assert [e["strength"] for e in observation] == ["consider"]
+
+
+def test_gct_serial_embolisation_is_one_entry_not_two(write):
+    # GCT-02 sequencing (PATHWAYS 943-945): an unresectable GCT gets denosumab and serial embolisation
+    # (GCT-05); GEN-08's pre-operative embolisation of the deferred curettage is the same procedure said
+    # twice (fresh review round 3, part 1: noise). GCT-05 supersedes GEN-08.
+    result = _consult(write, """\
+id: gct-unresectable
+age: 30
+diagnosis: {histology: giant_cell_tumor, biopsy: {done: true}}
+lesion: {levels: [C1, C2], resectability: unresectable, epidural: {escc: "0"}}
+presentation: {neurology: {deficit: none}}
+staging: {metastases: none}
+history: {treatments: []}
+""")
+    embolisation = [e for e in result["recommendations"] if e["intervention"] == "selective_arterial_embolization"]
+    assert [(e["phase"], e["rule"]) for e in embolisation] == [("local_control", "GCT-05")]

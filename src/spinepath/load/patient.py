@@ -297,6 +297,11 @@ class Staging(Strict):
     metastasis_sites: list[str] | None = None
     metastases_resectable: bool | None = Field(None, description="every metastatic site can be removed completely "
                                                "(MET-02, REL-02)")
+    # Not in PATIENT.md (an addition, README): the spinal lesion is itself the metastasis (of a primary
+    # elsewhere, or the recurrent spinal lesion, REC-02 lines 1751-1753), so with one metastasis there is no
+    # "lung or other site" for MET-02's metastasectomy (fresh review round 3: metastasectomy without a target).
+    spinal_lesion_is_the_metastasis: bool | None = Field(
+        None, description="the spinal lesion is itself a metastasis counted in staging.metastases (REC-02, MET-02)")
 
 
 class Surgery(Strict):
