@@ -101,6 +101,7 @@ FIELDS: dict[str, str] = {
     "diagnosis.molecular": "Molecular findings",
     "diagnosis.vertebra_plana_checks": "Vertebra plana safeguards found normal",
     "staging.metastases_resectable": "Every metastatic site resectable",
+    "staging.spinal_lesion_is_the_metastasis": "The spinal lesion is itself a metastasis",
     "history.local_recurrence_date": "Local recurrence found",
 }
 
@@ -131,7 +132,7 @@ CASE_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                    "diagnosis.biopsy.at_specialized_center", "diagnosis.basis", "diagnosis.mdt_confirmed",
                    "diagnosis.differential", "diagnosis.molecular", "diagnosis.vertebra_plana_checks")),
     ("Staging", ("staging.workup_done", "staging.metastases", "staging.metastasis_sites",
-                 "staging.metastases_resectable", "history.local_recurrence", "history.local_recurrence_date")),
+                 "staging.metastases_resectable", "staging.spinal_lesion_is_the_metastasis", "history.local_recurrence", "history.local_recurrence_date")),
 )
 
 TREATMENT_LABELS = {"extent": "extent", "margin": "margin", "specialized_center": "at a specialised centre",
