@@ -9,7 +9,7 @@ from typing import Any, Optional
 import typer
 
 from ..load.diagnostics import Diagnostic
-from .app import ExitStatus, Format, action_text, fail, rules_app, stdout_console
+from .app import ExitStatus, TextOrJson, action_text, fail, rules_app, stdout_console
 
 
 @rules_app.command("lint")
@@ -85,12 +85,10 @@ def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules di
 
 @rules_app.command("list")
 def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
-               format: Format = typer.Option(Format.text, "--format", "-f")):
+               format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format.")):
     """List the rules with their decision points and evidence, then each fact the rules derive and each
     value spinepath computes: what it means, which rules derive it, which read it."""
     from ..evaluate.knowledge import load_knowledge
-    if format is Format.fhir:
-        fail([Diagnostic("--format", 0, 0, "usage", "rules list prints text, json or markdown")])
     kb = load_knowledge(directory)
     rs = kb.ruleset
     rows: list[dict[str, Any]] = [{"id": r.id, "title": r.title, "pathway": list(r.pathway), "file": r.file,
@@ -103,7 +101,7 @@ def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules dire
              for f in rs.facts.values()]
     computed: list[dict[str, Any]] = [{"value": name, "computed_from": list(spec_inputs), "read_by": list(readers.get(name, ()))}
                 for name, spec_inputs in _computed_inputs().items() if readers.get(name)]
-    if format is Format.json:
+    if format is TextOrJson.json:
         sys.stdout.write(json.dumps({"ruleset": {"name": rs.name, "version": rs.version, "sha256": rs.sha256},
                                      "rules": rows, "facts": facts, "computed": computed},
                                     indent=2, ensure_ascii=False) + "\n")

@@ -15,7 +15,8 @@ from typing import Any
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.yamlsafe import load_path
 
-GROUPS = ("seeds", "histology", "teaching")
+# Every folder of examples/ (NEWCOMER-2026-12 P10: the referrals were missing); teaching last, with its metadata.
+GROUPS = ("seeds", "histology", "course", "referral", "teaching")
 META_SUFFIX = ".expect.yaml"
 META_KEYS = ("title", "objective", "difficulty", "decision_point", "source")
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
