@@ -197,7 +197,7 @@ def test_strength_is_a_word_and_a_colour():
 
 # ------------------------------------------------------------------ rendered in a real browser
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (/usr/bin/chromium) to print PDF pages: README, Run the tests")
 def test_chromium_renders_a_non_blank_page_and_prints_a4(tmp_path):
     page = tmp_path / "brief.html"
     assert run_cli("brief", str(SEED), "-o", str(page), "--date", "2026-03-04").returncode == 0

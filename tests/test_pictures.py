@@ -184,7 +184,7 @@ SHOTS = ["seeds/cervical-chondrosarcoma-recurrence", "histology/osteoblastoma-th
          "seeds/pediatric-lumbar-osteosarcoma-recurrence"]
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (/usr/bin/chromium) to print PDF pages: README, Run the tests")
 @pytest.mark.parametrize("name", SHOTS)
 def test_chromium_draws_the_pictures(tmp_path, name):
     """The pictures alone on a page, as Chromium paints them: not blank, the diagram's black zone ring and
