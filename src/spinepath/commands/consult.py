@@ -72,18 +72,26 @@ def validate(paths: list[str] = typer.Argument(..., help="Patient files, folders
     from ..load.diagnostics import display_path
     from ..load.patient import load_patient
     bad: list[Diagnostic] = []
+    ok = invalid = skipped = 0
     for f in collect([str(patient_file(Path(p))) for p in paths]):
         if f.endswith(".expect.yaml"):  # a teaching case's metadata, named by a shell glob
             print(f"{display_path(f)}: teaching metadata, not a patient file: skipped")
+            skipped += 1
             continue
         try:
             load_patient(f, warnings=(warnings := list[Diagnostic]()))
             print(f"{display_path(f)}: ok")
+            ok += 1
             warn(warnings)
         except InputError as exc:
             bad.extend(exc.diagnostics)
+            invalid += 1
     for d in bad:
         print(str(d), file=sys.stderr)
+    # A summary, as batch ends with one (NEWCOMER-2026-12 P14): on stderr, so that stdout stays one line a file.
+    files = ok + invalid
+    print(f"spinepath validate: {files} {'file' if files == 1 else 'files'}, {ok} valid, {invalid} invalid"
+          + (f", {skipped} skipped" if skipped else ""), file=sys.stderr)
     if bad:
         raise typer.Exit(ExitStatus.SOME_FAILED)
 

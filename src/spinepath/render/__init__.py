@@ -41,6 +41,15 @@ def words(value: Any) -> str:
     return said(str(value))  # codes keep OUTPUT.md's spelling; the prose says tumour, centre
 
 
+def patient_summary(patient: Any) -> str:
+    """The patient in one line, as every human-facing consult opens: "72 y, sex not given; histology:
+    chordoma; levels S2, S3, S4" (the file's own values, nothing computed)."""
+    dx = patient.diagnosis
+    return (f"{patient.age} y, {patient.sex or 'sex not given'}; histology: {words(dx.histology)}"
+            f"{' (' + dx.subtype + ')' if dx.subtype else ''}"
+            f"{', grade ' + str(dx.grade) if dx.grade else ''}; levels {', '.join(patient.lesion.levels)}")
+
+
 def details_text(details: dict[str, Any]) -> str:
     """An entry's details as a reader says them. A minimum dose is said with its unit ("dose: at least
     70 Gy(RBE)"), never as the key `min_dose_gy` and a separate unit (REVIEW-2026-12 wording findings);

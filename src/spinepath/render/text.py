@@ -12,7 +12,7 @@ from ..load.interventions import said
 from .escaping import plain
 from . import (PHASE_TITLES, wrap, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
                compact_answers, details_text, evidence_by_level, evidence_short, grouped_by_phase, grouped_missing,
-               grouped_provisional, more_answers_text, presumed_text, question_head, questions_first,
+               grouped_provisional, more_answers_text, patient_summary, presumed_text, question_head, questions_first,
                questions_to_show, strategy_groups, words)
 
 TOP_QUESTIONS = 5
@@ -29,10 +29,7 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
     patient = result.patient
     head = Text()
     head.append(f"spinepath consult — {plain(result.patient_id)}\n", style="bold")
-    dx = patient.diagnosis
-    head.append(f"{patient.age} y, {patient.sex or 'sex not given'}; histology: {words(dx.histology)}"
-                f"{' (' + dx.subtype + ')' if dx.subtype else ''}"
-                f"{', grade ' + str(dx.grade) if dx.grade else ''}; levels {', '.join(patient.lesion.levels)}\n")
+    head.append(patient_summary(patient) + "\n")
     head.append(f"ruleset {rs.name} {rs.version} (sha256 {rs.sha256[:12]})", style="dim")
     console.print(head)
 
@@ -55,10 +52,13 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
         console.print("  No rule makes a recommendation on the facts alone"
                       + ("; see the provisional pathway and the questions below." if result.provisional
                          or result.questions else "."))
-    explained: set[str] = set()
+    # Every entry has its own Why (NEWCOMER-2026-12 P14: entries of one rule shared one Why printed after
+    # the last, and a later entry of the same rule had none). A reason is said in full where it first
+    # appears; an entry with the same reason points back to it in one line (--all says each in full).
+    explained: dict[tuple[str, str], str] = {}
     for phase, recs in grouped_by_phase(result.recommendations):
         console.print(Text(PHASE_TITLES[phase], style="bold"))
-        for i, r in enumerate(recs):
+        for r in recs:
             rule = f"({r.rule}{', also ' + ', '.join(r.also_by) if r.also_by else ''})"
             _entry(console, r, rule)
             if r.blocked:
@@ -66,12 +66,12 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
             for alt in r.alternatives:
                 _say(console, "Or: ", alternative_text(alt))
             _arguments(console, r.arguments, all_)
-            # One rule often gives several entries (e.g. GEN-05): say its reason once, after the last.
-            nxt = recs[i + 1] if i + 1 < len(recs) else None
-            if nxt is None or nxt.rule != r.rule or nxt.rationale != r.rationale:
-                if r.rule not in explained or all_:  # a rule's reason is said once, where it first appears
-                    _why(console, r, all_)
-                explained.add(r.rule)
+            first = explained.get((r.rule, r.rationale))
+            if first is None or all_:
+                _why(console, r, all_)
+                explained.setdefault((r.rule, r.rationale), said(r.intervention))
+            else:
+                _say(console, "Why: ", f"as for {first} above ({r.rule}).")
 
     for group, labels in strategy_groups(result.recommendations):
         _say(console, "Alternatives, not a sequence: ", f"{words(group)}: " + " or ".join(labels) + ".")
