@@ -99,3 +99,10 @@ def test_help_fits_80_columns_and_a_flag_shows_no_value(command, at_80):
     assert r.returncode == 0, r.stderr
     assert_fits(r.stdout, f"{' '.join(command)} --help")
     assert "<bool>" not in r.stdout and "{" not in r.stdout.split("\n\n")[0] + r.stdout.split("Usage:")[-1][:80]
+
+
+def test_rules_list_fits_80_columns(at_80):
+    r = run_cli("rules", "list")
+    assert r.returncode == 0, r.stderr
+    assert_fits(r.stdout, "rules list")
+    assert "Facts the rules derive" in r.stdout and "\n    read by: no rule" in r.stdout
