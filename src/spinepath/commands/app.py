@@ -116,7 +116,7 @@ def _exists(path: Path) -> bool:
 FILE_HELP = "Patient YAML file (spinepath.patient/1), or a bundled case id ('spinepath cases' lists them)."
 
 
-def patient_file(arg: Path) -> Path:
+def patient_file(arg: Path, strict: bool = True) -> Path:
     """A patient file as given, or the bundled case with that id (`spinepath cases` lists them). A name
     that is neither an existing file, a YAML file name, a path nor a glob is taken for a case id: a wrong
     one says so, rather than "cannot read: No such file" (NEWCOMER-2026-12 P10)."""
@@ -128,8 +128,8 @@ def patient_file(arg: Path) -> Path:
     for case in all_cases():
         if case.id == name or case.id.casefold() == name.casefold():
             return case.path
-    if "/" in name or os.sep in name or set("*?[") & set(name):
-        return arg  # a path or a glob: the command says what is wrong with it
+    if not strict or "/" in name or os.sep in name or set("*?[") & set(name):
+        return arg  # a path or a glob (or, for teach, a title): the command says what is wrong with it
     from ..load.diagnostics import did_you_mean
     raise InputError([Diagnostic(name, 0, 0, "io", "no such file, and not a case id; see `spinepath cases`"
                                  + did_you_mean(name, ids))])

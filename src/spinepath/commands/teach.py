@@ -132,7 +132,8 @@ def _stderr_console() -> Console:
 
 def _teaching_case(t: ModuleType, case: Optional[str], interactive: bool, console: Console) -> TeachingCase:
     if case is not None:
-        found: TeachingCase = t.resolve(str(patient_file(Path(case))))  # a seed or example id works as well
+        # a seed or example id works as well; a teaching title or part of an id is resolve's to find
+        found: TeachingCase = t.resolve(str(patient_file(Path(case), strict=False)))
         return found
     from ..teach.cases import teaching_cases
     cases = teaching_cases()
