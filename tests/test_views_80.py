@@ -106,3 +106,11 @@ def test_rules_list_fits_80_columns(at_80):
     assert r.returncode == 0, r.stderr
     assert_fits(r.stdout, "rules list")
     assert "Facts the rules derive" in r.stdout and "\n    read by: no rule" in r.stdout
+
+
+def test_the_consult_head_wraps_a_long_id_with_an_indent():
+    path = ROOT / "examples" / "histology" / "undifferentiated_pleomorphic_sarcoma-lumbar-bilateral-pedicles.yaml"
+    head = text_at_80(example_result(path)).splitlines()[:5]
+    assert head[0] == "spinepath consult —" and head[1] == "  " + path.stem
+    assert head[2].startswith("51 y") and head[3].startswith("  ") and head[4].startswith("ruleset")
+    assert all(line == line.rstrip() for line in head)

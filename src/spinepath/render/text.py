@@ -27,11 +27,11 @@ SEVERITY_STYLE = {"critical": "bold white on red", "warning": "bold yellow", "in
 def render(result: ConsultResult, console: Console, trace: bool = False, all_: bool = False) -> None:
     rs = result.ruleset
     patient = result.patient
-    head = Text()
-    head.append(f"spinepath consult — {plain(result.patient_id)}\n", style="bold")
-    head.append(patient_summary(patient) + "\n")
-    head.append(f"ruleset {rs.name} {rs.version} (sha256 {rs.sha256[:12]})", style="dim")
-    console.print(head)
+    # Each head line wrapped at spaces, continuation lines indented (a long id wrapped to column 0).
+    for text_, style in ((f"spinepath consult — {plain(result.patient_id)}", "bold"), (patient_summary(patient), ""),
+                         (f"ruleset {rs.name} {rs.version} (sha256 {rs.sha256[:12]})", "dim")):
+        for line in wrap(text_, console.width, subsequent_indent="  "):
+            console.print(Text(line, style=style))
 
     if result.alerts:
         lines = []
