@@ -12,7 +12,7 @@ from ..explain.result import Alternative, Assumption, Change, Entry, EvidenceRef
 from ..load.interventions import TREATMENT_PHASES, said
 
 
-def wrap(text: str, width: int, **options) -> list[str]:
+def wrap(text: str, width: int, **options: Any) -> list[str]:
     """textwrap.wrap at spaces only: an identifier (GEN-05, HFA-ICOS, a case id) is never split at its
     hyphen, in any text view."""
     return textwrap.wrap(text, width, break_on_hyphens=False, **options)

@@ -101,8 +101,8 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
         console.print()
         console.print(Text("Missing data that would change the advice", style="bold underline"))
         for fields, needed_for, rules in grouped_missing(result.missing):
-            for f in fields:
-                console.print(Text("  " + f, style="bold"))
+            for field in fields:
+                console.print(Text("  " + field, style="bold"))
             _say(console, "rules: ", ", ".join(rules), indent=6)
             _say(console, "needed for: ", needed_for, indent=6, style="dim")
 
