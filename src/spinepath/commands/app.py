@@ -31,9 +31,9 @@ def _truthful_help() -> None:
     [CASE], PATHS...)."""
     from typer import core
 
-    shown = core.TyperOption.display_type_rich
-    if getattr(shown, "_spinepath", False):
-        return
+    shown = getattr(core.TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "_spinepath", False) or not hasattr(core.TyperArgument, "_usage_display_name"):
+        return  # another typer: its own help (tests/test_views_80.py says if flags show a value again)
 
     def display_type_rich(self, ctx):
         return None if self.is_flag else shown(self, ctx)
@@ -124,8 +124,9 @@ def patient_file(arg: Path, strict: bool = True) -> Path:
     if name in ("-", "/dev/stdin") or _exists(arg) or arg.suffix in (".yaml", ".yml"):
         return arg
     from ..teach.cases import all_cases
-    ids = [case.id for case in all_cases()]
-    for case in all_cases():
+    cases = all_cases()
+    ids = [case.id for case in cases]
+    for case in cases:
         if case.id == name or case.id.casefold() == name.casefold():
             return case.path
     if not strict or "/" in name or os.sep in name or set("*?[") & set(name):
