@@ -17,7 +17,8 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "src" / "spinepath"
 LAYERS = {"load": 0, "derive": 1, "evaluate": 2, "explain": 3, "render": 4,
-          "board": 5, "teach": 5, "cohort": 5, "kb": 5, "interop": 5, "commands": 6}
+          "board": 5, "teach": 5, "cohort": 5, "kb": 5, "interop": 5, "serve": 5,
+          "commands": 6}
 
 
 def _module_name(path: Path) -> str:
@@ -64,7 +65,8 @@ def _step(module: str) -> str | None:
 
 
 def test_the_tree_shows_the_five_steps_and_each_package_says_its_role():
-    for step in ("load", "derive", "evaluate", "explain", "render", "board", "teach", "cohort", "kb", "interop", "commands"):
+    for step in ("load", "derive", "evaluate", "explain", "render", "board", "teach", "cohort", "kb", "interop", "serve",
+                 "commands"):
         init = PACKAGE / step / "__init__.py"
         assert init.is_file(), step
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
@@ -147,7 +149,7 @@ RESULT_KEYS = {"recommendations", "provisional", "provisional_alerts", "alerts",
                "alternatives", "arguments", "assumes", "capped_by", "capped_reason", "blocked", "answers",
                "changes", "needed_for", "changes_treatment", "confirms", "matched", "asserted", "superseded_by",
                "ref_id"}
-ABOVE_EVALUATE = ("explain", "render", "board", "teach", "cohort", "kb", "interop", "commands")
+ABOVE_EVALUATE = ("explain", "render", "board", "teach", "cohort", "kb", "interop", "serve", "commands")
 
 
 def _string_key_reads(source: str) -> list[tuple[int, str]]:

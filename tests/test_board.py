@@ -28,7 +28,7 @@ def test_the_summary_line_says_the_patient_in_one_line(name, line):
     assert summary_line(load_patient(SEEDS / f"{name}.yaml")) == line
 
 
-def test_the_pack_has_an_agenda_in_input_order_then_each_brief(write):
+def test_the_pack_has_an_agenda_in_the_chairs_order_then_each_brief(write):
     bad = write("broken.yaml", "id: x\nage: fifty\nlesion: {levels: [L2]}\ndiagnosis: {histology: chordoma}\n")
     first, second = SEEDS / "osteosarcoma-after-histology.yaml", SEEDS / "cervical-chondrosarcoma-recurrence.yaml"
     r = run_cli("board", str(first), str(bad), str(second), "--date", DATE, "--title", "Spine board, ward 4")
@@ -37,8 +37,10 @@ def test_the_pack_has_an_agenda_in_input_order_then_each_brief(write):
     assert out.startswith("# Spine board, ward 4\n\n2026-12-10 · 3 patients")
     rows = [line for line in out.splitlines() if re.match(r"^\| \d+ \|", line)]
     assert [row.split(" | ")[0] for row in rows] == ["| 1", "| 2", "| 3"]
-    assert "osteosarcoma T1" in rows[0] and "could not be read" in rows[1] and "expected an integer" in rows[1]
-    assert "local recurrence" in rows[2] and "CRITICAL" in rows[2]
+    # Both cases are not ready (input order kept within the group); the unreadable file goes last.
+    assert "osteosarcoma T1" in rows[0] and "could not be read" in rows[2] and "expected an integer" in rows[2]
+    assert "local recurrence" in rows[1] and "CRITICAL" in rows[1]
+    assert "## Not ready: what to chase" in out and "**not ready**: chase Course of the deficit" in rows[0]
     assert out.index("# 55 y male · osteosarcoma T1") < out.index("# 41 y male · grade 2 chondrosarcoma")
     assert f"{bad}:2:6:" in r.stderr
     again = run_cli("board", str(first), str(bad), str(second), "--date", DATE, "--title", "Spine board, ward 4")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, run_cli
-from spinepath.teach.cases import META_SUFFIX, examples_root, header_description
+from spinepath.teach.cases import META_SUFFIX, WEIGHTS_FILE, examples_root, header_description
 
 
 def test_cases_json_lists_every_bundled_case_from_any_directory(tmp_path):
@@ -42,7 +42,7 @@ def test_examples_ship_inside_the_package():
 def test_every_teaching_file_has_its_pair():
     folder = ROOT / "examples" / "teaching"
     patients = {p.name.removesuffix(".yaml") for p in folder.glob("*.yaml") if not p.name.endswith(META_SUFFIX)}
-    metas = {p.name.removesuffix(META_SUFFIX) for p in folder.glob("*" + META_SUFFIX)}
+    metas = {p.name.removesuffix(META_SUFFIX) for p in folder.glob("*" + META_SUFFIX) if p.name != WEIGHTS_FILE}
     assert patients == metas
 
 

@@ -20,6 +20,8 @@ from ..render import (PHASE_TITLES, REASON_WORDS, compact_answers, grouped_by_ph
                       grouped_provisional, more_answers_text, questions_first, words)
 from ..render import spine_levels, treatment_timeline, wbb_diagram
 from ..render.treatment_timeline import Mark
+from .decisions import FollowThrough, last as last_decision
+from .readiness import Readiness, assess
 
 # Label of every patient field the case summary shows (the questions come from the consult).
 FIELDS: dict[str, str] = {
@@ -170,6 +172,10 @@ STAGING_ROWS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
      ("history.treatments", "diagnosis.biopsy.method"), ("resection_before_histology",)),
 )
 
+# Short names of the fields and derived values a question may ask, for the agenda's chase list.
+LABELS: dict[str, str] = {**FIELDS, **{f"derived.{key}": label for key, label, _, _ in STAGING_ROWS},
+                          "derived.sins_category": "Spinal stability (SINS)"}
+
 # Always shown (OUTPUT.md contract keys); the other rows only when their value is known.
 ALWAYS_SHOWN = ("region", "pediatric", "enneking_stage", "escc_high_grade", "sins_total", "en_bloc_feasible",
                 "en_bloc_technique")
@@ -294,6 +300,8 @@ class Brief:
     questions_first: str  # why the first questions come first, said once ("" when nothing leads)
     references: tuple[ReferenceRow, ...]
     statement: str
+    readiness: Readiness  # ready or not, what to chase, the pathway, the disciplines (board/readiness.py)
+    decision: FollowThrough | None = None  # the last board decision and what the history shows of it
 
 
 # ------------------------------------------------------------------------------ its parts
@@ -566,4 +574,6 @@ def build(result: ConsultResult, date: str) -> Brief:
         questions_first=questions_first(questions_to_show(result.questions, MAX_QUESTIONS)),
         references=reference_rows(result.references),
         statement=result.statement,
+        readiness=assess(result, LABELS),
+        decision=last_decision(patient, date),
     )

@@ -15,6 +15,7 @@ from ..render import STRENGTH_WORDS, alternative_text, capped_text, escaping, pr
 from ..render import spine_levels, treatment_timeline
 from .brief import Brief, CaseSection, OptionBlock
 from .brief_md import evidence_refs, option_label
+from .readiness import lines as readiness_lines
 
 CSS = """
 @page { size: A4; margin: 8mm 9mm 9mm 9mm; }
@@ -71,6 +72,9 @@ tr { break-inside: avoid; }
 .holds { font-weight: bold; margin: .4em 0 .2em; }
 .refs { font-size: .8em; list-style: none; padding: 0; }
 .refs li { margin: .1em 0; padding-left: 2.2em; text-indent: -2.2em; }
+.ready { border: 2px solid #111; padding: .2em .6em; margin: .4em 0; font-size: .85em; }
+.ready p { margin: .1em 0; }
+.ready.not-ready { border-color: #b71c1c; }
 .statement { font-weight: 700; border: 3px solid #111; padding: .3em .6em; margin: .6em 0; }
 .pictures { display: flex; gap: 1.2em; align-items: flex-start; margin: .3em 0 .5em; break-inside: avoid; }
 .pictures svg { display: block; height: auto; width: 100%; }
@@ -89,6 +93,7 @@ svg.wbb-thumb { width: 5.4em; height: 5.4em; display: block; }
   .refs { column-count: 3; column-gap: 1.1em; font-size: .64em; line-height: 1.08; }
   .refs li { margin: 0; }
   .statement { border-width: 2px; padding: .1em .5em; margin: .3em 0; }
+  .ready { padding: .1em .5em; margin: .25em 0; }
   .staging td:nth-child(3), .questions .src { font-size: .85em; }
   .staging { font-size: .92em; }
   .staging td { padding: .05em .3em; }
@@ -264,6 +269,13 @@ def _references(model: Brief) -> list[str]:
             f'brief and the consult.</p><ul class="refs">{items}</ul></section>']
 
 
+def _readiness(model: Brief) -> list[str]:
+    r = model.readiness
+    # One paragraph: the box must not push a brief onto a third printed page.
+    items = "<p>" + " · ".join(f"<b>{e(label)}:</b> {e(text)}" for label, text in readiness_lines(r, model.decision)) + "</p>"
+    return [f'<section class="ready{"" if r.ready else " not-ready"}">{items}</section>']
+
+
 def body(model: Brief, uid: str = "b") -> list[str]:
     """One patient's brief as HTML parts, for a page of its own or a section of a board pack; `uid` keeps
     the ids of its pictures apart from the other briefs' on the same page."""
@@ -273,11 +285,12 @@ def body(model: Brief, uid: str = "b") -> list[str]:
             f'<p class="meta">{e(model.patient_id)} · Board date {e(model.date)} · {e(ruleset)} '
             f'<span class="mono">sha256 {e(rs.sha256)}</span></p>',
             f'<p class="statement">{e(model.statement)}</p></header>']
-    # Page 1 is what the board decides on and about whom: the alerts, the case with its three pictures, then
-    # the options by phase and the questions; the derivation and references follow. (The case came after the
-    # questions and fell to page 2 in 6 of 9 briefs: NEWCOMER-2026-12 P11.)
-    return (head + _alerts(model.alerts) + _case(model, uid) + _options(model) + _provisional(model)
-            + _provisional_alerts(model) + _questions(model) + _staging(model) + _references(model))
+    # Page 1 is what the board decides on and about whom: the readiness box, the alerts, the case with its
+    # three pictures, then the options by phase and the questions; the derivation and references follow. (The
+    # case came after the questions and fell to page 2 in 6 of 9 briefs: NEWCOMER-2026-12 P11.)
+    return (head + _readiness(model) + _alerts(model.alerts) + _case(model, uid) + _options(model)
+            + _provisional(model) + _provisional_alerts(model) + _questions(model) + _staging(model)
+            + _references(model))
 
 
 def document(title: str, parts: list[str], css: str = "") -> str:

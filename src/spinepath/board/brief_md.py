@@ -7,6 +7,7 @@ from ..explain.result import Alert, Entry, EvidenceRef
 from ..load.interventions import said
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, details_text, escaping, presumed_text, words
 from .brief import Brief
+from .readiness import lines as readiness_lines
 
 
 def _cell(text: object) -> str:
@@ -144,6 +145,8 @@ def render(model: Brief) -> str:
     out = [f"# {model.summary}", "",
            f"{escaping.markdown_code(model.patient_id)} · Board date {model.date} · ruleset {rs.name} {rs.version} "
            f"(sha256 `{rs.sha256[:12]}`)", ""]
+    out += ["## For the board", ""] + [f"- **{label}:** {escaping.markdown(text)}"
+                                       for label, text in readiness_lines(model.readiness, model.decision)] + [""]
     if model.alerts:
         out += ["## Alerts", ""]
         out += [alert_line(a) for a in model.alerts]

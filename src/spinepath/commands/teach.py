@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from ..load.diagnostics import did_you_mean
-from .app import RulesOpt, app, patient_file, stdout_console, usage_error
+from .app import RulesOpt, app, patient_file, stdout_console, usage_error, write_output
 
 if TYPE_CHECKING:  # imported where they are used: a single consult starts without them
     from rich.console import Console
 
-    from ..load.patient import Patient
     from ..teach.session import Option, Score, SeriesScore, TeachingCase
 
 
@@ -28,10 +27,18 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
           series: Optional[str] = typer.Option(None, "--series", show_default=False,
                                                help="Play a whole case series, stage by stage, e.g. osteosarcoma-t1."),
           as_json: bool = typer.Option(False, "--json", help="Print the score as JSON on standard output."),
+          report: Optional[Path] = typer.Option(None, "--report", show_default=False,
+                                                help="Also write a report to hand in (Markdown): the score per "
+                                                     "learning objective, the key decisions missed and the wrong "
+                                                     "picks, with their reasons and evidence."),
+          resident: Optional[str] = typer.Option(None, "--resident", show_default=False,
+                                                 help="Your name, for the report."),
           rules: Optional[Path] = RulesOpt) -> None:
     """Work through a case as a resident: choose interventions, get scored against the rules, read why."""
     from ..teach import session as t
     from ..teach.cases import next_stage, series as all_series
+    if resident is not None and report is None:
+        usage_error("--resident names you in the report: give --report OUT.md as well")
     interactive = sys.stdin.isatty()
     # With --json the score alone goes to standard output; a person still sees the case on stderr.
     console = stdout_console() if not as_json else _stderr_console()
@@ -45,6 +52,7 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
             usage_error(f"--answers: {series} has {len(stages)} stages; give one choice per stage, separated by ';'")
         played = t.SeriesScore(series, tuple(_play(t, console, chosen, a, interactive, as_json, rules)
                                              for chosen, a in zip(stages, per_stage)))
+        _write_report(report, played, resident)
         if as_json:
             sys.stdout.write(played.to_json())
         else:
@@ -54,22 +62,32 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
         chosen = _teaching_case(t, case, interactive, console)
     except EOFError:
         usage_error("no answer given (end of input)")
+    scores: list[Score] = []
+    first = chosen.id
     while True:
         scored = _play(t, console, chosen, answers, interactive, as_json, rules)
+        scores.append(scored)
         if as_json:
+            _write_report(report, t.SeriesScore(first, tuple(scores)), resident)
             sys.stdout.write(scored.to_json())
             return
         nxt = next_stage(chosen.id)
-        if nxt is None:
-            return
-        if not interactive or answers is not None:
+        if chosen.meta is not None and chosen.meta.contrast_to:
+            console.print(f"\nThis stage is a contrast to {chosen.meta.contrast_to}, the same day with other findings, "
+                          f"not a later point of the course: spinepath teach {chosen.meta.contrast_to}", markup=False)
+        if nxt is not None and (not interactive or answers is not None):
             console.print(f"\nNext in this series: spinepath teach {nxt.id}", markup=False)
-            return
-        from rich.prompt import Confirm
-        title = nxt.meta.title if nxt.meta else nxt.id
-        if not Confirm.ask(f"\nGo on to the next stage ({title})?", console=console, default=True):
-            return
-        chosen = t.from_case(nxt)
+            nxt = None
+        if nxt is not None:
+            from rich.prompt import Confirm
+            title = nxt.meta.title if nxt.meta else nxt.id
+            if Confirm.ask(f"\nGo on to the next stage ({title})?", console=console, default=True):
+                chosen = t.from_case(nxt)
+                continue
+        if len(scores) > 1:
+            _show_summary(console, t.SeriesScore(first, tuple(scores)))
+        _write_report(report, t.SeriesScore(first, tuple(scores)), resident)
+        return
 
 
 def _play(t: ModuleType, console: Console, chosen: TeachingCase, answers: Optional[str], interactive: bool,
@@ -79,7 +97,8 @@ def _play(t: ModuleType, console: Console, chosen: TeachingCase, answers: Option
     from ..explain.consult import consult as run
     try:
         result = run(chosen.patient, rules)
-        options = t.build_options(chosen.id, result, load_knowledge(rules).ruleset)
+        kb = load_knowledge(rules)
+        options = t.stage_options(chosen, result, kb.ruleset)
         if answers is not None:
             numbers = _answers_option(t, answers, len(options))
         elif not interactive:
@@ -94,14 +113,14 @@ def _play(t: ModuleType, console: Console, chosen: TeachingCase, answers: Option
     except KeyboardInterrupt:
         print("\naborted", file=sys.stderr)
         raise typer.Exit(130)
-    scored: Score = t.score(chosen, options, numbers, result, _why_not(chosen.patient, options, rules))
+    scored: Score = t.score(chosen, options, numbers, result, kb)
     if not as_json:
         t.show_reveal(console, chosen, scored, result)
     return scored
 
 
 def _show_summary(console: Console, played: SeriesScore) -> None:
-    """A series played: each stage's score, then each objective's."""
+    """A series played: each stage's score, then each objective's (wrapped lines stay in their column)."""
     from rich.table import Table
     table = Table(title=f"Series {played.series}: {played.score_percent}% overall", title_justify="left")
     table.add_column("stage", justify="right")
@@ -111,18 +130,21 @@ def _show_summary(console: Console, played: SeriesScore) -> None:
         table.add_row(str(i), s.title, f"{s.score_percent}%")
     console.print()
     console.print(table)
+    objectives = Table(title="Score per learning objective", title_justify="left", show_header=False, box=None)
+    objectives.add_column("score", justify="right", no_wrap=True)
+    objectives.add_column("objective")
     for objective, percent in played.by_objective():
-        console.print(f"{percent:>4}%  {objective}", markup=False, highlight=False)
+        objectives.add_row(f"{percent}%", objective)
+    console.print(objectives)
 
 
-def _why_not(patient: Patient, options: list[Option], rules: Optional[Path]) -> dict[str, list[str]]:
-    """For each option no rule proposes here, the knowledge base's reasons (explain.why_not)."""
-    from ..evaluate.knowledge import load_knowledge
-    from ..evaluate.passes import evaluate_patient
-    from ..explain.why_not import reasons
-    kb = load_knowledge(rules)
-    ev = evaluate_patient(patient, kb)
-    return {o.intervention: reasons(kb, ev, o.intervention) for o in options if o.expected == "not_recommended"}
+def _write_report(path: Optional[Path], played: SeriesScore, resident: Optional[str]) -> None:
+    if path is None:
+        return
+    if path.suffix.lower() not in (".md", ".markdown"):
+        usage_error(f"--report {path}: the report is Markdown; give a file ending in .md")
+    from ..teach.report import markdown
+    write_output(markdown(played, resident), path, "report")
 
 
 def _stderr_console() -> Console:

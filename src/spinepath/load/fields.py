@@ -22,7 +22,10 @@ class FieldType:
 
 
 # Read by no rule: free text, and the treatment list whose summaries are derived values.
-NOT_FOR_RULES = {"notes", "history.treatments", "id", "format", "staging.metastasis_sites"}
+NOT_FOR_RULES = {"notes", "history.treatments", "id", "format", "staging.metastasis_sites", "board"}
+# The tumour board's record (board.decisions, issue 23) is what was decided, not a finding: no rule reads it,
+# no question asks it, no what-if sets it.
+NOT_FINDINGS = ("board",)
 
 
 def unwrap(annotation):
@@ -96,6 +99,8 @@ def patient_paths() -> list[str]:
 
     def walk(model, prefix):
         for name, f in model.model_fields.items():
+            if not prefix and name in NOT_FINDINGS:
+                continue
             a = unwrap(f.annotation)
             if isinstance(a, type) and issubclass(a, BaseModel):
                 walk(a, f"{prefix}{name}.")

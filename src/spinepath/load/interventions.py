@@ -1,7 +1,11 @@
 """The intervention catalogue: the codes of OUTPUT.md, plus additions from rules/interventions.yaml."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from importlib import resources
+
+import yaml
 
 PHASES = ("diagnosis", "urgent", "neoadjuvant", "local_control", "adjuvant", "systemic", "surveillance",
           "supportive")
@@ -96,3 +100,13 @@ def said(code: str) -> str:
     for us, uk in _BRITISH:
         text = text.replace(us, uk)
     return text
+
+
+@functools.lru_cache(maxsize=1)
+def installed_codes() -> frozenset[str]:
+    """Every intervention code of the installed knowledge base: OUTPUT.md's and those of its
+    rules/interventions.yaml. What a patient file may name (board.decisions); a rules folder given with
+    --rules may add codes that a decision then cannot name until they are installed."""
+    extra = resources.files("spinepath") / "rules" / "interventions.yaml"
+    data = yaml.safe_load(extra.read_text(encoding="utf-8")) if extra.is_file() else None
+    return frozenset(CONTRACT) | frozenset((data or {}).get("interventions") or {})

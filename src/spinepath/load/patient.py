@@ -18,6 +18,8 @@ from .chronology import order_warnings, treatments_after
 from .sins_points import sins_from_components
 from .dates import days
 from .diagnostics import Diagnostic, InputError, did_you_mean, shown
+from .interventions import installed_codes
+from .non_adherence import CODES as NON_ADHERENCE_CODES
 from .yamlsafe import Document, load_path, load_text
 
 FORMAT = "spinepath.patient/1"
@@ -313,6 +315,11 @@ class Staging(Strict):
     metastasis_sites: list[str] | None = None
     metastases_resectable: bool | None = Field(None, description="every metastatic site can be removed completely "
                                                "(MET-02, REL-02)")
+    # Not in PATIENT.md (an addition, README): the spinal lesion is itself the metastasis (of a primary
+    # elsewhere, or the recurrent spinal lesion, REC-02 lines 1751-1753), so with one metastasis there is no
+    # "lung or other site" for MET-02's metastasectomy (fresh review round 3: metastasectomy without a target).
+    spinal_lesion_is_the_metastasis: bool | None = Field(
+        None, description="the spinal lesion is itself a metastasis counted in staging.metastases (REC-02, MET-02)")
 
 
 class Surgery(Strict):
@@ -388,6 +395,69 @@ class Preferences(Strict):
     declines_surgery: bool | None = None
 
 
+# ------------------------------------------------------------------ board decisions (issue 23; an addition)
+
+_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def _day(value: Any) -> Any:
+    if not isinstance(value, str) or not _DAY.match(value) or not _calendar_day(value):
+        raise ValueError(f"expected a day as YYYY-MM-DD; got {shown(value)}")
+    return value
+
+
+DayStr = Annotated[str, BeforeValidator(_day), WithJsonSchema({
+    "type": "string", "pattern": _DAY.pattern, "description": "YYYY-MM-DD"})]
+
+# Who carries a decision out: the disciplines of src/spinepath/board/disciplines.yaml (a test keeps the two
+# lists equal; the table cannot be read here, below the board feature).
+DISCIPLINES = ("musculoskeletal_pathology", "musculoskeletal_radiology", "spine_surgery", "radiation_oncology",
+               "medical_oncology", "paediatric_oncology", "haemato_oncology", "interventional_radiology",
+               "palliative_care", "cardio_oncology", "metastasis_surgery")
+
+
+def _intervention(value: Any) -> Any:
+    if isinstance(value, str) and value not in installed_codes():
+        raise ValueError(f"unknown intervention code {shown(value)}: expected a code of OUTPUT.md or "
+                         f"rules/interventions.yaml{did_you_mean(value, sorted(installed_codes()))}")
+    return value
+
+
+InterventionCode = Annotated[str, AfterValidator(_intervention), WithJsonSchema({
+    "type": "string", "pattern": "^[a-z][a-z0-9_]*$",
+    "description": "an intervention code of OUTPUT.md or rules/interventions.yaml"})]
+DetailValue = Union[bool, int, float, str, list[str]]
+
+
+class DecidedIntervention(Strict):
+    code: InterventionCode
+    details: dict[str, DetailValue] | None = Field(None, description="as the consult's entries give them, e.g. "
+                                                   "modality, min_dose_gy, regimen")
+
+
+class NotFollowed(Strict):
+    intervention: InterventionCode = Field(description="the advice the board did not follow")
+    reason: Literal[NON_ADHERENCE_CODES] = Field(  # type: ignore[valid-type]
+        description="a code of the CDS Hooks non-adherence reason list "
+                    "(http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes)")
+    text: str | None = Field(None, description="free text: the reason in the board's words")
+
+
+class Decision(Strict):
+    date: DayStr = Field(description="the day of the board meeting")
+    interventions: list[DecidedIntervention] = Field(description="what the board decided (may be empty when it "
+                                                     "only declined advice)")
+    not_followed: list[NotFollowed] | None = None
+    responsible: Literal[DISCIPLINES] | None = None  # type: ignore[valid-type]
+    due: DayStr | None = Field(None, description="when the decision should have been carried out")
+
+
+class Board(Strict):
+    """The tumour board's record (an addition to PATIENT.md, issue 23): read by no rule."""
+
+    decisions: list[Decision] | None = None
+
+
 class Patient(Strict):
     """One patient with a (suspected) primary bone tumour of the spine."""
 
@@ -411,6 +481,8 @@ class Patient(Strict):
     history: History | None = None
     preferences: Preferences | None = None
     notes: str | None = Field(None, description="free text, shown in reports, never read by rules")
+    board: Board | None = Field(None, description="the tumour board's decisions (an addition, issue 23); never "
+                                "read by rules")
 
     @model_validator(mode="after")
     def _subtype_of_histology(self):

@@ -103,6 +103,12 @@ def _proposal(pid: str, patient_ref: str, entry: Entry, key: str,
     return request, action
 
 
+def service_request(patient_id: str, patient_ref: str, entry: Entry, key: str) -> dict[str, Any]:
+    """One firm entry as the draft ServiceRequest the bundle holds for it (a CDS Hooks card suggests it,
+    serve/cards.py): the same resource, so an EHR gets the same order from either route."""
+    return _proposal(patient_id, patient_ref, entry, key, False)[0]
+
+
 def bundle(result: ConsultResult) -> dict[str, Any]:
     """The consult result as a FHIR R4 Bundle (a plain dict, validated)."""
     Bundle = _models()
