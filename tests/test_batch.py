@@ -84,7 +84,7 @@ def test_the_same_bytes_for_one_and_two_jobs(folder, fmt):
 def test_csv_has_a_row_per_recommendation_and_per_failed_file(folder):
     jsonl = run_cli("batch", str(folder)).stdout.splitlines()
     r = run_cli("batch", str(folder), "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    rows = [row for row in csv.DictReader(io.StringIO(r.stdout)) if row["entry"] in ("firm", "")]
     assert r.stdout.splitlines()[0] == ",".join(batch.CSV_COLUMNS)
     expected = []
     for line in jsonl:
@@ -102,6 +102,22 @@ def test_csv_has_a_row_per_recommendation_and_per_failed_file(folder):
         else:
             assert (row["intervention"], row["rule"]) == (intervention, rule)
             assert row["patient_id"] and (row["evidence"] or not row["rule"])
+
+
+def test_csv_has_the_provisional_entries_and_the_questions_of_a_sparse_referral():
+    """NEWCOMER-2026-12 P14: firm rows only, close to empty for a referral letter."""
+    from conftest import ROOT, example_result
+    path = ROOT / "examples" / "referral" / "cervical-chordoma-referral-letter.yaml"
+    result = example_result(path)
+    rows = list(csv.DictReader(io.StringIO(run_cli("batch", str(path), "--format", "csv").stdout)))
+    kinds = [row["entry"] for row in rows]
+    assert kinds == (["firm"] * len(result.recommendations) + ["provisional"] * len(result.provisional)
+                     + ["question"] * len(result.questions))
+    provisional = [row for row in rows if row["entry"] == "provisional"]
+    assert provisional and all(row["holds_if"] and row["intervention"] and row["rule"] for row in provisional)
+    questions = [row for row in rows if row["entry"] == "question"]
+    assert [(q["field"], q["question"]) for q in questions] == [(q.field, q.text) for q in result.questions]
+    assert all(not row["holds_if"] for row in rows if row["entry"] == "firm")
 
 
 def test_explicit_files_keep_their_order_and_a_file_named_twice_is_consulted_once(folder):

@@ -67,7 +67,7 @@ def _pdf_pages(tmp_path: Path, html: str, name: str) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (/usr/bin/chromium) to print PDF pages: README, Run the tests")
 def test_in_chromium_the_agenda_of_12_fits_page_1_and_each_brief_starts_a_new_page(tmp_path):
     from spinepath.board import brief_html
     from spinepath.explain.consult import consult
@@ -79,7 +79,7 @@ def test_in_chromium_the_agenda_of_12_fits_page_1_and_each_brief_starts_a_new_pa
     assert _pdf_pages(tmp_path, pack.html("Spine tumour board", DATE, two), "pack") == 1 + sum(alone)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (/usr/bin/chromium) to print PDF pages: README, Run the tests")
 def test_in_chromium_the_longest_briefs_print_on_at_most_two_a4_pages(tmp_path):
     from spinepath.board import brief_html
     from spinepath.board.brief import build

@@ -121,7 +121,7 @@ def test_alerts_under_presumptions_are_shown_apart_with_what_they_rest_on():
 def test_page_one_is_what_the_board_decides_on():
     model, _ = model_for(CHONDRO)
     html = brief_html.render(model)
-    order = [html.index(h) for h in ("<h2>Alerts", "Options by phase", "<h2>The case", "<h2>References")
+    order = [html.index(h) for h in ("<h2>Alerts", "<h2>The case", "Options by phase", "<h2>References")
              if h in html]
     assert order == sorted(order) and len(order) >= 3
 
@@ -197,15 +197,16 @@ def test_strength_is_a_word_and_a_colour():
 
 # ------------------------------------------------------------------ rendered in a real browser
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (/usr/bin/chromium) to print PDF pages: README, Run the tests")
 def test_chromium_renders_a_non_blank_page_and_prints_a4(tmp_path):
     page = tmp_path / "brief.html"
     assert run_cli("brief", str(SEED), "-o", str(page), "--date", "2026-03-04").returncode == 0
     shot, pdf = tmp_path / "brief.png", tmp_path / "brief.pdf"
-    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1240,1754", page.as_uri())
+    # Tall enough to reach the options below the case and its pictures (page 1 since issue 26).
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1240,3600", page.as_uri())
     chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
     width, height, bpp, pixels = png_pixels(shot.read_bytes())
-    assert (width, height) == (1240, 1754)
+    assert (width, height) == (1240, 3600)
     dark = sum(1 for i in range(0, len(pixels), bpp * 7) if pixels[i] < 128)
     assert dark > 2000  # text was drawn, not a blank page
     red = sum(1 for i in range(0, len(pixels), bpp)

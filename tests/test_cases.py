@@ -16,8 +16,8 @@ def test_cases_json_lists_every_bundled_case_from_any_directory(tmp_path):
     assert r.returncode == 0, r.stderr
     cases = json.loads(r.stdout)["cases"]
     on_disk = sorted((p.parent.name, p.name.removesuffix(".yaml"))
-                     for group in ("seeds", "histology", "teaching")
-                     for p in (ROOT / "examples" / group).glob("*.yaml") if not p.name.endswith(META_SUFFIX))
+                     for folder in (ROOT / "examples").iterdir() if folder.is_dir()  # every folder (issue 26)
+                     for p in folder.glob("*.yaml") if not p.name.endswith(META_SUFFIX))
     assert sorted((c["group"], c["id"]) for c in cases) == on_disk
     for c in cases:
         assert c["description"], c

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, EXAMPLES, ROOT, chromium, example_result, patient_text, png_pixels
+from conftest import CHROMIUM, EXAMPLES, ROOT, chromium, example_result, patient_text, png_pixels, run_cli
 from spinepath.board import brief_html, brief_md, pack
 from spinepath.board.brief import build, pictures
 from spinepath.explain.consult import consult
@@ -44,9 +44,12 @@ def test_every_brief_draws_three_pictures_and_shades_exactly_the_recorded_zones(
     wbb = patient.lesion.wbb
     zones = None if wbb is None else wbb.zones
     assert _ids(html, "zone", "involved") == {str(z) for z in zones or ()}
-    assert ("zones not recorded" in html) == (zones is None)
+    # Below S2 WBB does not apply (derived.below_s2): the sacrum is drawn by level, never a vertebra.
+    sacral = example_result(path).value("below_s2") is True
+    assert ("zones not recorded" in html) == (zones is None and not sacral)
+    assert ("-sacrum-" in html) == sacral and ("-pedicle-" not in html) == sacral
     assert _ids(html, "tumour", "marked") == set(patient.lesion.levels)
-    assert "schematic; from the recorded zones, not from images" in html
+    assert ("schematic, from the recorded levels" if sacral else "schematic; from the recorded zones, not from images") in html
 
 
 def test_shaded_cells_are_the_recorded_zones_crossed_with_the_recorded_layers():
@@ -184,7 +187,7 @@ SHOTS = ["seeds/cervical-chondrosarcoma-recurrence", "histology/osteoblastoma-th
          "seeds/pediatric-lumbar-osteosarcoma-recurrence"]
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (/usr/bin/chromium) to print PDF pages: README, Run the tests")
 @pytest.mark.parametrize("name", SHOTS)
 def test_chromium_draws_the_pictures(tmp_path, name):
     """The pictures alone on a page, as Chromium paints them: not blank, the diagram's black zone ring and
@@ -207,3 +210,99 @@ def test_chromium_draws_the_pictures(tmp_path, name):
     assert dark_wbb > 400 and dark_text > 300, (dark_wbb, dark_text)
     has_zones = patient.lesion.wbb is not None and patient.lesion.wbb.zones
     assert (grey_wbb > 300) == bool(has_zones and patient.lesion.wbb.layers), grey_wbb
+
+
+# ------------------------------------------------------------------ issue 26 part 4: sides and the sacrum
+
+def _side_patient(write, **lesion):
+    import yaml
+    doc = {"id": "side", "age": 50, "diagnosis": {"histology": "chordoma"},
+           "lesion": {"levels": ["C3"], "wbb": {"zones": [3, 4, 5], "layers": ["B", "C"]}, **lesion}}
+    wbb_side = doc["lesion"].pop("zone_1_side", None)
+    if wbb_side is not None:
+        doc["lesion"]["wbb"]["zone_1_side"] = wbb_side
+    return write("side.yaml", yaml.safe_dump(doc, sort_keys=False))
+
+
+def _brief_of(path) -> str:
+    """The HTML brief (what is drawn, and the key under it) and the Markdown brief (the caption in words)."""
+    model = build(consult(load_patient(path)), DATE)
+    import html as html_
+    return html_.unescape(brief_html.render(model)) + brief_md.render(model)
+
+
+def _labels(html: str) -> list[str]:
+    return re.findall(r'class="side-label">([LR])<', html)
+
+
+def test_left_and_right_are_drawn_only_from_a_recorded_numbering_and_the_convention_is_stated(write):
+    """NEWCOMER P11: the diagram had no L/R. STAGING §2.1 numbers the zones two ways, so the zones alone never
+    say which side is the left: the file says where zone 1 is (lesion.wbb.zone_1_side)."""
+    html = _brief_of(_side_patient(write, zone_1_side="left"))
+    # Zones 1-6 are drawn on the picture's right: with zone 1 on the patient's left, L is on the right.
+    assert _labels(html) == ["L", "R"] and re.search(r'x="178" [^>]*class="side-label">L<', html)
+    assert "zone 1 on the patient's left as recorded" in html
+    html = _brief_of(_side_patient(write, zone_1_side="right"))
+    assert _labels(html) == ["R", "L"]
+    html = _brief_of(_side_patient(write))
+    assert _labels(html) == [] and "left and right not recorded" in html
+
+
+@pytest.mark.parametrize("lesion, state, words", [
+    ({"vertebral_artery": "unilateral"}, {4: "unknown", 9: "unknown"}, "one encased, side not recorded"),
+    ({"vertebral_artery": "unilateral", "vertebral_artery_side": "right"}, {4: "unknown", 9: "unknown"},
+     "one encased, the right (not placed on the diagram"),
+    ({"vertebral_artery": "unilateral", "vertebral_artery_side": "right", "zone_1_side": "left"},
+     {4: "free", 9: "encased"}, "one encased, the right."),
+    ({"vertebral_artery": "unilateral", "vertebral_artery_side": "right", "zone_1_side": "right"},
+     {4: "encased", 9: "free"}, "one encased, the right."),
+    ({"vertebral_artery": "bilateral"}, {4: "encased", 9: "encased"}, "both encased"),
+])
+def test_one_encased_vertebral_artery_never_looks_like_two(write, lesion, state, words):
+    html = _brief_of(_side_patient(write, **lesion))
+    drawn = {int(z): s for z, s in re.findall(r'id="b-wbb-va-(\d)" class="artery (\w+)"', html)}
+    assert drawn == state
+    assert words in html
+    assert ("VA?" in html) == (state[4] == "unknown")
+
+
+@pytest.mark.parametrize("side, zone_1, involved", [("left", "left", 4), ("left", "right", 9), ("right", "left", 9)])
+def test_a_recorded_pedicle_side_marks_that_pedicle(write, side, zone_1, involved):
+    html = _brief_of(_side_patient(write, pedicles_involved="unilateral", pedicle_side=side, zone_1_side=zone_1))
+    drawn = {int(z): s for z, s in re.findall(r'id="b-wbb-pedicle-(\d)" class="pedicle (\w+)"', html)}
+    assert drawn == {involved: "involved", 13 - involved: "free"}
+    assert f"Pedicles: one involved (the {side} one)" in html
+
+
+def test_a_side_without_its_unilateral_finding_is_refused(write):
+    path = _side_patient(write, vertebral_artery="bilateral", vertebral_artery_side="left")
+    r = run_cli("validate", str(path))
+    assert r.returncode == 3 and "vertebral_artery_side names the side of a unilateral finding" in r.stderr
+    assert re.search(r"side\.yaml:\d+:\d+: ", r.stderr)
+
+
+def test_below_s2_the_sacrum_is_drawn_by_level_with_the_recorded_layers():
+    """NEWCOMER P11: S3-S5 got a vertebra with 'zones not recorded' and pedicle marks; WBB does not apply."""
+    path = ROOT / "examples" / "histology" / "chordoma-sacral-localised.yaml"
+    html, patient = _brief(path)
+    involved = set(re.findall(r'id="b-wbb-sacrum-(\w+)" class="level involved"', html))
+    assert involved == set(patient.lesion.levels) == {"S3", "S4", "S5"}
+    assert "layers A, B, C" in html and "WBB zones do not apply below S2" in html
+    assert "-pedicle-" not in html and "zones not recorded" not in html
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() or not shutil.which("pdftotext"),
+                    reason="needs Chromium (/usr/bin/chromium) and pdftotext (poppler-utils) to read printed pages")
+def test_in_chromium_the_case_and_its_pictures_end_on_page_1(tmp_path):
+    """NEWCOMER P11: the case came after the options and questions, on page 2 in 6 of 9 briefs. The briefs
+    whose alerts and case are the longest are printed; page 1 reaches the options after the case."""
+    import subprocess
+    pages = {p.stem: brief_html.render(build(example_result(p), DATE)) for p in EXAMPLES}
+    before = {k: len(re.sub(r"<svg.*?</svg>", "", html.split("<h2>Options by phase")[0])) for k, html in pages.items()}
+    for name in sorted(before, key=before.get, reverse=True)[:2]:
+        page, pdf = tmp_path / f"{name}.html", tmp_path / f"{name}.pdf"
+        page.write_text(pages[name], encoding="utf-8")
+        chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
+        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                               check=True).stdout
+        assert "The case" in first and "Options by phase" in first, name

@@ -45,10 +45,43 @@ def test_cases_fits_80_columns_one_case_a_line_and_long_has_the_descriptions():
     r = run_cli("cases", env={**os.environ, "COLUMNS": "80"})
     lines = r.stdout.splitlines()
     assert r.returncode == 0 and max(len(line) for line in lines) <= 80
-    assert "…" not in r.stdout and len(lines) < 60
+    cases = json.loads(run_cli("cases", "--json").stdout)["cases"]
+    groups = {c["group"] for c in cases}
+    assert "…" not in r.stdout and len(lines) == len(cases) + len(groups) + 2  # one case a line, two of hints
     assert "  cervical-chondrosarcoma-recurrence" in lines
     long = run_cli("cases", "--long", env={**os.environ, "COLUMNS": "120"})
     assert "Teaching point" in long.stdout or "Objective" in long.stdout
+
+
+def test_every_example_directory_is_in_cases_and_a_wrong_id_points_there():
+    """NEWCOMER-2026-12 P10: examples/referral was missing from `cases`, and a wrong id said only
+    "cannot read: No such file or directory"."""
+    listed = {c["group"] for c in json.loads(run_cli("cases", "--json").stdout)["cases"]}
+    folders = {p.name for p in (ROOT / "examples").iterdir() if p.is_dir() and any(p.glob("*.yaml"))}
+    assert folders <= listed, folders - listed
+    assert run_cli("consult", "cervical-chordoma-referral-letter", "--format", "json").returncode == 0
+    r = run_cli("consult", "cervical-chordoma-referal")
+    assert r.returncode == 2 and "not a case id; see `spinepath cases`" in r.stderr and "Traceback" not in r.stderr
+    assert "cannot read" in run_cli("consult", "no/such.yaml").stderr  # a path is said to be a missing file
+
+
+@pytest.mark.parametrize("args", [("whatif", "_", "--set", "staging.metastases=none"), ("batch", "_"),
+                                  ("export", "fhir", "_"), ("board", "_")])
+def test_a_case_id_works_in_every_command_that_reads_a_patient_file(args):
+    if args[0] == "export":
+        pytest.importorskip("fhir.resources", reason="export fhir needs the optional extra spinepath[fhir]")
+    r = run_cli(*[a if a != "_" else "cervical-chordoma-referral-letter" for a in args])
+    assert r.returncode == 0, r.stderr
+
+
+def test_each_command_offers_only_the_formats_it_prints():
+    """NEWCOMER P13: `whatif --help` offered markdown and fhir, then refused them."""
+    for command, formats in ((("whatif",), "<text|json>"), (("rules", "list"), "<text|json>"),
+                             (("consult",), "<text|json|markdown|fhir>")):
+        r = run_cli(*command, "--help", env={**os.environ, "COLUMNS": "100"})
+        assert formats in r.stdout, (command, r.stdout)
+    r = run_cli("whatif", "cervical-chondrosarcoma-recurrence", "--set", "age=50", "--format", "markdown")
+    assert r.returncode == 2 and "markdown" in r.stderr
 
 
 @pytest.mark.parametrize("command", [("consult",), ("explain", "_", "GEN-01a"), ("brief",), ("validate",)])

@@ -285,9 +285,12 @@ def body(model: Brief, uid: str = "b") -> list[str]:
             f'<p class="meta">{e(model.patient_id)} · Board date {e(model.date)} · {e(ruleset)} '
             f'<span class="mono">sha256 {e(rs.sha256)}</span></p>',
             f'<p class="statement">{e(model.statement)}</p></header>']
-    # Page 1 is what the board decides on: alerts, options by phase, the questions; the details follow.
-    return (head + _readiness(model) + _alerts(model.alerts) + _options(model) + _provisional(model) + _provisional_alerts(model)
-            + _questions(model) + _case(model, uid) + _staging(model) + _references(model))
+    # Page 1 is what the board decides on and about whom: the readiness box, the alerts, the case with its
+    # three pictures, then the options by phase and the questions; the derivation and references follow. (The
+    # case came after the questions and fell to page 2 in 6 of 9 briefs: NEWCOMER-2026-12 P11.)
+    return (head + _readiness(model) + _alerts(model.alerts) + _case(model, uid) + _options(model)
+            + _provisional(model) + _provisional_alerts(model) + _questions(model) + _staging(model)
+            + _references(model))
 
 
 def document(title: str, parts: list[str], css: str = "") -> str:

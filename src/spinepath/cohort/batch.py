@@ -4,8 +4,8 @@ Output (one record per input file, in input order, the same bytes for any number
 - jsonl: a success is the consult result of OUTPUT.md on one line, keys in the order the
   result has them; a failure is `{"file": ..., "errors": [diagnostic, ...]}` on its line, so
   line N always belongs to file N.
-- csv: one row per recommendation; a patient without recommendations still gets one row; a
-  failure gets one row with the `error` column filled.
+- csv: one row per firm recommendation, per provisional entry and per question (column `entry`); a
+  patient with none still gets one row; a failure gets one row with the `error` column filled.
 - fhir-ndjson: one FHIR R4 Bundle per line (render/fhir.py, the optional extra spinepath[fhir]);
   a failure is an OperationOutcome on its line.
 A bad file is reported on stderr and the run goes on. Processes, not threads: durable-rules
@@ -43,7 +43,11 @@ class Writer(Protocol):
 
 
 FORMATS = ("jsonl", "csv", "fhir-ndjson")
-CSV_COLUMNS = ("file", "patient_id", "phase", "strength", "intervention", "rule", "evidence", "error")
+# The last four columns were added in 2026-12 (issue 26; NEWCOMER P14: for a sparse referral, firm rows
+# alone were close to empty): `entry` says what a row is (firm, provisional or question), `holds_if` the
+# presumptions a provisional row rests on, `field` and `question` what a question row asks.
+CSV_COLUMNS = ("file", "patient_id", "phase", "strength", "intervention", "rule", "evidence", "error",
+               "entry", "holds_if", "field", "question")
 PATIENT_SUFFIXES = (".yaml", ".yml")
 _GLOB_CHARS = set("*?[")
 
@@ -224,11 +228,18 @@ def _failed(path: str, fmt: str, diagnostics: list[Diagnostic]) -> Done:
 
 
 def _result_rows(path: str, result: ConsultResult) -> list[dict[str, str]]:
-    """A CSV row (CSV_COLUMNS) per firm recommendation, or one row naming the patient."""
+    """CSV rows (CSV_COLUMNS): one per firm recommendation, then one per provisional entry with what it
+    holds on, then one per question in rank order; one row naming the patient when there is none."""
+    from ..render import presumed_text
     base = {"file": display_path(path), "patient_id": result.patient_id}
-    rows = [{**base, "phase": r.phase, "strength": r.strength, "intervention": r.intervention,
-             "rule": r.rule, "evidence": "; ".join(f"[{e.ref_id}] {e.ref}" for e in r.evidence)}
-            for r in result.recommendations]
+
+    def entry(r, kind: str) -> dict[str, str]:
+        return {**base, "phase": r.phase, "strength": r.strength, "intervention": r.intervention, "rule": r.rule,
+                "evidence": "; ".join(f"[{e.ref_id}] {e.ref}" for e in r.evidence), "entry": kind,
+                "holds_if": "; ".join(presumed_text(a) for a in r.assumes)}
+    rows = [entry(r, "firm") for r in result.recommendations]
+    rows += [entry(r, "provisional") for r in result.provisional]
+    rows += [{**base, "entry": "question", "field": q.field, "question": q.text} for q in result.questions]
     return rows or [base]
 
 

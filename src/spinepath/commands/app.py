@@ -24,6 +24,32 @@ from .status import ExitStatus
 # What the command modules share besides the app (they import this module only, never each other).
 __all__ = ["ExitStatus", "outputs", "refuse_inputs"]
 
+def _truthful_help() -> None:
+    """Typer's help shows a value type beside every option, a flag included (`--trace <bool>`), and the
+    usage line writes a required argument as `{file}`. A newcomer then types `--trace true`
+    (NEWCOMER-2026-12 P13): a flag shows no value, and arguments are written as click writes them (FILE,
+    [CASE], PATHS...)."""
+    from typer import core
+
+    shown = getattr(core.TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "_spinepath", False) or not hasattr(core.TyperArgument, "_usage_display_name"):
+        return  # another typer: its own help (tests/test_views_80.py says if flags show a value again)
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    def usage_name(self) -> str:
+        name = self.display_name_raw.upper() if self.metavar is None else self.display_name_raw
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    display_type_rich._spinepath = True  # type: ignore[attr-defined]
+    core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+    core.TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+
+
+_truthful_help()
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Traced, evidence-linked decision support for primary bone tumours of the spine.\n\n"
                        "It supports, and does not replace, a multidisciplinary tumour board.")
@@ -41,6 +67,12 @@ class Format(str, Enum):
     json = "json"
     markdown = "markdown"
     fhir = "fhir"  # consult only: a FHIR R4 Bundle (the optional extra spinepath[fhir])
+
+
+# Each command offers only the formats it prints (NEWCOMER-2026-12 P13: whatif offered four, refused two).
+class TextOrJson(str, Enum):
+    text = "text"
+    json = "json"
 
 
 def stdout_console() -> Console:
@@ -81,15 +113,27 @@ def _exists(path: Path) -> bool:
         return os.path.islink(path)
 
 
-def patient_file(arg: Path) -> Path:
-    """A patient file as given, or the bundled case with that id (`spinepath cases` lists them)."""
-    if str(arg) in ("-", "/dev/stdin") or _exists(arg) or arg.suffix in (".yaml", ".yml"):
+FILE_HELP = "Patient YAML file (spinepath.patient/1), or a bundled case id ('spinepath cases' lists them)."
+
+
+def patient_file(arg: Path, strict: bool = True) -> Path:
+    """A patient file as given, or the bundled case with that id (`spinepath cases` lists them). A name
+    that is neither an existing file, a YAML file name, a path nor a glob is taken for a case id: a wrong
+    one says so, rather than "cannot read: No such file" (NEWCOMER-2026-12 P10)."""
+    name = str(arg)
+    if name in ("-", "/dev/stdin") or _exists(arg) or arg.suffix in (".yaml", ".yml"):
         return arg
     from ..teach.cases import all_cases
-    for case in all_cases():
-        if case.id == str(arg) or case.id.casefold() == str(arg).casefold():
+    cases = all_cases()
+    ids = [case.id for case in cases]
+    for case in cases:
+        if case.id == name or case.id.casefold() == name.casefold():
             return case.path
-    return arg  # load_patient says that the file does not exist
+    if not strict or "/" in name or os.sep in name or set("*?[") & set(name):
+        return arg  # a path or a glob (or, for teach, a title): the command says what is wrong with it
+    from ..load.diagnostics import did_you_mean
+    raise InputError([Diagnostic(name, 0, 0, "io", "no such file, and not a case id; see `spinepath cases`"
+                                 + did_you_mean(name, ids))])
 
 
 def write_output(text: str, output: Path | None, what: str, done: str = "", inputs=()) -> None:

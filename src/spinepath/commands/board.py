@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic
-from .app import ExitStatus, RulesOpt, app, fail, patient_file, refuse_inputs, usage_error, warn, write_output
+from .app import FILE_HELP, ExitStatus, RulesOpt, app, fail, patient_file, refuse_inputs, usage_error, warn, write_output
 
 BRIEF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 PACK_FORMATS = {**BRIEF_FORMATS, ".json": "json"}
@@ -25,7 +25,7 @@ def _board_date(text: Optional[str]) -> str:
 
 
 @app.command()
-def brief(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (spinepath.patient/1)."),
+def brief(file: Path = typer.Argument(..., readable=False, help=FILE_HELP),
           output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
                                                 help="Write to OUT.md (Markdown) or OUT.html (self-contained, "
                                                      "A4 print layout). Default: Markdown on standard output."),

@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Optional, TextIO
 
 import typer
 
-from .app import ExitStatus, RulesOpt, app, outputs, refuse_inputs
+from .app import ExitStatus, RulesOpt, app, outputs, patient_file, refuse_inputs
 from ..load.diagnostics import Diagnostic, InputError
 
 if TYPE_CHECKING:  # imported where used: this module is imported by every command
@@ -29,7 +29,7 @@ class BatchFormat(str, Enum):
 
 @app.command()
 def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (searched recursively for *.yaml "
-                                            "and *.yml, without *.expect.yaml) and globs.", show_default=False),
+                                            "and *.yml, without *.expect.yaml) or globs; bundled case ids too.", show_default=False),
           format: BatchFormat = typer.Option(BatchFormat.jsonl, "--format", "-f",
                                              help="jsonl: one consult result per line; csv: one row per "
                                              "recommendation; fhir-ndjson: one FHIR R4 Bundle per line."),
@@ -46,6 +46,7 @@ def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
     from ..cohort.batch import collect
     from ..evaluate.knowledge import load_knowledge
     from ..load.diagnostics import display_path
+    paths = [str(patient_file(Path(p))) for p in paths]  # a bundled case id works as a file does
     if resume and (output is None or format is BatchFormat.csv):
         raise InputError([Diagnostic("--resume", 0, 0, "usage", "--resume continues a jsonl or fhir-ndjson "
                                      "output: give --output FILE and one of those formats (a csv row is not one file)")])

@@ -10,11 +10,11 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic, InputError
-from .app import ExitStatus, Format, RulesOpt, action_text, app, fail, patient_file, schema_app, stdout_console, warn
+from .app import FILE_HELP, ExitStatus, Format, RulesOpt, TextOrJson, action_text, app, fail, patient_file, schema_app, stdout_console, warn
 
 
 @app.command()
-def consult(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (spinepath.patient/1)."),
+def consult(file: Path = typer.Argument(..., readable=False, help=FILE_HELP),
             format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
             rules: Optional[Path] = RulesOpt,
             trace: bool = typer.Option(False, "--trace", help="Show the rules in firing order with the facts they matched."),
@@ -45,10 +45,10 @@ def consult(file: Path = typer.Argument(..., readable=False, help="Patient YAML 
 
 
 @app.command()
-def whatif(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (spinepath.patient/1)."),
-           set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. staging.metastases=none; lists as "
-                                          "staging.workup_done=ct_chest,mri_whole_spine. Repeat for several fields."),
-           format: Format = typer.Option(Format.text, "--format", "-f", help="Output format (text or json)."),
+def whatif(file: Path = typer.Argument(..., readable=False, help=FILE_HELP),
+           set_: list[str] = typer.Option(..., "--set", metavar="FIELD=VALUE", help="A field and its value, e.g. staging.metastases=none; a list with "
+                                          "commas, e.g. lesion.levels=T11,T12. Repeat for several fields."),
+           format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
            rules: Optional[Path] = RulesOpt):
     """Consult the file with some fields set, and show what changes."""
     from ..evaluate.knowledge import load_knowledge
@@ -57,10 +57,8 @@ def whatif(file: Path = typer.Argument(..., readable=False, help="Patient YAML f
     patient = load_patient(patient_file(file), warnings=(warnings := list[Diagnostic]()))
     warn(warnings)
     result = run(load_knowledge(rules), patient, set_)
-    if format is Format.json:
+    if format is TextOrJson.json:
         sys.stdout.write(result.to_json())
-    elif format in (Format.markdown, Format.fhir):
-        fail([Diagnostic("--format", 0, 0, "usage", "whatif prints text or json")])
     else:
         from ..render.whatif_text import render
         render(result, stdout_console())
@@ -74,24 +72,32 @@ def validate(paths: list[str] = typer.Argument(..., help="Patient files, folders
     from ..load.diagnostics import display_path
     from ..load.patient import load_patient
     bad: list[Diagnostic] = []
+    ok = invalid = skipped = 0
     for f in collect([str(patient_file(Path(p))) for p in paths]):
         if f.endswith(".expect.yaml"):  # a teaching case's metadata, named by a shell glob
             print(f"{display_path(f)}: teaching metadata, not a patient file: skipped")
+            skipped += 1
             continue
         try:
             load_patient(f, warnings=(warnings := list[Diagnostic]()))
             print(f"{display_path(f)}: ok")
+            ok += 1
             warn(warnings)
         except InputError as exc:
             bad.extend(exc.diagnostics)
+            invalid += 1
     for d in bad:
         print(str(d), file=sys.stderr)
+    # A summary, as batch ends with one (NEWCOMER-2026-12 P14): on stderr, so that stdout stays one line a file.
+    files = ok + invalid
+    print(f"spinepath validate: {files} {'file' if files == 1 else 'files'}, {ok} valid, {invalid} invalid"
+          + (f", {skipped} skipped" if skipped else ""), file=sys.stderr)
     if bad:
         raise typer.Exit(ExitStatus.SOME_FAILED)
 
 
 @app.command()
-def explain(file: Path = typer.Argument(..., readable=False, help="Patient YAML file."),
+def explain(file: Path = typer.Argument(..., readable=False, help=FILE_HELP),
             rule_id: str = typer.Argument(..., help="Rule id, e.g. GEN-03."),
             rules: Optional[Path] = RulesOpt):
     """Show, condition by condition, why a rule fired or did not."""

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from ..load.diagnostics import Diagnostic, InputError
-from .app import app, fail, patient_file, write_output
+from .app import FILE_HELP, app, fail, patient_file, write_output
 
 import_app = typer.Typer(no_args_is_help=True, help="Read a patient from another format.")
 export_app = typer.Typer(no_args_is_help=True, help="Write a patient in another format.")
@@ -27,7 +27,7 @@ def _require():
 
 
 @export_app.command("fhir")
-def export_fhir(file: Path = typer.Argument(..., readable=False, help="Patient YAML file (or a bundled case id)."),
+def export_fhir(file: Path = typer.Argument(..., readable=False, help=FILE_HELP),
                 output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
                                                       help="Write the Bundle here (default: standard output).")):
     """The patient as an mCODE-shaped FHIR R4 Bundle (docs/fhir.md): import gives the same advice back."""

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import typer
 
 from ..load.diagnostics import Diagnostic
-from .app import ExitStatus, Format, action_text, fail, rules_app, stdout_console
+from .app import ExitStatus, TextOrJson, action_text, fail, rules_app, stdout_console
 
 
 @rules_app.command("lint")
@@ -85,12 +85,10 @@ def rules_mutate(directory: Optional[Path] = typer.Argument(None, help="Rules di
 
 @rules_app.command("list")
 def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules directory (default: installed)."),
-               format: Format = typer.Option(Format.text, "--format", "-f")):
+               format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format.")):
     """List the rules with their decision points and evidence, then each fact the rules derive and each
     value spinepath computes: what it means, which rules derive it, which read it."""
     from ..evaluate.knowledge import load_knowledge
-    if format is Format.fhir:
-        fail([Diagnostic("--format", 0, 0, "usage", "rules list prints text, json or markdown")])
     kb = load_knowledge(directory)
     rs = kb.ruleset
     rows: list[dict[str, Any]] = [{"id": r.id, "title": r.title, "pathway": list(r.pathway), "file": r.file,
@@ -103,32 +101,42 @@ def rules_list(directory: Optional[Path] = typer.Argument(None, help="Rules dire
              for f in rs.facts.values()]
     computed: list[dict[str, Any]] = [{"value": name, "computed_from": list(spec_inputs), "read_by": list(readers.get(name, ()))}
                 for name, spec_inputs in _computed_inputs().items() if readers.get(name)]
-    if format is Format.json:
+    if format is TextOrJson.json:
         sys.stdout.write(json.dumps({"ruleset": {"name": rs.name, "version": rs.version, "sha256": rs.sha256},
                                      "rules": rows, "facts": facts, "computed": computed},
                                     indent=2, ensure_ascii=False) + "\n")
         return
-    from rich.table import Table
+    # Stacked paragraphs, not tables: at 80 columns the four-column tables cut 847 lines with "…" (issue 26).
+    import textwrap
+
+    from rich.text import Text
     out = stdout_console()
-    t = Table(title=f"{rs.name} {rs.version}: {len(rows)} rules", title_justify="left")
-    for col in ("id", "title", "does", "evidence"):
-        t.add_column(col)
+
+    def para(label: str, body: str, indent: int = 4) -> None:
+        for line in textwrap.wrap(label + body, max(out.width - indent, 30), subsequent_indent=" " * len(label),
+                                  break_on_hyphens=False, break_long_words=False):
+            out.print(Text(" " * indent + line))
+
+    out.print(Text(f"{rs.name} {rs.version}: {len(rows)} rules", style="bold underline"))
     for r in rows:
-        t.add_row(r["id"], r["title"], "; ".join(r["actions"]),
-                  "; ".join(f"{e['ref']} ({e['level']})" for e in r["evidence"]))
-    out.print(t)
-    ft = Table(title=f"Facts the rules derive: {len(facts)}", title_justify="left")
-    for col in ("fact", "meaning", "derived by", "read by"):
-        ft.add_column(col)
+        for i, line in enumerate(textwrap.wrap(f"{r['id']}  {r['title']}", max(out.width, 30),
+                                               subsequent_indent="  ", break_on_hyphens=False)):
+            out.print(Text(line, style="bold" if i == 0 else ""))
+        para("does: ", "; ".join(r["actions"]))
+        para("evidence: ", "; ".join(f"{e['ref']} ({e['level']})" for e in r["evidence"]))
+    out.print()
+    out.print(Text(f"Facts the rules derive: {len(facts)}", style="bold underline"))
     for f in facts:
-        ft.add_row(f["fact"], f["meaning"], ", ".join(f["derived_by"]), ", ".join(f["read_by"]) or "no rule")
-    out.print(ft)
-    ct = Table(title=f"Values spinepath computes that rules read: {len(computed)}", title_justify="left")
-    for col in ("value", "computed from", "read by"):
-        ct.add_column(col)
+        out.print(Text(f["fact"], style="bold"))
+        para("meaning: ", f["meaning"])
+        para("derived by: ", ", ".join(f["derived_by"]))
+        para("read by: ", ", ".join(f["read_by"]) or "no rule")
+    out.print()
+    out.print(Text(f"Values spinepath computes that rules read: {len(computed)}", style="bold underline"))
     for c in computed:
-        ct.add_row(c["value"], ", ".join(c["computed_from"]), ", ".join(c["read_by"]))
-    out.print(ct)
+        out.print(Text(c["value"], style="bold"))
+        para("computed from: ", ", ".join(c["computed_from"]))
+        para("read by: ", ", ".join(c["read_by"]))
 
 
 def _computed_inputs() -> dict[str, tuple[str, ...]]:

@@ -154,7 +154,8 @@ def _stderr_console() -> Console:
 
 def _teaching_case(t: ModuleType, case: Optional[str], interactive: bool, console: Console) -> TeachingCase:
     if case is not None:
-        found: TeachingCase = t.resolve(str(patient_file(Path(case))))  # a seed or example id works as well
+        # a seed or example id works as well; a teaching title or part of an id is resolve's to find
+        found: TeachingCase = t.resolve(str(patient_file(Path(case), strict=False)))
         return found
     from ..teach.cases import teaching_cases
     cases = teaching_cases()
@@ -182,20 +183,22 @@ def cases(as_json: bool = typer.Option(False, "--json", help="Print the list as 
     if as_json:
         sys.stdout.write(json.dumps({"cases": [c.as_dict() for c in found]}, indent=2, ensure_ascii=False) + "\n")
         return
-    from rich.table import Table
+    import textwrap
+
     from rich.text import Text
     from ..teach.cases import examples_root
     out = stdout_console()
     for group in dict.fromkeys(c.group for c in found):
         members = [c for c in found if c.group == group]
         if long:
-            t = Table(title=Text(f"{group} ({examples_root() / group})"), title_justify="left")
-            t.add_column("id", no_wrap=True)
-            t.add_column("what it is about")
+            # Stacked, not a table: beside ids of up to 50 characters a description column got 13 at 80
+            # columns, one word a line (NEWCOMER-2026-12 P8). The id, then what it is about, indented.
+            out.print(Text(f"{group} ({len(members)}, {examples_root() / group})", style="bold"))
             for c in members:
+                out.print(Text(f"  {c.id}"))
                 about = f"{c.meta.title} ({c.meta.difficulty}). Objective: {c.description}" if c.meta else c.description
-                t.add_row(Text(c.id), Text(about))
-            out.print(t)
+                for line in textwrap.wrap(about, max(out.width - 6, 30), break_on_hyphens=False):
+                    out.print(Text("      " + line, style="dim"))
             continue
         # One case a line; the teaching title only where it fits whole (nothing is cut).
         out.print(Text(f"{group} ({len(members)})", style="bold"))

@@ -84,6 +84,8 @@ _SAID = {
     "mri_whole_spine": "whole-spine MRI", "mri_local": "MRI of the segment", "ct_local": "CT of the segment",
     "ct_chest": "chest CT", "ct_abdomen_pelvis": "CT of abdomen and pelvis", "pet_ct": "PET-CT",
     "whole_body": "whole-body staging", "bone_scan": "bone scan",
+    # Histologies named after a person keep the capital (NEWCOMER-2026-12 P11: "19 y male · ewing sarcoma T8").
+    "ewing_sarcoma": "Ewing sarcoma", "langerhans_cell_histiocytosis": "Langerhans cell histiocytosis",
 }
 _BRITISH = (("tumor", "tumour"), ("specialized", "specialised"), ("center", "centre"), ("stabilization", "stabilisation"),
             ("embolization", "embolisation"))

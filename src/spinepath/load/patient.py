@@ -174,9 +174,17 @@ class Presentation(Strict):
     neurology: Neurology | None = None
 
 
+Side = Literal["left", "right"]
+
+
 class Wbb(Strict):
     zones: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(min_length=1)] | None = None
     layers: Annotated[list[Literal["A", "B", "C", "D", "E"]], Field(min_length=1)] | None = None
+    # Addition (issue 26): which way the zones were numbered. STAGING §2.1 gives two conventions (WBB
+    # clockwise; the SOSG's zone 1 at the left half of the spinous process), so the zones alone never tell
+    # the patient's left from right. No rule reads it: the brief's diagram labels left and right with it.
+    zone_1_side: Side | None = Field(None, description="the patient's side of zone 1 (the left under the SOSG "
+                                     "numbering); lets the brief's WBB diagram label left and right")
 
     @model_validator(mode="after")
     def _each_once(self):
@@ -231,6 +239,11 @@ class Lesion(Strict):
         None, description="signs of transformation of an osteochondroma; an empty list means looked for and none "
         "found (OC-01)")
     dural_sac_below_s2: bool | None = Field(None, description="MRI shows the dural sac extending below S2 (QP-03)")
+    # Additions (issue 26): the side of a unilateral finding, for the brief's diagram; no rule reads them.
+    pedicle_side: Side | None = Field(None, description="the involved pedicle's side, with pedicles_involved: "
+                                      "unilateral")
+    vertebral_artery_side: Side | None = Field(None, description="the encased vertebral artery's side, with "
+                                               "vertebral_artery: unilateral")
 
     @model_validator(mode="after")
     def _levels_once(self):
@@ -247,6 +260,11 @@ class Lesion(Strict):
             if level in seen:
                 raise ValueError(f"level {level} is listed twice")
             seen.add(level)
+        for side, of in (("pedicle_side", "pedicles_involved"), ("vertebral_artery_side", "vertebral_artery")):
+            if getattr(self, side) is not None and getattr(self, of) != "unilateral":
+                raise _PlacedError(("lesion", side), f"lesion.{side} names the side of a unilateral finding; "
+                                   f"lesion.{of} is {getattr(self, of) or 'not given'}: give "
+                                   f"{of}: unilateral, or leave {side} out")
         return self
 
 

@@ -11,6 +11,13 @@ from typing import Any, Iterable, Sequence
 from ..explain.result import Alternative, Assumption, Change, Entry, EvidenceRef, Missing, Question
 from ..load.interventions import TREATMENT_PHASES, said
 
+
+def wrap(text: str, width: int, **options: Any) -> list[str]:
+    """textwrap.wrap at spaces only: an identifier (GEN-05, HFA-ICOS, a case id) is never split at its
+    hyphen, in any text view."""
+    return textwrap.wrap(text, width, break_on_hyphens=False, **options)
+
+
 STRENGTH_WORDS = {"recommended": "RECOMMENDED", "consider": "CONSIDER", "avoid": "AVOID"}
 PHASE_TITLES = {"diagnosis": "Diagnosis", "urgent": "Urgent", "neoadjuvant": "Neoadjuvant",
                 "local_control": "Local control", "adjuvant": "Adjuvant", "systemic": "Systemic",
@@ -32,6 +39,15 @@ def words(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(said(str(v)) for v in value) or "none"
     return said(str(value))  # codes keep OUTPUT.md's spelling; the prose says tumour, centre
+
+
+def patient_summary(patient: Any) -> str:
+    """The patient in one line, as every human-facing consult opens: "72 y, sex not given; histology:
+    chordoma; levels S2, S3, S4" (the file's own values, nothing computed)."""
+    dx = patient.diagnosis
+    return (f"{patient.age} y, {patient.sex or 'sex not given'}; histology: {words(dx.histology)}"
+            f"{' (' + dx.subtype + ')' if dx.subtype else ''}"
+            f"{', grade ' + str(dx.grade) if dx.grade else ''}; levels {', '.join(patient.lesion.levels)}")
 
 
 def details_text(details: dict[str, Any]) -> str:
@@ -260,7 +276,7 @@ def compact_answers(question: Question, width: int, lines: int) -> tuple[list[st
         head = ", ".join(labels[:keep]) + (f" +{len(labels) - keep} others" if keep < len(labels) else "") + " → "
         for k in range(len(effects), 0, -1):
             text = head + "; ".join(effects[:k]) + (f"; +{len(effects) - k} more" if k < len(effects) else "")
-            wrapped = textwrap.wrap(text, width, subsequent_indent="   ")
+            wrapped = wrap(text, width, subsequent_indent="   ")
             if len(wrapped) <= min(left, 2) or k == 1:
                 break
         out += wrapped[:max(left, 1)]

@@ -5,7 +5,7 @@ from ..explain.result import ConsultResult
 from ..load.interventions import said
 from . import escaping
 from . import (REASON_WORDS, DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text, questions_to_show, strategy_groups,
-               grouped_by_phase, grouped_missing, grouped_provisional, presumed_text, words)
+               grouped_by_phase, grouped_missing, grouped_provisional, patient_summary, presumed_text, words)
 
 TOP_QUESTIONS = 5
 
@@ -17,6 +17,8 @@ def _cell(text: object) -> str:
 def render(result: ConsultResult, trace: bool = False, all_: bool = False) -> str:
     rs = result.ruleset
     out = [f"# spinepath consult: {escaping.markdown(result.patient_id)}", "",
+           # The summary line the text view opens with (NEWCOMER-2026-12 P14).
+           escaping.markdown(patient_summary(result.patient)), "",
            f"Ruleset **{rs.name} {rs.version}** (sha256 `{rs.sha256[:12]}`)", ""]
     if result.alerts:
         out += ["## Alerts", ""]

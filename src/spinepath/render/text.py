@@ -5,15 +5,14 @@ import textwrap
 
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from ..explain.result import ConsultResult, Entry, Argument
 from ..load.interventions import said
 from .escaping import plain
-from . import (PHASE_TITLES, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
+from . import (PHASE_TITLES, wrap, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
                compact_answers, details_text, evidence_by_level, evidence_short, grouped_by_phase, grouped_missing,
-               grouped_provisional, more_answers_text, presumed_text, question_head, questions_first,
+               grouped_provisional, more_answers_text, patient_summary, presumed_text, question_head, questions_first,
                questions_to_show, strategy_groups, words)
 
 TOP_QUESTIONS = 5
@@ -28,14 +27,11 @@ SEVERITY_STYLE = {"critical": "bold white on red", "warning": "bold yellow", "in
 def render(result: ConsultResult, console: Console, trace: bool = False, all_: bool = False) -> None:
     rs = result.ruleset
     patient = result.patient
-    head = Text()
-    head.append(f"spinepath consult — {plain(result.patient_id)}\n", style="bold")
-    dx = patient.diagnosis
-    head.append(f"{patient.age} y, {patient.sex or 'sex not given'}; histology: {words(dx.histology)}"
-                f"{' (' + dx.subtype + ')' if dx.subtype else ''}"
-                f"{', grade ' + str(dx.grade) if dx.grade else ''}; levels {', '.join(patient.lesion.levels)}\n")
-    head.append(f"ruleset {rs.name} {rs.version} (sha256 {rs.sha256[:12]})", style="dim")
-    console.print(head)
+    # Each head line wrapped at spaces, continuation lines indented (a long id wrapped to column 0).
+    for text_, style in ((f"spinepath consult — {plain(result.patient_id)}", "bold"), (patient_summary(patient), ""),
+                         (f"ruleset {rs.name} {rs.version} (sha256 {rs.sha256[:12]})", "dim")):
+        for line in wrap(text_, console.width, subsequent_indent="  "):
+            console.print(Text(line, style=style))
 
     if result.alerts:
         lines = []
@@ -56,10 +52,13 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
         console.print("  No rule makes a recommendation on the facts alone"
                       + ("; see the provisional pathway and the questions below." if result.provisional
                          or result.questions else "."))
-    explained: set[str] = set()
+    # Every entry has its own Why (NEWCOMER-2026-12 P14: entries of one rule shared one Why printed after
+    # the last, and a later entry of the same rule had none). A reason is said in full where it first
+    # appears; an entry with the same reason points back to it in one line (--all says each in full).
+    explained: dict[tuple[str, str], str] = {}
     for phase, recs in grouped_by_phase(result.recommendations):
         console.print(Text(PHASE_TITLES[phase], style="bold"))
-        for i, r in enumerate(recs):
+        for r in recs:
             rule = f"({r.rule}{', also ' + ', '.join(r.also_by) if r.also_by else ''})"
             _entry(console, r, rule)
             if r.blocked:
@@ -67,12 +66,12 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
             for alt in r.alternatives:
                 _say(console, "Or: ", alternative_text(alt))
             _arguments(console, r.arguments, all_)
-            # One rule often gives several entries (e.g. GEN-05): say its reason once, after the last.
-            nxt = recs[i + 1] if i + 1 < len(recs) else None
-            if nxt is None or nxt.rule != r.rule or nxt.rationale != r.rationale:
-                if r.rule not in explained or all_:  # a rule's reason is said once, where it first appears
-                    _why(console, r, all_)
-                explained.add(r.rule)
+            first = explained.get((r.rule, r.rationale))
+            if first is None or all_:
+                _why(console, r, all_)
+                explained.setdefault((r.rule, r.rationale), said(r.intervention))
+            else:
+                _say(console, "Why: ", f"as for {first} above ({r.rule}).")
 
     for group, labels in strategy_groups(result.recommendations):
         _say(console, "Alternatives, not a sequence: ", f"{words(group)}: " + " or ".join(labels) + ".")
@@ -92,34 +91,36 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
     for line in _wrap_items(items, console.width - 2, sep=" ·"):
         console.print(Text("  " + line))
     for f in result.flags:
-        for i, line in enumerate(textwrap.wrap(f"note [{f.code}]: {f.message}", console.width - 2,
+        for i, line in enumerate(wrap(f"note [{f.code}]: {f.message}", console.width - 2,
                                                subsequent_indent="  ")):
             console.print(Text("  " + line, style="dim"))
 
     if all_ and result.missing:
+        # Stacked, not a table: at 80 columns a three-column table cut the field names and ran each
+        # "needed for" cell to 60 lines (NEWCOMER-2026-12 P8). Each row: the fields, then what they decide.
         console.print()
-        mt = Table(title="Missing data that would change the advice", title_justify="left")
-        mt.add_column("field")
-        mt.add_column("needed for")
-        mt.add_column("rules")
+        console.print(Text("Missing data that would change the advice", style="bold underline"))
         for fields, needed_for, rules in grouped_missing(result.missing):
-            mt.add_row("\n".join(fields), needed_for, ", ".join(rules))
-        console.print(mt)
+            for field in fields:
+                console.print(Text("  " + field, style="bold"))
+            _say(console, "rules: ", ", ".join(rules), indent=6)
+            _say(console, "needed for: ", needed_for, indent=6, style="dim")
 
     if trace:
+        # One step a paragraph: the rule and what it did, then the facts it matched with their values,
+        # wrapped whole (a table cut the yes/no that is the point of a trace).
         console.print()
-        tt = Table(title="Trace (rules in firing order)", title_justify="left")
-        tt.add_column("#", justify="right")
-        tt.add_column("rule")
-        tt.add_column("matched")
-        tt.add_column("did")
+        console.print(Text("Trace (rules in firing order)", style="bold underline"))
         for step in result.trace:
-            matched = ", ".join(f"{k}={words(v)}" for k, v in step.matched.items())
             did = "; ".join(list(step.actions) + [f"asserted {a}" for a in step.asserted])
             if step.superseded_by:
                 did += f" (superseded by {step.superseded_by})"
-            tt.add_row(str(step.step), step.rule, matched, did)
-        console.print(tt)
+            head = f"{step.step:>4}  {step.rule}  "
+            for i, line in enumerate(_lines(head + did, console.width, len(head))):
+                console.print(Text(line, style="bold" if i == 0 else ""))
+            matched = "; ".join(f"{k}={words(v)}" for k, v in step.matched.items())  # a value may be a list
+            if matched:
+                _say(console, "matched: ", matched, indent=6)
     console.print()
     console.print(Text(result.statement, style="italic"))
 
@@ -131,7 +132,7 @@ def _provisional(result: ConsultResult, console: Console, all_: bool) -> None:
     console.print()
     console.print(Text("Provisional: holds if the presumptions below are right", style="bold underline"))
     for assumes, recs in groups:
-        for line in textwrap.wrap("Holds if " + "; ".join(presumed_text(a) for a in assumes), console.width,
+        for line in wrap("Holds if " + "; ".join(presumed_text(a) for a in assumes), console.width,
                                   subsequent_indent="  "):
             console.print(Text(line, style="bold"))
         for r in recs:
@@ -152,7 +153,7 @@ def _provisional_alerts(result: ConsultResult, console: Console, all_: bool) -> 
     for a in shown:
         groups.setdefault(tuple(x.field for x in a.assumes), []).append(a)
     for alerts in groups.values():
-        for line in textwrap.wrap("Alerts if " + "; ".join(presumed_text(x) for x in alerts[0].assumes),
+        for line in wrap("Alerts if " + "; ".join(presumed_text(x) for x in alerts[0].assumes),
                                   console.width, subsequent_indent="  "):
             console.print(Text(line, style="bold"))
         for a in alerts:
@@ -164,7 +165,7 @@ def _provisional_alerts(result: ConsultResult, console: Console, all_: bool) -> 
             _say(console, "", a.message)
     if quiet:
         text = "Info alerts under the presumptions (--all): " + ", ".join(f"{a.code} ({a.rule})" for a in quiet)
-        for line in textwrap.wrap(text, max(console.width - SAY_INDENT, 30), subsequent_indent="  "):
+        for line in wrap(text, max(console.width - SAY_INDENT, 30), subsequent_indent="  "):
             console.print(Text(" " * SAY_INDENT + line, style="dim"))
 
 
@@ -176,10 +177,10 @@ def _questions(result: ConsultResult, console: Console, all_: bool) -> None:
     console.print(Text("Questions that would change the plan", style="bold underline"))
     shown = questions if all_ else questions_to_show(questions, TOP_QUESTIONS)
     if not all_ and questions_first(shown):  # with --all each question says why it ranks where it does
-        for line in textwrap.wrap(questions_first(shown), console.width):
+        for line in wrap(questions_first(shown), console.width):
             console.print(Text(line, style="dim"))
     for i, q in enumerate(shown, 1):
-        for line in textwrap.wrap(f"{i}. {question_head(q)}", console.width, subsequent_indent="   "):
+        for line in wrap(f"{i}. {question_head(q)}", console.width, subsequent_indent="   "):
             console.print(Text(line, style="bold"))
         if all_:
             if q.why:
@@ -195,7 +196,7 @@ def _questions(result: ConsultResult, console: Console, all_: bool) -> None:
                     console.print(Text(" " * len(lead) + more))
             continue
         # At most six lines a question (issue 21): the answers that change treatment most.
-        head = len(textwrap.wrap(f"{i}. {question_head(q)}", console.width, subsequent_indent="   "))
+        head = len(wrap(f"{i}. {question_head(q)}", console.width, subsequent_indent="   "))
         lines, hidden = compact_answers(q, max(console.width - 3, 40), QUESTION_LINES - head)
         for line in lines:
             console.print(Text("   " + line))
@@ -213,7 +214,7 @@ def _wrap_items(items: list[str], width: int, sep: str = ";") -> list[str]:
         if lines and len(lines[-1]) + 1 + len(piece) <= width:
             lines[-1] += " " + piece
         else:
-            lines.extend(textwrap.wrap(piece, width) or [piece])
+            lines.extend(wrap(piece, width) or [piece])
     return lines
 
 
@@ -221,12 +222,19 @@ INDENT = 14  # where an entry's intervention starts, after the strength word
 SAY_INDENT = 4  # where its reasons start: most of the line is left for them
 
 
-def _say(console: Console, label: str, text: str, style: str = "") -> None:
+def _say(console: Console, label: str, text: str, style: str = "", indent: int = SAY_INDENT) -> None:
     """A labelled paragraph under an entry, wrapped with a hanging indent under its label."""
-    width = max(console.width - SAY_INDENT, 30)
-    lines = textwrap.wrap(label + text, width, subsequent_indent=" " * len(label))
+    width = max(console.width - indent, 30)
+    lines = wrap(label + text, width, subsequent_indent=" " * len(label))
     for line in lines:
-        console.print(Text(" " * SAY_INDENT + line, style=style))
+        console.print(Text(" " * indent + line, style=style))
+
+
+def _lines(text: str, width: int, hang: int) -> list[str]:
+    """Text wrapped at spaces only, continuation lines indented by `hang`: an identifier (a rule id, a
+    field name) is never split at its hyphen."""
+    return wrap(text, max(width, hang + 30), subsequent_indent=" " * hang,
+                         break_long_words=False) or [text]
 
 
 def _why(console: Console, r: Entry, all_: bool = False) -> None:
@@ -236,7 +244,7 @@ def _why(console: Console, r: Entry, all_: bool = False) -> None:
     text = f"{reason} Evidence: {evidence_by_level(r.evidence) if all_ else evidence_short(r.evidence)}"
     width = max(console.width - SAY_INDENT, 30)
     done = 0
-    for line in textwrap.wrap(text, width, subsequent_indent=" " * len(label)):
+    for line in wrap(text, width, subsequent_indent=" " * len(label)):
         body = line.lstrip() if done else line
         pad = line[:len(line) - len(body)]
         out = Text(" " * SAY_INDENT + pad)
@@ -262,7 +270,7 @@ def _entry(console: Console, r: Entry, rule: str, phase: str = "") -> None:
     """An entry's first line (strength, intervention, details, rule), wrapped under the intervention."""
     rest = said(r.intervention) + (f"  {phase}" if phase else "") + (
         f"  [{details_text(r.details)}]" if r.details else "") + f"  {rule}"
-    lines = textwrap.wrap(rest, max(console.width - INDENT, 30), subsequent_indent="")
+    lines = wrap(rest, max(console.width - INDENT, 30), subsequent_indent="")
     first = Text("  ")
     first.append(f"{STRENGTH_WORDS[r.strength]:<12}", style=STRENGTH_STYLE[r.strength])
     name = said(r.intervention)

@@ -16,7 +16,8 @@ from ..derive.course import STATES
 from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.yamlsafe import Document, load_path
 
-GROUPS = ("seeds", "histology", "teaching")
+# Every folder of examples/ (NEWCOMER-2026-12 P10: the referrals were missing); teaching last, with its metadata.
+GROUPS = ("seeds", "histology", "course", "referral", "teaching")
 META_SUFFIX = ".expect.yaml"
 TEXT_KEYS = ("title", "objective", "difficulty", "decision_point", "source")
 # What a stage teaches, in the teacher's data (docs/board-and-teaching.md, "Writing a teaching case"):
