@@ -114,3 +114,22 @@ def test_the_consult_head_wraps_a_long_id_with_an_indent():
     assert head[0] == "spinepath consult —" and head[1] == "  " + path.stem
     assert head[2].startswith("51 y") and head[3].startswith("  ") and head[4].startswith("ruleset")
     assert all(line == line.rstrip() for line in head)
+
+
+def test_the_teach_picker_fits_80_columns_with_whole_ids_and_readable_titles():
+    """The picker had a table whose title column got 7-13 characters beside 50-character ids (NEWCOMER P8)."""
+    from rich.console import Console
+
+    from spinepath.teach.cases import all_cases
+    from spinepath.teach.session import case_list
+    cases = [c for c in all_cases() if c.meta]
+    buf = io.StringIO()
+    console = Console(file=buf, width=WIDTH, highlight=False, soft_wrap=False)
+    for line in case_list(cases, WIDTH):
+        console.print(line)
+    text = buf.getvalue()
+    assert_fits(text, "teach picker")
+    for c in cases:
+        assert any(line.strip().endswith(c.id) for line in text.splitlines()), c.id  # the id whole, typed back
+    titles = [line for line in text.splitlines() if line.startswith("       ")]
+    assert titles and sum(len(line) for line in titles) / len(titles) > 30

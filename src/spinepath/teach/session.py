@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.prompt import Prompt
-from rich.table import Table
 from rich.text import Text
 
 from ..board.brief import case_sections, staging_rows, timeline
@@ -31,7 +30,7 @@ from ..load.diagnostics import Diagnostic, InputError, did_you_mean
 from ..load.interventions import said
 from ..load.patient import Patient, load_patient
 from ..load.rule_files import Ruleset
-from ..render import words
+from ..render import words, wrap
 from ..render.escaping import one_line
 from .cases import (META_SUFFIX, Case, TeachingMeta, Weights, load_meta, load_weights, meta_path,
                     teaching_cases)
@@ -473,19 +472,22 @@ def _reveal_option(console: Console, row: ScoredOption, said_before: dict[str, s
         say(console, p.said(), 6, _PARAGRAPH_STYLE[p.kind])
 
 
-def case_table(cases: list[Case]) -> Table:
-    t = Table(title="Teaching cases", title_justify="left")
-    t.add_column("#")
-    t.add_column("id", no_wrap=True, min_width=max(len(c.id) for c in cases))  # typed back: never cut
-    t.add_column("difficulty")
-    t.add_column("title")
+def case_list(cases: list[Case], width: int) -> list[Text]:
+    """The picker's list, stacked rather than a table: beside ids of up to 50 characters a title column got
+    7-13 characters at 80 columns (NEWCOMER-2026-12 P8, issue 26). Number and id on one line (the id is typed
+    back, so it is never cut), the difficulty and title below it, wrapped at spaces and indented."""
+    lines = [Text("Teaching cases", style="bold")]
     for i, c in enumerate(cases, 1):
-        t.add_row(str(i), c.id, *((c.meta.difficulty, c.meta.title) if c.meta else ("", "")))
-    return t
+        lines.append(Text(f"{i:>3}. {c.id}"))
+        if c.meta:
+            for part in wrap(f"{c.meta.title} ({c.meta.difficulty})", max(width - 7, 30)):
+                lines.append(Text("       " + part, style="dim"))
+    return lines
 
 
 def pick_case(console: Console, cases: list[Case]) -> Case:
-    console.print(case_table(cases))
+    for line in case_list(cases, console.width):
+        console.print(line)
     while True:
         text = Prompt.ask(f"Case (number 1-{len(cases)} or id)", console=console).strip()
         if text.isdigit() and 1 <= int(text) <= len(cases):
