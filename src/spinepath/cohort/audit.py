@@ -374,9 +374,12 @@ def indicators(audits: Iterable[PatientAudit], feedback: Sequence[dict] | None =
                      tuple(v)) for k, v in rows.items()]
     if feedback is not None:
         items = []
-        for r in feedback:
+        cohort = {a.patient_id: a.file for a in audits}
+        for r in feedback:  # only the feedback on this cohort's patients
             who = r.get("patient_id")  # written JSON: a row of the feedback database spinepath serve wrote
-            items.append(Item(str(who or "?"), "", r["outcome"] == "accepted",
+            if who not in cohort:
+                continue
+            items.append(Item(str(who), cohort[who], r["outcome"] == "accepted",
                               f"card {r['card']}: {r['outcome']}"
                               + (f" ({r['override_code']})" if r["override_code"] else "")))
         out.append(Indicator("cds_advice_accepted", TITLES["cds_advice_accepted"], "feedback", "higher", tuple(items)))
