@@ -213,3 +213,27 @@ def test_cds_feedback_counts_beside_the_boards_decisions(tmp_path, kb):
     # c3 is about a patient outside the cohort: not counted.
     assert (cds["numerator"], cds["denominator"], cds["ci95"], cds["patients"]) == (1, 2, [0.0945, 0.9055], ["a"])
     assert "patient-refuses" in cds["items"][1]["detail"]
+
+
+def test_a_cohort_from_fhir_ndjson_is_audited_line_by_line(tmp_path, kb):
+    from spinepath.cohort.audit import run
+    from spinepath.cohort.synth import write
+    paths = write(2, tmp_path / "c", seed=0, histories=True)
+    lines = []
+    for p in paths:
+        r = run_cli("export", "fhir", str(p), "-o", str(tmp_path / "b.json"))
+        assert r.returncode == 0, r.stderr
+        lines.append(json.dumps(json.loads((tmp_path / "b.json").read_text())))
+    ndjson = tmp_path / "cohort.ndjson"
+    ndjson.write_text("\n".join(lines + ['{"resourceType": "Bundle"']) + "\n")
+    got = run([str(ndjson)], kb, DAY)
+    assert [a.file for a in got.audits] == [f"{ndjson}:1", f"{ndjson}:2"]
+    assert [a.patient_id for a in got.audits] == ["synth-0-1", "synth-0-2"]
+    assert all(e.what == "treatment" for a in got.audits for e in a.events) and got.audits[1].events
+    assert [f for f, _ in got.errors] == [f"{ndjson}:3"]
+
+
+def test_the_report_is_the_same_bytes_on_two_processes(kb):
+    one = audit(COHORT, kb, DAY)
+    two = audit(COHORT, kb, DAY, jobs=2)
+    assert json.dumps(two.to_json_data()) == json.dumps(one.to_json_data())

@@ -27,6 +27,8 @@ def audit(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
                                                      help="The serve feedback database: CDS advice accepted or "
                                                           "overridden is counted beside the board's decisions."),
           title: str = typer.Option("Spine tumour audit", "--title", help="The report's title."),
+          jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes; 0 = one per CPU. The report "
+                                   "is the same bytes for any number."),
           rules: Optional[Path] = RulesOpt):
     """Audit a cohort: each treatment and decision against the consult of its day, and the quality indicators
     with Wilson 95% intervals (exit 3 when some files could not be read)."""
@@ -51,8 +53,10 @@ def audit(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
         except (FeedbackDbError, Exception) as exc:  # sqlite3.DatabaseError: not a database
             raise InputError([Diagnostic(str(feedback_db), 0, 0, "io", f"cannot read the feedback database: {exc}")]) \
                 from None
-    kb = load_knowledge(str(rules) if rules is not None else None)
-    result = run(paths, kb, day, feedback)
+    from ..cohort.batch import job_count
+    rules_dir = str(rules) if rules is not None else None
+    kb = load_knowledge(rules_dir)  # a bad rules folder stops here, once, with exit 2
+    result = run(paths, kb, day, feedback, job_count(jobs), rules_dir)
     for _, messages in result.errors:
         for m in messages:
             print(m, file=sys.stderr)
