@@ -165,7 +165,8 @@ def test_synth_histories_give_the_values_written_in_their_headers(tmp_path, kb):
     from spinepath.cohort.audit import run
     from spinepath.cohort.synth import history_doc, write
     write(12, tmp_path, seed=4, histories=True)
-    got = {i.id: i for i in run([str(tmp_path)], kb, "2026-12-07").indicators}
+    result = run([str(tmp_path)], kb, "2026-12-07")
+    got, got_audits = {i.id: i for i in result.indicators}, result.audits
     truths = [history_doc(4, i)[1] for i in range(1, 13)]
     for key in ("biopsy_before_resection", "specialised_first_surgery", "board_before_first_treatment",
                 "enneking_appropriate_first_surgery", "r0_en_bloc", "decisions_implemented"):
@@ -174,6 +175,11 @@ def test_synth_histories_give_the_values_written_in_their_headers(tmp_path, kb):
     # Some departures are there: a decision not carried out, a first treatment without a board.
     assert not all(v for t in truths for v in t["decisions_implemented"])
     assert not all(t["board_before_first_treatment"] for t in truths)
+    # After a finished neoadjuvant course the day's course state is not known (COURSE-01 step 6 asks): the
+    # operation is then not classified, never "not advised".
+    osteo = next(a for a in got_audits if a.patient.diagnosis.histology == "osteosarcoma")
+    surgery = next(e for e in osteo.events if e.given.startswith("surgery"))
+    assert surgery.verdict.cls == "not classified" and "COURSE-01" in surgery.verdict.why
     # A counted dose is adequate exactly when the generator gave the adequate dose.
     adequate = [v for t in truths for v in t["rt_dose_adequate"]]
     assert got["rt_dose_adequate"].numerator <= sum(adequate)

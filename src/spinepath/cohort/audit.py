@@ -144,6 +144,12 @@ def classify(result: ConsultResult, codes: Sequence[str]) -> Verdict:
         if found:
             best = min(found, key=lambda e: (_RANK.get(e.strength, 3), codes.index(e.intervention)))
             return Verdict(best.strength, best.rule, best.intervention, firm, dict(best.details))
+    if result.value("disease_state") is None:
+        # The rules of the local-control and later phases wait for the state of the course (COURSE-01); a
+        # history cut at a date often cannot give it (a finished neoadjuvant course, no surgery yet: step 6
+        # asks course.status). Silence is then not advice against: it is not known.
+        return Verdict("not classified", why="the course of disease on that day cannot be placed from the history "
+                       "(COURSE-01 asks course.status), so the rules that depend on it did not decide")
     return Verdict("not advised")
 
 
@@ -366,7 +372,8 @@ def indicators(audits: Iterable[PatientAudit], feedback: Sequence[dict] | None =
                 rows["concordant_treatments"].append(Item(pid, f, v.cls in ("recommended", "consider"), detail))
                 rows["treatments_against_avoid"].append(Item(pid, f, v.cls == "avoid", detail))
             else:
-                rows["concordant_treatments"].append(Item(pid, f, None, f"{e.given} of {e.date}: {v.why}"))
+                for key in ("concordant_treatments", "treatments_against_avoid"):
+                    rows[key].append(Item(pid, f, None, f"{e.given} of {e.date}: not classified, {v.why}"))
         for date, code, state in a.traces:
             met = True if state == "done" else False if state in ("different", "overdue") else None
             rows["decisions_implemented"].append(Item(pid, f, met, f"{code} decided {date}: {state}"))

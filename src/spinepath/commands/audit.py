@@ -45,12 +45,13 @@ def audit(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
     refuse_inputs(output, [p for p in paths if Path(p).is_file()])
     feedback = None
     if feedback_db is not None:
+        import sqlite3
         from ..serve.feedback import FeedbackDbError, cards_with_feedback
         if not feedback_db.is_file():
             usage_error(f"--feedback-db {feedback_db}: no such file")
         try:
             feedback = cards_with_feedback(feedback_db)
-        except (FeedbackDbError, Exception) as exc:  # sqlite3.DatabaseError: not a database
+        except (FeedbackDbError, sqlite3.Error) as exc:  # another schema version; not a database
             raise InputError([Diagnostic(str(feedback_db), 0, 0, "io", f"cannot read the feedback database: {exc}")]) \
                 from None
     from ..cohort.batch import job_count
