@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from conftest import CHROMIUM, run_cli
 
 from spinepath.cohort.audit import Z95, as_it_stood, audit, codes_for, csv_text, wilson
 from spinepath.cohort.audit_html import html
@@ -243,3 +243,13 @@ def test_the_report_is_the_same_bytes_on_two_processes(kb):
     one = audit(COHORT, kb, DAY)
     two = audit(COHORT, kb, DAY, jobs=2)
     assert json.dumps(two.to_json_data()) == json.dumps(one.to_json_data())
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+def test_the_html_report_prints_on_a4_in_chromium(tmp_path, result):
+    import re
+    from test_board import _pdf_pages
+    pages = _pdf_pages(tmp_path, html(result), "audit")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", (tmp_path / "audit.pdf").read_bytes())
+    assert 1 <= pages <= 3 and boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1.5
+                                             for w, h in boxes)
