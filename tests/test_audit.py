@@ -253,3 +253,13 @@ def test_the_html_report_prints_on_a4_in_chromium(tmp_path, result):
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", (tmp_path / "audit.pdf").read_bytes())
     assert 1 <= pages <= 3 and boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1.5
                                              for w, h in boxes)
+
+
+def test_a_recurrence_found_later_had_not_been_found_and_an_undated_one_is_not_known():
+    a = COHORT[0][1]
+    dated = a.model_copy(update={"history": a.history.model_copy(update={"local_recurrence": True,
+                                                                         "local_recurrence_date": "2024-09"})})
+    assert as_it_stood(dated, "2024-04-20").history.local_recurrence is False
+    assert as_it_stood(dated, "2024-10-01").history.local_recurrence is True
+    undated = a.model_copy(update={"history": a.history.model_copy(update={"local_recurrence": True})})
+    assert as_it_stood(undated, "2024-04-20").history.local_recurrence is None  # treatments were cut
