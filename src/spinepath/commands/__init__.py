@@ -4,7 +4,7 @@ Nothing in spinepath imports this package except __main__; the command modules i
 the pipeline below them, never each other.
 """
 # Registration order is the order of `spinepath --help`: the consult first, the knowledge-base tools last.
-from . import consult, board, teach, cohort, interop, serve, rules  # noqa: F401,I001  (each registers its commands on app)
+from . import consult, board, teach, cohort, audit, interop, serve, rules  # noqa: F401,I001  (each registers its commands on app)
 from .app import app, main
 
 __all__ = ["app", "main"]

@@ -293,13 +293,18 @@ def synth(count: int = typer.Argument(..., min=1, max=SYNTH_MAX, help=f"How many
                                       f"{SYNTH_MAX:,}).", show_default=False),
           output: Path = typer.Option(..., "--output", "-o", help="Folder to write into (created if needed).",
                                       show_default=False),
-          seed: int = typer.Option(0, "--seed", help="Same seed, same files, byte for byte.")):
+          seed: int = typer.Option(0, "--seed", help="Same seed, same files, byte for byte."),
+          histories: bool = typer.Option(False, "--histories", help="Patients with malignant primaries followed "
+                                         "through first-line treatment: dated treatments, margins, board decisions and "
+                                         "some departures with reasons; each file's header says what `spinepath "
+                                         "audit` should find (docs/audit.md).")):
     """Write synthetic, plausible patient files (for tests and benchmarks; not real people)."""
     from ..cohort.synth import write
     if output.exists() and not output.is_dir():
         raise InputError([Diagnostic(str(output), 0, 0, "usage", "exists and is not a folder")])
     try:
-        write(count, output, seed)
+        write(count, output, seed, histories)
     except OSError as exc:
         raise InputError([Diagnostic(str(output), 0, 0, "io", f"cannot write: {exc.strerror or exc}")]) from None
-    print(f"wrote {count} synthetic patients to {output} (seed {seed})", file=sys.stderr)
+    print(f"wrote {count} synthetic patients{' with histories' if histories else ''} to {output} (seed {seed})",
+          file=sys.stderr)
