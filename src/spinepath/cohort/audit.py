@@ -26,7 +26,7 @@ from ..evaluate.knowledge import Knowledge
 from ..explain.consult import consult_knowledge
 from ..explain.result import ConsultResult, Entry
 from ..load.dates import after, chronological
-from ..load.patient import Patient, Treatment
+from ..load.patient import Patient, Surgery, Treatment
 
 FORMAT = "spinepath.audit/1"
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
@@ -196,8 +196,9 @@ class PatientAudit:
 
 def _given(t: Treatment) -> str:
     bits = [str(v) for k in ("extent", "margin", "modality", "regimen", "intent") if (v := getattr(t, k, None))]
-    if getattr(t, "dose_gy", None) is not None:
-        bits.append(f"{t.dose_gy:g} Gy")
+    dose = getattr(t, "dose_gy", None)  # radiotherapy only
+    if dose is not None:
+        bits.append(f"{dose:g} Gy")
     return t.kind + (f" ({', '.join(bits)})" if bits else "")
 
 
@@ -219,11 +220,13 @@ def audit_patient(file: str, patient: Patient, kb: Knowledge, day: str) -> Patie
     resected: list[str] = []  # dates of the resections so far
     for i in order:
         t = treatments[i]
-        codes = codes_for(t, any(after(t.date, d) is True for d in resected))
-        if t.kind == "surgery" and t.extent is not None and t.extent not in NO_TUMOUR_REMOVED:
-            resected.append(t.date)
+        date = t.date
+        assert date is not None  # _ordered keeps the dated treatments only
+        codes = codes_for(t, any(after(date, d) is True for d in resected))
+        if isinstance(t, Surgery) and t.extent is not None and t.extent not in NO_TUMOUR_REMOVED:
+            resected.append(date)
         if codes:
-            verdict = classify(on(t.date), codes)
+            verdict = classify(on(date), codes)
         else:  # nothing to look up: no consult is needed
             verdict = Verdict("not classified", why="the extent of the operation is not recorded"
                               if t.kind == "surgery" else "no intervention code matches this treatment")
@@ -254,8 +257,9 @@ def audit_patient(file: str, patient: Patient, kb: Knowledge, day: str) -> Patie
         inappropriate = prepare(through).derived["prior_enneking_inappropriate"].value
     first_treatment = dated[0] if dated else None
     before = None
-    if first_treatment is not None and decisions:
-        answers = [after(d.date, first_treatment.date) for d in decisions]
+    first_date = first_treatment.date if first_treatment is not None else None  # dated: _ordered
+    if first_date is not None and decisions:
+        answers = [after(d.date, first_date) for d in decisions]
         before = True if any(a is False for a in answers) else None if any(a is None for a in answers) else False
     elif first_treatment is not None:
         before = False
@@ -347,7 +351,8 @@ def indicators(audits: Iterable[PatientAudit], feedback: Sequence[dict] | None =
             rows["enneking_appropriate_first_surgery"].append(Item(
                 pid, f, None if ina is None else not ina, f"{_given(a.first_resection)} of {a.first_resection.date}"))
         if a.first_surgery is not None:
-            rows["specialised_first_surgery"].append(Item(pid, f, a.first_surgery.specialized_center,
+            rows["specialised_first_surgery"].append(Item(pid, f, a.first_surgery.specialized_center
+                                                          if isinstance(a.first_surgery, Surgery) else None,
                                                           f"{_given(a.first_surgery)} of {a.first_surgery.date}"))
         if a.first_treatment is not None:
             rows["board_before_first_treatment"].append(Item(pid, f, a.decision_before_first_treatment,
@@ -358,7 +363,7 @@ def indicators(audits: Iterable[PatientAudit], feedback: Sequence[dict] | None =
             if e.what != "treatment":
                 continue
             t = treatments[e.index]  # type: ignore[index]
-            if t.kind == "surgery" and t.extent in EN_BLOC:
+            if isinstance(t, Surgery) and t.extent in EN_BLOC:
                 rows["r0_en_bloc"].append(Item(pid, f, None if t.margin is None else t.margin == "R0",
                                                f"{_given(t)} of {t.date}"))
             v = e.verdict
