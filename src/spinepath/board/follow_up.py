@@ -9,20 +9,18 @@ as missing.
 """
 from __future__ import annotations
 
-import datetime
 import json
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..explain.result import ConsultResult
 from ..load.dates import chronological
-from ..load.diagnostics import InputError, display_path
-from ..load.patient import Decision, Patient, load_patient
+from ..load.patient import Decision, Patient
 from ..render import escaping
 from . import brief_html
 from .brief import LABELS, summary_line
 from .decisions import Trace, trace
+from .pack import board_patients
 from .readiness import Readiness, assess
 
 FORMAT = "spinepath.follow-up/1"
@@ -80,20 +78,13 @@ def items(files: list[str], consult: Callable[[Patient], ConsultResult], date: s
     decisions' dates. A file that cannot be read is listed last with its error."""
     out: list[Item] = []
     bad: list[Item] = []
-    day = datetime.date.fromisoformat(date)
-    for f in files:
-        warnings: list = []
-        try:
-            patient = load_patient(f, warnings=warnings, day=day, what="the board date")
-        except InputError as exc:
-            bad.append(Item(display_path(f), None, "could not be read", None, None, "error", None,
-                            tuple(str(d) for d in exc.diagnostics)))
+    for shown, patient, errors in board_patients(files, date):
+        if patient is None:
+            bad.append(Item(shown, None, "could not be read", None, None, "error", None, errors))
             continue
-        for w in warnings:
-            print(str(w), file=sys.stderr)
         if patient.board is None or not patient.board.decisions:
             continue  # no decision recorded: nothing to follow up (and no consult run for it)
-        out += items_of(display_path(f), patient, consult(patient), date)
+        out += items_of(shown, patient, consult(patient), date)
     return sorted(out, key=lambda it: STATES.index(it.state)) + bad
 
 

@@ -14,7 +14,7 @@ import datetime
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..explain.result import ConsultResult
 from ..load.diagnostics import InputError, display_path
@@ -49,24 +49,33 @@ class Row:
         return "not ready" if self.readiness is None else self.readiness.group
 
 
-def rows(files: list[str], consult: Callable[[Patient], ConsultResult], date: str) -> list[Row]:
-    """The agenda: a row per file with its brief, in the chair's order (`ordered`); `consult` maps a
-    patient to its consult result."""
-    out = []
+def board_patients(files: list[str], date: str) -> Iterator[tuple[str, Patient | None, tuple[str, ...]]]:
+    """(shown path, patient or None, errors) per file, read as of the board date (a treatment after it is an
+    error); warnings go to standard error. The pack and the follow-up list both read their files here."""
     day = datetime.date.fromisoformat(date)
     for f in files:
         warnings: list = []
         try:
             patient = load_patient(f, warnings=warnings, day=day, what="the board date")
         except InputError as exc:
-            out.append(Row(display_path(f), "could not be read", "fix the file and prepare the pack again",
-                           errors=tuple(str(d) for d in exc.diagnostics)))
+            yield display_path(f), None, tuple(str(d) for d in exc.diagnostics)
             continue
         for w in warnings:
             print(str(w), file=sys.stderr)
+        yield display_path(f), patient, ()
+
+
+def rows(files: list[str], consult: Callable[[Patient], ConsultResult], date: str) -> list[Row]:
+    """The agenda: a row per file with its brief, in the chair's order (`ordered`); `consult` maps a
+    patient to its consult result."""
+    out = []
+    for shown, patient, errors in board_patients(files, date):
+        if patient is None:
+            out.append(Row(shown, "could not be read", "fix the file and prepare the pack again", errors=errors))
+            continue
         brief = build(consult(patient), date)
         r = brief.readiness
-        out.append(Row(display_path(f), brief.summary, r.question, r.critical_alerts, brief=brief,
+        out.append(Row(shown, brief.summary, r.question, r.critical_alerts, brief=brief,
                        patient_id=brief.patient_id))
     return ordered(out)
 

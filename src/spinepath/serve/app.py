@@ -215,13 +215,18 @@ def create_app(config: Config) -> Starlette:
             raise HttpProblem(404, [("$", "no such CDS service (GET /cds-services lists them)")], "not-found")
         return service
 
-    @endpoint("/cds-services/{id}")
-    async def hook(request: Request) -> Response:
+    async def service_and_object(request: Request, expected: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The authorised caller's service and its JSON object body: what a hook and its feedback both read."""
         authorise(request)
         service = service_of(request)
         body = await body_json(request)
         if not isinstance(body, dict):
-            raise HttpProblem(400, [("$", "expected a CDS Hooks request (a JSON object)")], "structure")
+            raise HttpProblem(400, [("$", f"expected {expected}")], "structure")
+        return service, body
+
+    @endpoint("/cds-services/{id}")
+    async def hook(request: Request) -> Response:
+        service, body = await service_and_object(request, "a CDS Hooks request (a JSON object)")
         call = validated(HookRequest, body)
         if call.hook != service["hook"]:
             raise HttpProblem(400, [("$.hook", f"this service answers {service['hook']!r}, not {call.hook[:40]!r}")])
@@ -277,11 +282,7 @@ def create_app(config: Config) -> Starlette:
 
     @endpoint("/cds-services/{id}/feedback")
     async def feedback(request: Request) -> Response:
-        authorise(request)
-        service = service_of(request)
-        body = await body_json(request)
-        if not isinstance(body, dict):
-            raise HttpProblem(400, [("$", "expected a CDS Hooks feedback object ({feedback: [...]})")], "structure")
+        service, body = await service_and_object(request, "a CDS Hooks feedback object ({feedback: [...]})")
         entries = validated(Feedback, body)
         received = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         n = await anyio.to_thread.run_sync(config.feedback.record_feedback, received, service["id"],
