@@ -39,6 +39,9 @@ def teach(case: Optional[str] = typer.Argument(None, show_default=False,
     from ..teach.cases import next_stage, series as all_series
     if resident is not None and report is None:
         usage_error("--resident names you in the report: give --report OUT.md as well")
+    if report is not None and report.suffix.lower() not in REPORT_SUFFIXES:
+        # Said before the session starts, not after a resident has answered every stage.
+        usage_error(f"--report {report}: the report is Markdown; give a file ending in .md")
     interactive = sys.stdin.isatty()
     # With --json the score alone goes to standard output; a person still sees the case on stderr.
     console = stdout_console() if not as_json else _stderr_console()
@@ -138,11 +141,12 @@ def _show_summary(console: Console, played: SeriesScore) -> None:
     console.print(objectives)
 
 
+REPORT_SUFFIXES = (".md", ".markdown")
+
+
 def _write_report(path: Optional[Path], played: SeriesScore, resident: Optional[str]) -> None:
     if path is None:
         return
-    if path.suffix.lower() not in (".md", ".markdown"):
-        usage_error(f"--report {path}: the report is Markdown; give a file ending in .md")
     from ..teach.report import markdown
     write_output(markdown(played, resident), path, "report")
 
