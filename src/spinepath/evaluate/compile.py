@@ -15,7 +15,6 @@ What the engine note (../shared/notes/durable-rules.md) makes us do here:
 """
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -305,6 +304,3 @@ def compile_ruleset(ruleset: Ruleset) -> Compiled:
         raise InputError(diags)
     return Compiled(tuple(names_per_stratum), definitions, actions, order)
 
-
-def fresh_definitions(compiled: Compiled) -> dict:
-    return copy.deepcopy(compiled.definitions)  # the engine deletes 'run' keys in place (§8.5)

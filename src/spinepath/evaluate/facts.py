@@ -66,12 +66,38 @@ def make_lookup(flat: Mapping[str, Any], derived: Mapping[str, Derived],
     return lookup
 
 
+_DERIVED_KEY: dict[str, str] = {}  # field name -> its key among the derived values ("" for a patient field)
+
+
+def make_reader(flat: Mapping[str, Any], derived: Mapping[str, Derived],
+                rule_facts: Mapping[str, RuleFact]) -> Callable[[str], Any]:
+    """field -> its value or None: `make_lookup` without the fields that would decide it (what a rule's
+    value needs, not its explanation)."""
+    def get(name: str) -> Any:
+        key = _DERIVED_KEY.get(name)
+        if key is None:
+            key = _DERIVED_KEY[name] = name.removeprefix("derived.") if name.startswith("derived.") else ""
+        if not key:
+            return flat.get(name)
+        d = derived.get(key)
+        if d is not None:
+            return d.value
+        return rule_facts.get(key, _UNKNOWN)[0]
+    return get
+
+
+_UNKNOWN = (None, ())
+
+
 @dataclass(frozen=True)
 class Own:
     """The patient file's own data, as every pass of that patient starts from it (made once)."""
 
     data: dict  # model_dump of the file's patient
     flat: dict  # `data` as {dotted field: value}
+    # The validated patient with some fields set, by what was set: the passes of one answer (facts alone,
+    # with the presumptions, with the uncapping ones) set the same answer, validated once.
+    models: dict[str, Patient] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -88,6 +114,9 @@ class Facts:
 
     def lookup(self, rule_facts: Mapping[str, RuleFact]) -> Lookup:
         return make_lookup(self.flat, self.derived, rule_facts)
+
+    def reader(self, rule_facts: Mapping[str, RuleFact]) -> Callable[[str], Any]:
+        return make_reader(self.flat, self.derived, rule_facts)
 
     def engine_fact(self, list_fields: Iterable[str], rule_facts: Mapping[str, bool]) -> dict:
         """The one flattened fact the engine matches: the data rules read (never `id`, which the engine
@@ -203,6 +232,10 @@ def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
     """The patient with these fields set, validated by the same model as a file. Only the mappings on the
     way to a set field are copied: `own.data` is shared by every pass of the patient and is never written,
     and a whole deep copy per answer was a sixth of a consult's time."""
+    key = repr(values)
+    hit = own.models.get(key)
+    if hit is not None:
+        return hit
     data = dict(own.data)
     for name, value in values:
         parts = name.split(".")
@@ -212,7 +245,8 @@ def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
             cur[part] = nxt = dict(nxt) if isinstance(nxt, dict) else {}
             cur = nxt
         cur[parts[-1]] = copy.deepcopy(value)
-    return Patient.model_validate(data)
+    model = own.models[key] = Patient.model_validate(data)
+    return model
 
 
 _UNLESS_READS: dict[tuple[int, ...], tuple[tuple[Presumption, ...], frozenset[str]]] = {}

@@ -7,15 +7,16 @@ example and hundreds of synthetic patients; SPINEPATH_VERIFY=1 re-checks every o
 """
 from __future__ import annotations
 
+import heapq
 import os
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ..load.rule_files import Rule
 from .engine import InternalError
 from .facts import Facts, RuleFact, Values, fact_value
 from .knowledge import Knowledge
 from .passes import agree, engine_states, engine_values
-from .threevalued import Tri, truth
+from .threevalued import Tri, compiled_truth
 
 
 def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
@@ -26,19 +27,68 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     when it is closed upstream (DependencyGraph.upstream, `upstream=True`) the values of its own rules are,
     and only those are checked under SPINEPATH_VERIFY (the facts may differ from `base` in what no rule of
     `only` reads: a presumption trial drops several)."""
+    replace = replace or {}
     values = dict(base.values)
     rule_facts = dict(base.rule_facts)
-    lookup = facts.lookup(rule_facts)
+    get = facts.reader(rule_facts)
     deriving = kb.ruleset.derived_facts
-    for rule, settled in kb.steps_for(only):
-        if rule is not None:
-            when = (replace or {}).get(rule.id, rule).when
-            values[rule.id] = truth(when, lookup)
-        for fact in settled:
-            rule_facts[fact] = (fact_value([values[r] for r in deriving[fact]]), ())
+    readers = kb.graph.readers
+    position = kb.position
+    plan = kb.plan
+    # A rule whose inputs all read as in `base` keeps its value there (it depends on nothing else): only
+    # the readers of a changed input are evaluated, in plan order, and a fact they derive wakes its own
+    # readers only when its value changes. Most answers change a leaf that a handful of rules read.
+    todo: list[int] = []
+    queued: set[str] = set()
+
+    def wake(rids: Iterable[str]) -> None:
+        for rid in rids:
+            if rid in only and rid not in queued:
+                queued.add(rid)
+                heapq.heappush(todo, position[rid])
+
+    for name in changed_inputs(base.facts, facts):
+        wake(readers.get(name, ()))
+    wake(replace)
+    while todo:
+        at = heapq.heappop(todo)
+        rule = plan[at][0]
+        value = compiled_truth(replace.get(rule.id, rule).when)(get)
+        if value is values[rule.id]:
+            continue
+        values[rule.id] = value
+        for fact in rule.derives():
+            now = fact_value([values[r] for r in deriving[fact]])
+            if now is not rule_facts[fact][0]:
+                rule_facts[fact] = (now, ())
+                woken = readers.get(f"derived.{fact}", ())
+                if any(position[r] <= at for r in woken if r in only):  # the plan settles a fact before its readers
+                    raise InternalError(f"{rule.id} derives {fact} after a rule that reads it")
+                wake(woken)
     out = Values(facts, values, rule_facts)
-    if VERIFY and replace is None and (upstream or downstream_closed(kb, only)):
+    if VERIFY and not replace and (upstream or downstream_closed(kb, only)):
         verify(kb, out, only if upstream else None)
+    return out
+
+
+def _same(a: object, b: object) -> bool:
+    """The same value as the rules read it (True is not 1 here, nor 1 the same as 1.0 for a type test)."""
+    return a is b or (type(a) is type(b) and a == b)
+
+
+def changed_inputs(before: Facts, after: Facts) -> set[str]:
+    """The patient fields and computed values (derived.X) that read differently in `after` than in
+    `before`. Two passes of one patient start from the same leaves (`own`), so only the leaves answers and
+    presumptions filled in either can differ; other facts are compared leaf by leaf."""
+    if after is before:
+        return set()
+    leaves: Iterable[str] = (after.filled | before.filled if after.own is before.own
+                             else after.flat.keys() | before.flat.keys())
+    out = {k for k in leaves if not _same(after.flat.get(k), before.flat.get(k))}
+    for k, d in after.derived.items():
+        other = before.derived.get(k)
+        if other is None or not _same(d.value, other.value):
+            out.add(f"derived.{k}")
     return out
 
 
@@ -54,10 +104,10 @@ def values_of(kb: Knowledge, facts: Facts) -> Values:
     """Every rule's value in Python, without explanations (a full pass, minus the engine)."""
     values: dict[str, Tri] = {}
     rule_facts: dict[str, RuleFact] = {}
-    lookup = facts.lookup(rule_facts)
+    get = facts.reader(rule_facts)
     deriving = kb.ruleset.derived_facts
     for rule, settled in kb.plan:
-        values[rule.id] = truth(rule.when, lookup)
+        values[rule.id] = compiled_truth(rule.when)(get)
         for fact in settled:
             rule_facts[fact] = (fact_value(values[r] for r in deriving[fact]), ())
     return Values(facts, values, rule_facts)

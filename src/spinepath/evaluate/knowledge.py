@@ -15,8 +15,6 @@ from .compile import Compiled, compile_ruleset
 from .dependencies import DependencyGraph, build as build_graph
 from .engine import Engine
 
-# A step of the plan: a rule to evaluate (None: none here) and the derived facts settled after it.
-Step = tuple[Rule | None, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -29,30 +27,12 @@ class Knowledge:
     # The rules in evaluation order, each with the derived facts that are settled once it is evaluated.
     plan: tuple[tuple[Rule, tuple[str, ...]], ...]
     graph: DependencyGraph
-    # Memo of `steps_for`: a set of rules -> its part of the plan. Filled on first use (one entry per
-    # input the questions try); it never changes what a step is.
-    _steps: dict[frozenset[str], tuple[Step, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # Each rule's place in `plan` (incremental re-evaluation visits the rules a change reaches in this order).
+    position: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def presumptions(self) -> tuple[Presumption, ...]:
         return self.ruleset.presumptions
-
-    def steps_for(self, only: frozenset[str]) -> tuple[Step, ...]:
-        """The steps of the plan that evaluating `only` over another pass needs: its rules, and the facts
-        they read or derive, settled where the plan settles them (the other facts cannot change)."""
-        steps = self._steps.get(only)
-        if steps is None:
-            read = {f.removeprefix("derived.") for rid in only for f in self.rules[rid].fields()
-                    if f.startswith("derived.")}
-            read |= {fact for rid in only for fact in self.rules[rid].derives()}
-            out: list[Step] = []
-            for rule, settled in self.plan:
-                mine = rule if rule.id in only else None
-                facts = tuple(f for f in settled if f in read)
-                if mine is not None or facts:
-                    out.append((mine, facts))
-            steps = self._steps[only] = tuple(out)
-        return steps
 
 
 def _plan(rs: Ruleset, compiled: Compiled) -> tuple[tuple[Rule, tuple[str, ...]], ...]:
@@ -85,8 +65,9 @@ def load_and_compile(directory: Path) -> tuple[Ruleset, Compiled]:
 def build(ruleset: Ruleset, compiled: Compiled) -> Knowledge:
     lists = sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and not f.startswith("derived."))
     lists += sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and f.startswith("derived."))
+    plan = _plan(ruleset, compiled)
     return Knowledge(ruleset, compiled, Engine(compiled), {r.id: r for r in ruleset.rules}, tuple(lists),
-                     _plan(ruleset, compiled), build_graph(ruleset))
+                     plan, build_graph(ruleset), {rule.id: i for i, (rule, _) in enumerate(plan)})
 
 
 # Loaded knowledge by the content of its rules folder: a process that edits the rules and loads them
