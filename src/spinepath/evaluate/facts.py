@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import copy
 import functools
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from ..derive import SPECS, derive_all
 from ..derive.base import Derived
 from ..load.fields import NOT_FOR_RULES, get_path, set_path
+from pydantic import BaseModel
+
 from ..load.patient import Patient
 from ..load.rule_files import Presumption
 from .threevalued import Tri, truth
@@ -160,8 +163,8 @@ class Values:
     values: Mapping[str, Tri]
     rule_facts: Mapping[str, RuleFact]
 
-    @property
-    def fired(self) -> tuple[str, ...]:
+    @functools.cached_property
+    def fired(self) -> tuple[str, ...]:  # asked several times per answer by the questions: made once
         return tuple(rid for rid, v in self.values.items() if v is True)
 
     def resolve(self, name: str) -> Any:
@@ -229,14 +232,71 @@ def _reads_field(name: str, field: str) -> bool:
 
 
 def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
-    """The patient with these fields set, validated by the same model as a file. Only the mappings on the
-    way to a set field are copied: `own.data` is shared by every pass of the patient and is never written,
-    and a whole deep copy per answer was a sixth of a consult's time."""
+    """The patient with these fields set, checked as a file is (`_validated`), once per set of values."""
     key = repr(values)
     hit = own.models.get(key)
     if hit is not None:
         return hit
-    data = dict(own.data)
+    model = own.models[key] = _validated(patient, own.data, values)
+    return model
+
+
+def _section_class(name: str) -> type[BaseModel] | None:
+    """The model of a top-level section of the patient file (lesion, diagnosis, ...), None for a value."""
+    if name not in _SECTIONS:
+        field_info = Patient.model_fields.get(name)
+        found = None
+        if field_info is not None:
+            for t in (field_info.annotation, *typing.get_args(field_info.annotation)):
+                if isinstance(t, type) and issubclass(t, BaseModel):
+                    found = t
+        _SECTIONS[name] = found
+    return _SECTIONS[name]
+
+
+_SECTIONS: dict[str, type[BaseModel] | None] = {}
+
+
+def _validated(patient: Patient, data: dict, values: list[tuple[str, Any]]) -> Patient:
+    """`patient` with these fields set, checked as a file is: each section an answer touches is validated by
+    its model (its own cross-field checks included), then the patient's own checks run on the whole. The
+    sections no answer touches are the file's, validated when it was read: a whole re-validation per answer
+    was a tenth of a consult."""
+    sections: dict[str, list[tuple[list[str], Any]]] = {}
+    for name, value in values:
+        top, *rest = name.split(".")
+        if not rest or _section_class(top) is None:
+            return Patient.model_validate(_set(data, values))
+        sections.setdefault(top, []).append((rest, value))
+    updates = {}
+    for top, items in sections.items():
+        section = dict(data.get(top) or {})
+        for parts, value in items:
+            cur = section
+            for part in parts[:-1]:
+                nxt = cur.get(part)
+                cur[part] = nxt = dict(nxt) if isinstance(nxt, dict) else {}
+                cur = nxt
+            cur[parts[-1]] = copy.deepcopy(value)
+        cls = _section_class(top)
+        assert cls is not None
+        updates[top] = cls.model_validate(section)
+    model = patient.model_copy(update=updates)
+    for check in _PATIENT_CHECKS:
+        check(model)
+    return model
+
+
+# The patient model's own `after` checks (those across sections: a subtype of the histology, no treatment
+# after as_of), which model_copy does not run.
+_PATIENT_CHECKS = tuple(d.func for d in Patient.__pydantic_decorators__.model_validators.values()
+                        if d.info.mode == "after")
+
+
+def _set(data: dict, values: list[tuple[str, Any]]) -> dict:
+    """`data` with these dotted fields set. Only the mappings on the way to a set field are copied: `data`
+    is shared by every pass of the patient and is never written."""
+    data = dict(data)
     for name, value in values:
         parts = name.split(".")
         cur = data
@@ -245,8 +305,8 @@ def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
             cur[part] = nxt = dict(nxt) if isinstance(nxt, dict) else {}
             cur = nxt
         cur[parts[-1]] = copy.deepcopy(value)
-    model = own.models[key] = Patient.model_validate(data)
-    return model
+    return data
+
 
 
 _UNLESS_READS: dict[tuple[int, ...], tuple[tuple[Presumption, ...], frozenset[str]]] = {}

@@ -85,9 +85,10 @@ def changed_inputs(before: Facts, after: Facts) -> set[str]:
     leaves: Iterable[str] = (after.filled | before.filled if after.own is before.own
                              else after.flat.keys() | before.flat.keys())
     out = {k for k in leaves if not _same(after.flat.get(k), before.flat.get(k))}
+    mine = before.derived
     for k, d in after.derived.items():
-        other = before.derived.get(k)
-        if other is None or not _same(d.value, other.value):
+        other = mine.get(k)
+        if other is not d and (other is None or not _same(d.value, other.value)):  # most are the same object
             out.add(f"derived.{k}")
     return out
 
