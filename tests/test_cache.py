@@ -1,6 +1,6 @@
 """The knowledge base is loaded once per process and content, and kept between runs in the user's cache
-(evaluate/knowledge.py, evaluate/cache.py): a JSON copy of the checked, compiled rules that can only ever
-give back what loading gives."""
+(evaluate/knowledge.py, evaluate/cache.py): a JSON copy of the checked, compiled rules and their dependency
+graph that can only ever give back what loading gives."""
 from __future__ import annotations
 
 import shutil
@@ -25,10 +25,11 @@ def _fresh(rules):
     from spinepath.derive import SPECS
     from spinepath.derive.vocabulary import all_fields
     from spinepath.evaluate.compile import compile_ruleset
+    from spinepath.evaluate.dependencies import build
     from spinepath.load.presumption_files import attach
     from spinepath.load.rule_files import load_ruleset
     rs = attach(load_ruleset(all_fields(), rules), {f"derived.{k}": s.inputs for k, s in SPECS.items()})
-    return rs, compile_ruleset(rs)
+    return rs, compile_ruleset(rs), build(rs)
 
 
 def test_the_cache_gives_back_exactly_what_loading_gives(cache, monkeypatch, tmp_path):

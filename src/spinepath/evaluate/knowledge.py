@@ -44,9 +44,9 @@ def _plan(rs: Ruleset, compiled: Compiled) -> tuple[tuple[Rule, tuple[str, ...]]
     return tuple((rule, tuple(facts)) for rule, facts in zip(rules, settled_after))
 
 
-def load_and_compile(directory: Path) -> tuple[Ruleset, Compiled]:
-    """load_ruleset + presumptions + compile_ruleset, from the disk cache when neither the rules nor the
-    code changed."""
+def load_and_compile(directory: Path) -> tuple[Ruleset, Compiled, DependencyGraph]:
+    """load_ruleset + presumptions + compile_ruleset + the dependency graph, from the disk cache when
+    neither the rules nor the code changed."""
     store = cache.cache_dir()
     key = cache.cache_key(directory) if store is not None and directory.is_dir() else None
     if store is not None and key is not None:
@@ -57,17 +57,19 @@ def load_and_compile(directory: Path) -> tuple[Ruleset, Compiled]:
     never = frozenset(f"derived.{k}" for k, spec in SPECS.items() if not spec.presumable)
     ruleset = attach_presumptions(load_ruleset(all_fields(), directory), derived_inputs, never)
     compiled = compile_ruleset(ruleset)
+    graph = build_graph(ruleset)
     if store is not None and key is not None and cache.cache_key(directory) == key:  # unchanged while read
-        cache.write_entry(store, key, directory, ruleset, compiled)
-    return ruleset, compiled
+        cache.write_entry(store, key, directory, ruleset, compiled, graph)
+    return ruleset, compiled, graph
 
 
-def build(ruleset: Ruleset, compiled: Compiled) -> Knowledge:
+def build(ruleset: Ruleset, compiled: Compiled, graph: DependencyGraph | None = None) -> Knowledge:
     lists = sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and not f.startswith("derived."))
     lists += sorted(f for f, t in ruleset.fields.items() if t.kind == "list" and f.startswith("derived."))
     plan = _plan(ruleset, compiled)
     return Knowledge(ruleset, compiled, Engine(compiled), {r.id: r for r in ruleset.rules}, tuple(lists),
-                     plan, build_graph(ruleset), {rule.id: i for i, (rule, _) in enumerate(plan)})
+                     plan, graph if graph is not None else build_graph(ruleset),
+                     {rule.id: i for i, (rule, _) in enumerate(plan)})
 
 
 # Loaded knowledge by the content of its rules folder: a process that edits the rules and loads them
