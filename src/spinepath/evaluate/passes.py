@@ -54,18 +54,27 @@ def settle(fact: str, rids: list[str], outcomes: Mapping[str, Outcome], rule_fac
     rule_facts[fact] = (value, missing)
 
 
-def explained(kb: Knowledge, facts: Facts,
-              replace: Mapping[str, Rule] | None = None) -> tuple[dict[str, Outcome], dict[str, RuleFact]]:
+Explained = tuple[dict[str, Outcome], dict[str, RuleFact]]
+
+
+def explained(kb: Knowledge, facts: Facts, replace: Mapping[str, Rule] | None = None,
+              base: Explained | None = None) -> Explained:
     """The Python evaluation of every rule, with its explanation, stratum by stratum (some rules'
-    conditions replaced, for mutation testing)."""
-    outcomes: dict[str, Outcome] = {}
-    rule_facts: dict[str, RuleFact] = {}
+    conditions replaced, for mutation testing). With `base`, the same facts' evaluation without `replace`,
+    only the replaced rules and those reading a fact they derive (downstream) are evaluated again."""
+    replace = replace or {}
+    outcomes: dict[str, Outcome] = dict(base[0]) if base is not None else {}
+    rule_facts: dict[str, RuleFact] = dict(base[1]) if base is not None else {}
+    again = (frozenset(replace).union(*(kb.graph.downstream[r] for r in replace)) if base is not None
+             else None)
     lookup = facts.lookup(rule_facts)
     deriving = kb.ruleset.derived_facts
     for rule, settled in kb.plan:
-        outcomes[rule.id] = evaluate((replace or {}).get(rule.id, rule).when, lookup, lines=False)
+        if again is None or rule.id in again:
+            outcomes[rule.id] = evaluate(replace.get(rule.id, rule).when, lookup, lines=False)
         for fact in settled:
-            settle(fact, deriving[fact], outcomes, rule_facts)
+            if again is None or not again.isdisjoint(deriving[fact]):
+                settle(fact, deriving[fact], outcomes, rule_facts)
     return outcomes, rule_facts
 
 

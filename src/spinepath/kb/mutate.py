@@ -29,7 +29,7 @@ from ..derive import SPECS
 from ..evaluate.facts import Facts, Values, prepare
 from ..evaluate.incremental import reevaluate, values_of
 from ..evaluate.knowledge import Knowledge
-from ..evaluate.passes import Pass, explained
+from ..evaluate.passes import Explained, Pass, explained
 from ..explain.consult import missing as missing_data
 from ..explain.pathway import pathway
 from ..load.diagnostics import InputError
@@ -137,6 +137,7 @@ class _Case:
     facts: Facts
     values: Values
     expect: Expect
+    explained: Explained | None = None  # the unmutated explanation, made once when a mutant needs it
 
 
 def _observed(kb: Knowledge, case: _Case, values: Values, replace: dict[str, Rule] | None = None) -> Seen:
@@ -144,7 +145,9 @@ def _observed(kb: Knowledge, case: _Case, values: Values, replace: dict[str, Rul
     plan = pathway(kb, values.fired, values.resolve, values.histology_unknown)
     missing: frozenset[str] = frozenset()
     if case.expect.missing:  # the explanation (which fields are missing) only when it is expected
-        outcomes, rule_facts = explained(kb, case.facts, replace)
+        if replace and case.explained is None:
+            case.explained = explained(kb, case.facts)
+        outcomes, rule_facts = explained(kb, case.facts, replace, base=case.explained if replace else None)
         missing = frozenset(m.field for m in missing_data(kb, Pass(case.facts, outcomes, rule_facts, values.fired)))
     return Seen(frozenset(values.fired), plan.entries, frozenset(a.code for a in plan.alerts), missing)
 
@@ -191,12 +194,17 @@ def run(kb: Knowledge, rule_id: str | None = None, part: tuple[int, int] = (0, 1
     whole knowledge base can be shared between processes and the parts' reports added up."""
     rs = kb.ruleset
     rules = kb.rules
-    cases = _cases(kb, rs.scenario_files)
     downstream = kb.graph.downstream
-    total, survivors = 0, []
     chosen = [rules[rule_id]] if rule_id else rs.rules[part[0]::part[1]]
+    beside = {rule.id: sorted({_beside(r) for r in (rule, *(rules[d] for d in downstream[rule.id]))})
+              for rule in chosen}
+    # Only the scenario files that can kill a chosen rule's mutants are evaluated (a part of the knowledge
+    # base needs a fraction of them).
+    needed = {f for files in beside.values() for f in files}
+    cases = _cases(kb, [p for p in rs.scenario_files if display_path(p) in needed])
+    total, survivors = 0, []
     for rule in chosen:
-        files = sorted({_beside(r) for r in (rule, *(rules[d] for d in downstream[rule.id]))})
+        files = beside[rule.id]
         relevant = [c for f in files for c in cases.get(f, [])]
         only = frozenset({rule.id, *downstream[rule.id]})
         for m in mutants(rule, rs.fields):
@@ -205,6 +213,8 @@ def run(kb: Knowledge, rule_id: str | None = None, part: tuple[int, int] = (0, 1
             killed = False
             for case in relevant:
                 values = reevaluate(kb, case.values, case.facts, only, replace=mutated)
+                if values.values == case.values.values and not case.expect.missing:
+                    continue  # the same values give the same plan, which passed before the mutation (_cases)
                 if not _passes(case.expect, _observed(kb, case, values, mutated)):
                     killed = True
                     break
