@@ -2,7 +2,7 @@
 
     python bench/run.py                  # cold start, batch throughput on 10,000 patients, ruleset load
     python bench/run.py --memory 100000  # also: RSS after 1,000 and after 100,000 consults in one process
-    python bench/run.py --quick --json   # the figures of issue 13 side by side, one JSON object, < 3 min
+    python bench/run.py --quick --json   # the figures of issues 13 and 25 side by side, one JSON object, < 3 min
 
 See bench/README.md for what each figure means and the targets.
 """
@@ -412,7 +412,7 @@ def main() -> None:
     ap.add_argument("--patients", type=int, default=10_000, help="synthetic patients for the batch figures")
     ap.add_argument("--runs", type=int, default=9, help="runs per cold-start case (median)")
     ap.add_argument("--memory", type=int, default=0, metavar="N", help="also measure RSS over N consults (>= 1000)")
-    ap.add_argument("--quick", action="store_true", help="only the side-by-side figures of issue 13 (< 3 min)")
+    ap.add_argument("--quick", action="store_true", help="only the side-by-side figures of issues 13 and 25 (< 3 min)")
     ap.add_argument("--json", action="store_true", help="with --quick: print one JSON object")
     args = ap.parse_args()
     exe = command()
