@@ -26,8 +26,8 @@ SEED = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
 FLOOR_IMPORTS = "import typer, rich, yaml, durable_rules_engine; from pydantic import BaseModel, Field"  # what a consult uses
 # --quick: synthetic patients for the batch figures (was 600: at ~11/s, twice, it alone took over a minute
 # and a half), synthetic patients added to the examples for the consult breakdown, and audited patients.
-QUICK_PATIENTS, QUICK_SYNTHETIC, QUICK_AUDIT = 200, 24, 60
-QUICK_MEMORY = (100, 400)  # consults: RSS after the first figure, and after the second
+QUICK_PATIENTS, QUICK_SYNTHETIC, QUICK_AUDIT = 150, 24, 60
+QUICK_MEMORY = (100, 300)  # consults: RSS after the first figure, and after the second
 TARGETS = {"cold": 1.3, "batch": 0.5, "scaling": 1.8, "memory": 1.10}
 
 
