@@ -22,40 +22,50 @@ import time
 from pathlib import Path
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--patients", type=int, default=400)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="the --jobs values to time (default 1 2)")
-    args = ap.parse_args()
+def measure(patients: int, jobs: list[int], seed: int = 0) -> dict:
+    """Write `patients` with `synth --histories`, audit them with each --jobs value, and return the figures
+    (bench/run.py --quick takes its `audit_per_s` from here). The child runs this interpreter's spinepath:
+    the code on PYTHONPATH first, as for any `python -m`."""
     exe = [sys.executable, "-m", "spinepath"]
     with tempfile.TemporaryDirectory() as tmp:
         cohort = Path(tmp) / "cohort"
-        subprocess.run(exe + ["synth", str(args.patients), "--histories", "--seed", str(args.seed), "-o", str(cohort)],
+        subprocess.run(exe + ["synth", str(patients), "--histories", "--seed", str(seed), "-o", str(cohort)],
                        check=True, capture_output=True)
         dates = 0
         for f in cohort.glob("*.yaml"):  # the consults the audit runs: distinct dates of treatments and decisions
             text = f.read_text(encoding="utf-8")
             dates += len({line.split('"')[1] for line in text.splitlines()
                           if line.strip().startswith(("date:", "- date:")) and '"' in line})
-        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}")
-        print(f"cohort: {args.patients} patients, about {dates} time-travel consults "
-              f"({dates / args.patients:.1f} per patient)")
-        outputs = []
-        for jobs in args.jobs:
-            out = Path(tmp) / f"a{jobs}.json"
+        runs, outputs = {}, []
+        for j in jobs:
+            out = Path(tmp) / f"a{j}.json"
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            subprocess.run(exe + ["audit", str(cohort), "--date", "2026-12-07", "-o", str(out), "--jobs", str(jobs)],
+            subprocess.run(exe + ["audit", str(cohort), "--date", "2026-12-07", "-o", str(out), "--jobs", str(j)],
                            check=True, capture_output=True)
             wall = time.perf_counter() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            rate = args.patients / wall
+            runs[j] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "per_s": round(patients / wall, 1)}
             outputs.append(out.read_bytes())
-            print(f"--jobs {jobs}: {wall:.1f} s wall, {cpu:.1f} s CPU, {rate:.1f} patients/s; 10,000 patients "
-                  f"extrapolated linearly from this sample (not measured): about {10_000 / rate / 60:.1f} min")
-        print("reports identical for every --jobs:", all(o == outputs[0] for o in outputs))
+    return {"patients": patients, "time_travel_consults": dates, "jobs": runs,
+            "reports_identical": all(o == outputs[0] for o in outputs)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--patients", type=int, default=400)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="the --jobs values to time (default 1 2)")
+    args = ap.parse_args()
+    m = measure(args.patients, args.jobs, args.seed)
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}")
+    print(f"cohort: {args.patients} patients, about {m['time_travel_consults']} time-travel consults "
+          f"({m['time_travel_consults'] / args.patients:.1f} per patient)")
+    for jobs, r in m["jobs"].items():
+        print(f"--jobs {jobs}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, {r['per_s']:.1f} patients/s; 10,000 "
+              f"patients extrapolated linearly from this sample (not measured): about {10_000 / r['per_s'] / 60:.1f} min")
+    print("reports identical for every --jobs:", m["reports_identical"])
 
 
 if __name__ == "__main__":

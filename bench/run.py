@@ -2,7 +2,7 @@
 
     python bench/run.py                  # cold start, batch throughput on 10,000 patients, ruleset load
     python bench/run.py --memory 100000  # also: RSS after 1,000 and after 100,000 consults in one process
-    python bench/run.py --quick --json   # the figures of issue 13 side by side, one JSON object, < 3 min
+    python bench/run.py --quick --json   # the figures of issues 13 and 25 side by side, one JSON object, < 3 min
 
 See bench/README.md for what each figure means and the targets.
 """
@@ -24,6 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
 FLOOR_IMPORTS = "import typer, rich, yaml, durable_rules_engine; from pydantic import BaseModel, Field"  # what a consult uses
+# --quick: synthetic patients for the batch figures (was 600: at ~11/s, twice, it alone took over a minute
+# and a half), synthetic patients added to the examples for the consult breakdown, and audited patients.
+QUICK_PATIENTS, QUICK_SYNTHETIC, QUICK_AUDIT = 150, 24, 60
+QUICK_MEMORY = (100, 300)  # consults: RSS after the first figure, and after the second
 TARGETS = {"cold": 1.3, "batch": 0.5, "scaling": 1.8, "memory": 1.10}
 
 
@@ -37,10 +41,16 @@ def machine() -> list[str]:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     from importlib.metadata import version
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    import spinepath
+    # Which checkout runs: this process's import, and what the `spinepath` command beside this interpreter
+    # imports with the same environment (PYTHONPATH=CHECKOUT/src runs a checkout that is not installed).
+    child = subprocess.run([sys.executable, "-c", "import spinepath; print(spinepath.__file__)"],
+                           capture_output=True, text=True).stdout.strip()
     return [f"nproc {usable} (cpu_count {os.cpu_count()}), CPU {model}",
             f"Python {platform.python_version()} ({sys.executable}), {platform.platform()}",
             f"spinepath {version('spinepath')}, durable-rules {version('durable-rules')}, "
             f"pydantic {version('pydantic')}, PyYAML {version('PyYAML')}",
+            f"code: {Path(spinepath.__file__).parent} in this process; {Path(child).parent} in the commands",
             f"load average at start: {load}"]
 
 
@@ -159,19 +169,20 @@ def rss_kib():
         return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
 
 patients = [parse_patient(synth.patient_text(7, i)) for i in range(1, 25)]
-total, marks, start = int(sys.argv[1]), {}, time.perf_counter()
+total, base, marks, start = int(sys.argv[1]), int(sys.argv[2]), {}, time.perf_counter()
 for n in range(1, total + 1):
     consult(patients[n % len(patients)])
-    if n in (1000, total) or n % 10000 == 0:
+    if n in (base, total) or n % 10000 == 0:
         marks[n] = rss_kib()
         print(json.dumps({"progress": n, "rss_kib": marks[n]}), file=sys.stderr, flush=True)
 print(json.dumps({"marks": marks, "seconds": time.perf_counter() - start}))
 """
 
 
-def memory(total: int) -> dict:
+def memory(total: int, base: int = 1000) -> dict:
+    """RSS of one process after `base` and after `total` consults (and every 10,000)."""
     import json
-    r = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(total)], capture_output=True, text=True, check=True)
+    r = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(total), str(base)], capture_output=True, text=True, check=True)
     return json.loads(r.stdout)
 
 
@@ -240,30 +251,107 @@ def engine_only(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - start, len(recorded) // 2
 
 
-def questions_ms(files: list[Path]) -> float:
-    from spinepath.evaluate.knowledge import load_knowledge
-    from spinepath.evaluate.passes import evaluate_patient
+BREAKDOWN_PARTS = ("parse", "derive", "firm_pass", "provisional_pass", "questions", "assemble", "render")
+
+
+def consult_breakdown(synthetic: int) -> dict:
+    """Milliseconds per patient, in this process, of each part of a consult, over the examples and
+    `synthetic` synthetic patients, with the whole consult (parse, consult_knowledge, both views) timed
+    on its own beside them. The parts call what a consult calls, in its order (explain/consult.py
+    consult_knowledge): parse the YAML into the model; prepare the facts and derived values; the firm pass;
+    the provisional pass (plan.consultation) with its `assumes` (provisional.with_assumptions); the ranked
+    questions; the parts of the result (derived block, flags, missing, trace, references); render the
+    text and JSON views."""
+    import io
+    from rich.console import Console
+    from spinepath.cohort import synth
+    from spinepath.evaluate.facts import prepare
+    from spinepath.evaluate.passes import full_pass
+    from spinepath.explain import consult as consult_mod
     from spinepath.explain.plan import consultation
+    from spinepath.explain.provisional import with_assumptions
     from spinepath.explain.questions import rank_questions
-    from spinepath.load.patient import load_patient
-    kb = load_knowledge()
-    total = 0.0
-    for f in files:
-        patient = load_patient(f)
-        c = consultation(kb, patient, evaluate_patient(patient, kb).values())
-        start = time.perf_counter()
+    from spinepath.load.patient import parse_patient
+    from spinepath.render.text import render as render_text
+    kb = consult_mod.load_knowledge(None)
+    texts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").rglob("*.yaml"))
+             if not p.name.endswith(".expect.yaml")]
+    texts += [(f"synth-{i}.yaml", synth.patient_text(2026, i)) for i in range(1, synthetic + 1)]
+
+    def views(result) -> None:  # what `consult` and `consult --format json` write, to memory
+        result.to_json()
+        render_text(result, Console(file=io.StringIO(), highlight=False, soft_wrap=False, width=100))
+
+    consult_mod.consult_knowledge(parse_patient(texts[0][1], texts[0][0]), kb)  # imports and caches outside the timing
+    totals = {group: dict.fromkeys(BREAKDOWN_PARTS, 0.0) for group in ("examples", "synthetic")}
+    whole = dict.fromkeys(totals, 0.0)
+    clock = time.perf_counter
+    examples = len(texts) - synthetic
+    for i, (name, text) in enumerate(texts):
+        group = "examples" if i < examples else "synthetic"
+        t0 = clock()
+        patient = parse_patient(text, name)
+        t1 = clock()
+        facts = prepare(patient)
+        t2 = clock()
+        firm = full_pass(kb, facts)
+        t3 = clock()
+        c = consultation(kb, patient, firm.values())
+        entries, prov_alerts = list(c.plan.provisional), list(c.plan.provisional_alerts)
+        if c.provisional is not c.firm:
+            entries, prov_alerts = with_assumptions(kb, patient, entries, prov_alerts, c.provisional)
+        t4 = clock()
         rank_questions(kb, patient, c)
-        total += time.perf_counter() - start
-    return total / len(files) * 1000
+        t5 = clock()
+        fp = c.firm_pathway
+        consult_mod.derived_block(firm), consult_mod.flags(firm), consult_mod.missing(kb, firm)
+        consult_mod.trace(kb, firm)
+        consult_mod.references(kb, fp.entries + tuple(entries), fp.alerts + tuple(prov_alerts), fp.arguments)
+        t6 = clock()
+        result = consult_mod.consult_knowledge(patient, kb, firm=firm)  # the result to render, outside the parts
+        t7 = clock()
+        views(result)
+        t8 = clock()
+        for part, dt in zip(BREAKDOWN_PARTS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t8 - t7)):
+            totals[group][part] += dt
+        t0 = clock()  # the whole consult, as `spinepath consult` runs it after start-up, both views
+        views(consult_mod.consult_knowledge(parse_patient(text, name), kb))
+        whole[group] += clock() - t0
+
+    def per_patient(parts: dict[str, float], whole_s: float, n: int) -> dict:
+        return {"patients": n, "ms_per_patient": {part: round(t / n * 1000, 2) for part, t in parts.items()},
+                "sum_of_parts": round(sum(parts.values()) / n * 1000, 2), "whole_consult": round(whole_s / n * 1000, 2)}
+    both = {part: totals["examples"][part] + totals["synthetic"][part] for part in BREAKDOWN_PARTS}
+    # The examples are chosen to exercise the rules (many open questions); synthetic patients are nearer
+    # a registry's mix: each group is shown on its own as well.
+    return {**per_patient(both, sum(whole.values()), len(texts)),
+            "examples": per_patient(totals["examples"], whole["examples"], examples),
+            "synthetic": per_patient(totals["synthetic"], whole["synthetic"], synthetic)}
 
 
-def quick(exe: str, patients: int, memory_n: int) -> dict:
-    """The figures of issue 13, measured side by side in one run."""
+def serve_figures(rounds: int, seconds: float) -> dict:
+    """bench/cds_hooks.py's figures (the real `spinepath serve` of this checkout), for --quick."""
+    import cds_hooks  # bench/ is this script's folder, so first on sys.path
+    return cds_hooks.measure(rounds=rounds, seconds=seconds, clients=2)
+
+
+def audit_figures(patients: int) -> dict:
+    """bench/audit_rate.py's figures, --jobs 1, for --quick."""
+    import audit_rate
+    return audit_rate.measure(patients, [1], seed=0)
+
+
+def quick(exe: str, patients: int, memory_n: int, synthetic: int, audit_n: int) -> dict:
+    """The figures of issues 13 and 25, measured side by side in one run."""
     import json
     out: dict = {"machine": machine()}
+    took: dict[str, float] = {}  # seconds each section of this run took: the whole must stay under ~3 min
+    clock = time.perf_counter
+    t = clock()
     cold = cold_start(exe, 7)
     out["import_floor_s"] = round(cold["import floor"][0], 4)
     out["cold_start_s"] = round(cold["consult"][0], 4)
+    took["cold_start"], t = clock() - t, clock()
     with tempfile.TemporaryDirectory(prefix="spinepath-bench-") as tmp:
         folder = Path(tmp) / "patients"
         timed([exe, "synth", str(patients), "-o", str(folder), "--seed", "2026"])
@@ -272,20 +360,49 @@ def quick(exe: str, patients: int, memory_n: int) -> dict:
         out["parse_per_s"] = round(len(files) / pw, 1)
         seconds, n = engine_only(files)
         out["engine_only_per_s"] = round(n / seconds, 1)
+        took["synth_parse_engine_only"], t = clock() - t, clock()
         rates, digests = {}, {}
         for jobs in (1, 2):
             bw, _, digests[jobs] = batch_run(exe, folder, jobs, Path(tmp) / "out.jsonl")
             rates[jobs] = round(len(files) / bw, 1)
+        out["batch_patients"] = len(files)
         out["batch_per_s"] = {"jobs1": rates[1], "jobs2": rates[2]}
         out["two_process_python_loop"] = round(machine_scaling(), 2)
         out["batch_jobs_identical"] = digests[1] == digests[2]
-        out["questions_ms_per_patient"] = round(questions_ms(files[:200]), 2)
-    m = memory(memory_n)
+        took["batch"], t = clock() - t, clock()
+    breakdown = consult_breakdown(synthetic)
+    # The same measurement as before (rank_questions, synthetic patients of seed 2026), now on QUICK_SYNTHETIC
+    # of them, taken from the breakdown: one timing of the questions, not two.
+    out["questions_ms_per_patient"] = breakdown["synthetic"]["ms_per_patient"]["questions"]
+    out["consult_ms_breakdown"] = breakdown
+    took["consult_breakdown"], t = clock() - t, clock()
+    serve = serve_figures(rounds=1, seconds=5)
+    out["serve_p50_ms"] = serve["warm_first_visit_ms"]["p50"]
+    out["serve_p95_ms"] = serve["warm_first_visit_ms"]["p95"]
+    out["serve"] = {"first_visit_ms": serve["warm_first_visit_ms"], "repeat_visit_ms": serve["warm_repeat_visit_ms"],
+                    "requests_per_second": serve["requests_per_second"], "clients": serve["clients"],
+                    "examples": serve["examples"], "cards_disagree_with_consult": serve["cards_disagree_with_consult"],
+                    "target_p95_ms": serve["target_p95_ms"], "target_met": serve["target_met"]}
+    took["serve"], t = clock() - t, clock()
+    audit = audit_figures(audit_n)
+    out["audit_per_s"] = audit["jobs"][1]["per_s"]
+    out["audit"] = {"patients": audit["patients"], "time_travel_consults": audit["time_travel_consults"],
+                    "jobs1": audit["jobs"][1]}
+    took["audit"], t = clock() - t, clock()
+    # 1,000 consults take 1.5-3 min here alone, so --quick compares RSS after QUICK_MEMORY[1] consults with
+    # RSS after QUICK_MEMORY[0] unless --memory N (>= 1000) asks for the figure of issue 13 (1,000 -> N).
+    base, memory_n = (1000, max(memory_n, 1001)) if memory_n else QUICK_MEMORY
+    m = memory(memory_n, base)
     marks = {int(k): v for k, v in m["marks"].items()}
-    out["rss_growth"] = {"after": memory_n, "ratio_to_1000": round(marks[memory_n] / marks[1000], 4)}
+    out["rss_growth"] = {"after": memory_n, "base": base, "ratio": round(marks[memory_n] / marks[base], 4),
+                         "consults_per_s": round(memory_n / m["seconds"], 1)}
+    if base == 1000:
+        out["rss_growth"]["ratio_to_1000"] = out["rss_growth"]["ratio"]
+    took["memory"] = clock() - t
     out["ratios"] = {"batch_jobs1_over_engine_only": round(rates[1] / out["engine_only_per_s"], 3),
                      "cold_over_floor": round(out["cold_start_s"] / out["import_floor_s"], 3),
                      "jobs2_over_jobs1": round(rates[2] / rates[1], 3)}
+    out["bench_seconds"] = {**{k: round(v, 1) for k, v in took.items()}, "total": round(sum(took.values()), 1)}
     print(json.dumps(out, indent=1))
     return out
 
@@ -295,12 +412,12 @@ def main() -> None:
     ap.add_argument("--patients", type=int, default=10_000, help="synthetic patients for the batch figures")
     ap.add_argument("--runs", type=int, default=9, help="runs per cold-start case (median)")
     ap.add_argument("--memory", type=int, default=0, metavar="N", help="also measure RSS over N consults (>= 1000)")
-    ap.add_argument("--quick", action="store_true", help="only the side-by-side figures of issue 13 (< 3 min)")
+    ap.add_argument("--quick", action="store_true", help="only the side-by-side figures of issues 13 and 25 (< 3 min)")
     ap.add_argument("--json", action="store_true", help="with --quick: print one JSON object")
     args = ap.parse_args()
     exe = command()
     if args.quick:
-        quick(exe, min(args.patients, 600), args.memory or 2000)
+        quick(exe, min(args.patients, QUICK_PATIENTS), args.memory, QUICK_SYNTHETIC, QUICK_AUDIT)
         return
     print("== machine")
     for line in machine():
