@@ -214,7 +214,10 @@ def _derive(model: Patient, flat: dict, filled: frozenset[str], base: Facts | No
     stale = _stale(changed)
     if not changed.isdisjoint(_ABOVE_INPUTS):  # an input below a changed key
         return derive_all(model), None
-    return {name: spec.derive(model) if name in stale else base.raw[name] for name, spec in SPECS.items()}, stale
+    raw = dict(base.raw)  # in SPECS order, as derive_all gives them; a recomputed value keeps its place
+    for name in stale:
+        raw[name] = SPECS[name].derive(model)
+    return raw, stale
 
 
 NEVER_PRESUMED = tuple(name for name, spec in SPECS.items() if not spec.presumable)

@@ -40,6 +40,7 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     # readers only when its value changes. Most answers change a leaf that a handful of rules read.
     todo: list[int] = []
     queued: set[str] = set()
+    moved = False  # whether a rule's value differs from `base`
 
     def wake(rids: Iterable[str]) -> None:
         for rid in rids:
@@ -57,6 +58,7 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
         if value is values[rule.id]:
             continue
         values[rule.id] = value
+        moved = True
         for fact in rule.derives():
             now = fact_value([values[r] for r in deriving[fact]])
             if now is not rule_facts[fact][0]:
@@ -66,6 +68,8 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
                     raise InternalError(f"{rule.id} derives {fact} after a rule that reads it")
                 wake(woken)
     out = Values(facts, values, rule_facts)
+    if not moved:  # the same rules fire: `base`'s tuple, not made again
+        out.__dict__["fired"] = base.fired
     if VERIFY and not replace and (upstream or downstream_closed(kb, only)):
         verify(kb, out, only if upstream else None)
     return out
