@@ -314,6 +314,11 @@ class Results:
     def __iter__(self) -> Iterator[Done]:
         return self._done
 
+    @property
+    def pooled(self) -> bool:
+        """Whether worker processes run the consults."""
+        return self._pool is not None
+
     def __enter__(self) -> "Results":
         return self
 

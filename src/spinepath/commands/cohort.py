@@ -105,11 +105,21 @@ def _batch(output, files, format, jobs, resume, rules_dir, sha256) -> None:
                 pass
             finally:
                 stop.finish()
-        if stop.signal is not None and summary.files < len(files):
+        interrupted = stop.signal is not None and summary.files < len(files)
+        if interrupted:
             target.keep_partial()
-            print(f"spinepath batch: interrupted: {summary.consulted} of {len(files)} consulted, {summary.failed} failed"
-                  f"{target.where()}", file=sys.stderr)
-            raise typer.Exit(ExitStatus.INTERRUPTED if stop.signal == signal.SIGINT else ExitStatus.TERMINATED)
+            where = target.where()
+    if interrupted:  # the output is closed: OUT.partial holds every whole record
+        print(f"spinepath batch: interrupted: {summary.consulted} of {len(files)} consulted, {summary.failed} failed"
+              f"{where}", file=sys.stderr)
+        status = ExitStatus.INTERRUPTED if stop.signal == signal.SIGINT else ExitStatus.TERMINATED
+        if stop.results is not None and stop.results.pooled:
+            # The workers were killed: the process pool's exit hook can then wait for them for ever (seen
+            # once under load). Nothing is left to write, so the process leaves now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+        raise typer.Exit(status)
     print(str(summary), file=sys.stderr)
     if summary.failed:
         raise typer.Exit(ExitStatus.SOME_FAILED)
