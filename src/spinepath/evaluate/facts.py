@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from ..load.patient import Patient
 from ..load.rule_files import Presumption
-from .threevalued import Tri, truth
+from .threevalued import Tri, compiled_truth
 from .engine import InternalError
 from .compile import companion
 
@@ -101,6 +101,8 @@ class Own:
     # The validated patient with some fields set, by what was set: the passes of one answer (facts alone,
     # with the presumptions, with the uncapping ones) set the same answer, validated once.
     models: dict[str, Patient] = field(default_factory=dict, compare=False, repr=False)
+    # Values computed from the facts alone (QP-02, `unless`), by the answers and the value's name.
+    facts_only: dict[tuple[str, str], Derived] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -345,9 +347,19 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     # What forbids a presumption is read from the facts alone: the file's fields with the answers, and the
     # values computed from them that an `unless` reads (a partial SINS, a prior decompression).
     read = _unless_reads(presumptions)
-    facts_model = _with(patient, own, list(answers.items())) if answers else patient
-    facts_only = make_lookup(flat, {name: SPECS[name].derive(facts_model) for name in sorted(read)}, {})
-    presumptions = tuple(p for p in presumptions if p.unless is None or truth(p.unless, facts_only) is not True)
+    answered = list(answers.items()) if answers else []
+    facts_model = _with(patient, own, answered) if answers else patient
+    answers_key = repr(answered)
+
+    def facts_only_value(name: str) -> Derived:
+        """A value computed from the file and the answers alone, once per set of answers (the passes of
+        one answer, and every presumption trial of a consult, ask for the same ones)."""
+        hit = own.facts_only.get((answers_key, name))
+        if hit is None:
+            hit = own.facts_only[(answers_key, name)] = SPECS[name].derive(facts_model)
+        return hit
+    facts_only = make_reader(flat, {name: facts_only_value(name) for name in read}, {})
+    presumptions = tuple(p for p in presumptions if p.unless is None or compiled_truth(p.unless)(facts_only) is not True)
     applied: list[Presumption] = []
     for p in presumptions:
         if not p.derived and flat.get(p.field) is None:
@@ -361,7 +373,7 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     # A value whose inputs and their presumed-ness are those of `base` is `base`'s facts-only value already.
     unpresumable = [name for name in NEVER_PRESUMED if _reads(name, applied) and (stale is None or name in stale)]
     if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
-        raw.update({name: SPECS[name].derive(facts_model) for name in unpresumable})
+        raw.update({name: facts_only_value(name) for name in unpresumable})
     derived = dict(raw)
     for name, value in (derived_answers or {}).items():
         derived[name.removeprefix("derived.")] = Derived(value)
