@@ -180,3 +180,18 @@ def test_the_course_state_is_asked_fifth_only_while_it_is_unknown(path):
 def test_the_ewing_referral_asks_the_course_state_after_the_emergency():
     fields = asked(example_consult(EWING_T8))
     assert fields.index("course.status") == len([f for f in fields[:3] if f in NEUROLOGICAL or f == "derived.sins_category"])
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_ranking_only_as_far_as_the_board_question_gives_the_same_question_and_the_head_of_the_order(path):
+    """serve's cards rank the questions only as far as the question for the board (issue 25): the same
+    question as the whole ranking, and the questions it ranked are the first of the whole order. Such a
+    result is never written whole."""
+    from spinepath.explain.consult import consult_knowledge
+    full = example_result(path)
+    board = consult_knowledge(load_patient(path), load_knowledge(), board_question_only=True)
+    assert board.question_for_the_board == full.question_for_the_board
+    assert board.questions == full.questions[:len(board.questions)]
+    assert board.recommendations == full.recommendations and board.provisional == full.provisional
+    with pytest.raises(RuntimeError, match="not written whole"):
+        board.to_json_data()

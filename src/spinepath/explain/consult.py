@@ -24,14 +24,16 @@ from .result import Alert, Argument, ConsultResult, Entry, Flag, Missing, Refere
 __all__ = ["consult", "consult_knowledge", "load_knowledge"]
 
 
-def consult_knowledge(patient: Patient, kb: Knowledge, firm: Pass | None = None, questions: bool = True) -> ConsultResult:
-    """The firm pathway, the provisional one under the presumptions that apply, and the ranked questions."""
+def consult_knowledge(patient: Patient, kb: Knowledge, firm: Pass | None = None, questions: bool = True,
+                      board_question_only: bool = False) -> ConsultResult:
+    """The firm pathway, the provisional one under the presumptions that apply, and the ranked questions
+    (with `board_question_only`, the head of their order that decides the question for the board)."""
     firm = firm if firm is not None else full_pass(kb, prepare(patient))
     c = consultation(kb, patient, firm.values())
     entries, prov_alerts = list(c.plan.provisional), list(c.plan.provisional_alerts)
     if c.provisional is not c.firm:
         entries, prov_alerts = with_assumptions(kb, patient, entries, prov_alerts, c.provisional)
-    asked = rank_questions(kb, patient, c) if questions else ()
+    asked = rank_questions(kb, patient, c, for_the_board=board_question_only) if questions else ()
     rs = kb.ruleset
     recommendations = c.firm_pathway.entries
     alerts = c.firm_pathway.alerts
@@ -50,6 +52,7 @@ def consult_knowledge(patient: Patient, kb: Knowledge, firm: Pass | None = None,
         trace=trace(kb, firm),
         arguments=arguments,
         references=references(kb, recommendations + tuple(entries), alerts + tuple(prov_alerts), arguments),
+        questions_complete=not board_question_only,
     )
 
 

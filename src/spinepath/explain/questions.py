@@ -204,8 +204,15 @@ class _Plans:
         return self.diffs[id(after)]
 
 
-def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Question, ...]:
-    """The questions of a consultation, each answer with how it changes the plan, in QP-01's order."""
+def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
+                   for_the_board: bool = False) -> tuple[Question, ...]:
+    """The questions of a consultation, each answer with how it changes the plan, in QP-01's order.
+
+    `for_the_board`: only as many as decide the question for the board (ConsultResult.question_for_the_board:
+    the first emergency question, else the first that changes treatment, else the first). QP-01's groups
+    come first in the order, so the questions are tried group by group, and once every group that can hold
+    an emergency question is done and one question qualifies, the later groups cannot change that
+    question: what is returned is the head of the full order (a CDS Hooks card shows that one question)."""
     rs = kb.ruleset
     presumptions = rs.presumptions
     firm, provisional = c.firm, c.provisional
@@ -216,8 +223,14 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Qu
     uncapped_base = c.uncapped
     order = {name: i for i, name in enumerate(rs.fields)}
     groups = _groups(kb, firm)
-    ranked = []
-    for cand in candidates(kb, patient, firm):
+    ranked: list[tuple[tuple, Question]] = []
+    placed = sorted(((_group_of(groups, cand.field), cand) for cand in candidates(kb, patient, firm)),
+                    key=lambda x: x[0][1])  # by group position, stable: the first part of the ranking key
+    last_emergency = max((i for i, g in enumerate(groups) if g.first_when is not None), default=-1)
+    for k, ((group, position), cand) in enumerate(placed):
+        if (for_the_board and k and position != placed[k - 1][0][1] and placed[k - 1][0][1] >= last_emergency
+                and any(q.reason == "emergency" or q.changes_treatment for _, q in ranked)):
+            break  # every later question ranks after one that is already the board's
         only = kb.graph.reached(cand.field)
         answers = []
         distinct: set = set()
@@ -239,7 +252,6 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation) -> tuple[Qu
             changes = plans.changes(before, plans(f1, p1, u1))
             distinct.update((ch.change, ch.intervention, ch.phase, ch.strength) for ch in changes)
             answers.append(AnswerEffect(ans.value, ans.label, changes))
-        group, position = _group_of(groups, cand.field)
         emergency = group is not None and group.first_when is not None
         if not distinct and not emergency:
             continue  # answering it changes nothing: `missing` still lists it

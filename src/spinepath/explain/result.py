@@ -290,6 +290,9 @@ class ConsultResult:
     trace: tuple[TraceStep, ...]
     arguments: tuple[Argument, ...]  # arguments about options no entry proposes
     references: tuple[Reference, ...]
+    # False when only the head of the questions' order was ranked, as far as the question for the board
+    # (a CDS Hooks card): such a result is never written whole (to_json_data refuses it).
+    questions_complete: bool = True
 
     @property
     def patient_id(self) -> str:
@@ -316,6 +319,8 @@ class ConsultResult:
 
     def to_json_data(self) -> dict:
         """The contract of OUTPUT.md, keys in its order."""
+        if not self.questions_complete:  # its questions would be silently short
+            raise RuntimeError("a consult ranked only as far as the question for the board is not written whole")
         out: dict[str, Any] = {
             "format": FORMAT,
             "patient_id": self.patient_id,

@@ -95,17 +95,17 @@ class Briefs:
     """The consults a card's brief link can open: a bounded number, for a bounded time."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[str, tuple[float, ConsultResult, str]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, Patient, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, token: str, result: ConsultResult, day: str) -> None:
+    def put(self, token: str, patient: Patient, day: str) -> None:
         with self._lock:
-            self._items[token] = (time.monotonic(), result, day)
+            self._items[token] = (time.monotonic(), patient, day)
             self._items.move_to_end(token)
             while len(self._items) > BRIEFS_KEPT:
                 self._items.popitem(last=False)
 
-    def get(self, token: str) -> tuple[ConsultResult, str] | None:
+    def get(self, token: str) -> tuple[Patient, str] | None:
         with self._lock:
             item = self._items.get(token)
             if item is None or time.monotonic() - item[0] > BRIEF_TTL_S:
@@ -124,14 +124,16 @@ class Consults:
         self._items: OrderedDict[str, ConsultResult] = OrderedDict()
         self._lock = threading.Lock()  # the rules engine runs one consult at a time
 
-    def get(self, patient: Patient, kb: Knowledge) -> ConsultResult:
-        key = hashlib.sha256(patient.model_dump_json().encode()).hexdigest()
+    def get(self, patient: Patient, kb: Knowledge, whole: bool = False) -> ConsultResult:
+        """The consult of `patient`: for the cards, its questions as far as the question for the board
+        (a third of the time of all of them); `whole` for the brief, which lists every question."""
+        key = hashlib.sha256(patient.model_dump_json().encode()).hexdigest() + ("/whole" if whole else "")
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-            result = consult_knowledge(patient, kb)
+            result = consult_knowledge(patient, kb, board_question_only=not whole)
             if self.kept:
                 self._items[key] = result
                 while len(self._items) > self.kept:
@@ -262,7 +264,7 @@ def create_app(config: Config) -> Starlette:
         result = await anyio.to_thread.run_sync(consults.get, record.patient, config.kb)
         token = hmac.new(config.secret, call.hookInstance.encode(), hashlib.sha256).hexdigest()[:32]
         day = datetime.datetime.now(datetime.UTC).date().isoformat()
-        briefs.put(token, result, day)
+        briefs.put(token, record.patient, day)  # the brief's whole consult is made when it is opened
         info = card_views.CallInfo(call.hookInstance, f"Patient/{context.patientId}", base_url(request),
                                    f"/brief/{token}", tuple(record.notes))
         if call.hook == "order-select":
@@ -297,7 +299,8 @@ def create_app(config: Config) -> Starlette:
                                 "patient's chart again.</p>", status_code=404)
         from ..board.brief import build
         from ..board.brief_html import render
-        result, day = found
+        patient, day = found
+        result = await anyio.to_thread.run_sync(consults.get, patient, config.kb, True)
         return HTMLResponse(render(build(result, day)), headers={"Cache-Control": "no-store",
                                                                  "Referrer-Policy": "no-referrer"})
 
