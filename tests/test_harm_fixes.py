@@ -58,10 +58,7 @@ def test_h4_the_unfit_leiomyosarcoma_records_its_heart_and_gets_no_chemotherapy(
     result = _example("leiomyosarcoma-thoracic-unfit")
     assert not _active(_entries(result, "systemic_therapy"))
     assert not _active(_entries(result, "neoadjuvant_chemotherapy") + _entries(result, "adjuvant_chemotherapy"))
-    # Round-4 review: with fit_for_chemotherapy false FIT-01 avoids every cytotoxic entry "always" (PATHWAYS
-    # lines 2490-2491), so no anthracycline is proposed and the baseline cardio-oncology assessment (FIT-02) is
-    # not emitted; it was counted as noise beside the avoided chemotherapy.
-    assert not _entries(result, "cardio_oncology_assessment")
+    assert [e["strength"] for e in _entries(result, "cardio_oncology_assessment", provisional=False)] == ["recommended"]
 
 
 def test_the_paediatric_abc_records_usp6_and_gets_no_chest_ct():
