@@ -244,6 +244,26 @@ def questions_to_show(questions: Sequence[Question], top: int) -> list[Question]
     return shown
 
 
+HIDDEN_TREATMENT_SHOWN = 2  # of the questions past the top that change treatment, named without --all
+
+
+def hidden_treatment_questions(questions: Sequence[Question], shown: Sequence[Question]) -> list[tuple[int, Question]]:
+    """The questions past those shown whose answer changes treatment, with their rank (1-based): a plan held
+    behind the sixth question (distant disease before a salvage en bloc, fitness before chemotherapy) is
+    named without --all (fresh reviews 4 and 5), in QP-01's order."""
+    return [(i, q) for i, q in enumerate(questions, 1) if q not in shown and q.changes_treatment]
+
+
+def hidden_questions_line(questions: Sequence[Question], shown: Sequence[Question], flag: str) -> str:
+    """"N more: --all", and how many of them change treatment."""
+    more = f"{len(questions) - len(shown)} more: {flag}"
+    treating = hidden_treatment_questions(questions, shown)
+    if not treating:
+        return more
+    return more + (". Of these, 1 changes treatment:" if len(treating) == 1
+                   else f". Of these, {len(treating)} change treatment:")
+
+
 def questions_first(shown: Sequence[Question]) -> str:
     """The sentence above a list of questions led by the emergency questions (QP-01): why they come first,
     said once rather than beside each (some of them change the plan only together, so no answer is listed)."""

@@ -5,7 +5,8 @@ from ..explain.result import ConsultResult
 from ..load.interventions import said
 from . import escaping
 from . import (REASON_WORDS, DERIVED_LABELS, PHASE_TITLES, STRENGTH_WORDS, alternative_text, capped_text, answers_with_changes, details_text, evidence_text, questions_to_show, strategy_groups,
-               grouped_by_phase, grouped_missing, grouped_provisional, patient_summary, presumed_text, words)
+               grouped_by_phase, grouped_missing, grouped_provisional, patient_summary, presumed_text, words,
+               HIDDEN_TREATMENT_SHOWN, hidden_questions_line, hidden_treatment_questions)
 
 TOP_QUESTIONS = 5
 
@@ -112,6 +113,10 @@ def _questions(result: ConsultResult, all_: bool) -> list[str]:
         for label, changes in answers_with_changes(q):
             out.append(f"   - *{label}*: {'; '.join(changes)}")
     if len(questions) > len(shown):
-        out += ["", f"{len(questions) - len(shown)} more: `--all`"]
+        out += ["", hidden_questions_line(questions, shown, "`--all`")]
+        treating = hidden_treatment_questions(questions, shown)
+        out += [f"- {i}. {q.text} (`{q.field}`)" for i, q in treating[:HIDDEN_TREATMENT_SHOWN]]
+        if len(treating) > HIDDEN_TREATMENT_SHOWN:
+            out.append(f"- and {len(treating) - HIDDEN_TREATMENT_SHOWN} more (`--all`)")
     out.append("")
     return out

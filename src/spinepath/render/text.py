@@ -13,7 +13,8 @@ from .escaping import plain
 from . import (PHASE_TITLES, wrap, STRENGTH_WORDS, alternative_text, answers_with_changes, capped_text,
                compact_answers, details_text, evidence_by_level, evidence_short, grouped_by_phase, grouped_missing,
                grouped_provisional, more_answers_text, patient_summary, presumed_text, question_head, questions_first,
-               questions_to_show, strategy_groups, words)
+               questions_to_show, strategy_groups, words, HIDDEN_TREATMENT_SHOWN, hidden_questions_line,
+               hidden_treatment_questions)
 
 TOP_QUESTIONS = 5
 QUESTION_LINES = 6  # at most, a question with its answers, without --all
@@ -203,7 +204,14 @@ def _questions(result: ConsultResult, console: Console, all_: bool) -> None:
         if hidden:
             console.print(Text(f"   {more_answers_text(hidden)} (--all)", style="dim"))
     if len(questions) > len(shown):
-        console.print(Text(f"{len(questions) - len(shown)} more: --all", style="dim"))
+        console.print(Text(hidden_questions_line(questions, shown, "--all"), style="dim"))
+        treating = hidden_treatment_questions(questions, shown)
+        for i, q in treating[:HIDDEN_TREATMENT_SHOWN]:
+            for line in wrap(f"{i}. {q.text} [{q.field}]", console.width, initial_indent="   ",
+                             subsequent_indent="      "):  # the line above says why they are named
+                console.print(Text(line, style="dim"))
+        if len(treating) > HIDDEN_TREATMENT_SHOWN:
+            console.print(Text(f"   and {len(treating) - HIDDEN_TREATMENT_SHOWN} more (--all)", style="dim"))
 
 
 def _wrap_items(items: list[str], width: int, sep: str = ";") -> list[str]:
