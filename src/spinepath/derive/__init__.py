@@ -270,6 +270,8 @@ SPECS: dict[str, Spec] = {
     # ---- additions 2026-12 the amended rules read (encoding spec §2.3, D1-D24; docs/derived-values-2026-12.md)
     "residual_disease": Spec("enum", hx.RESIDUAL, lambda p: hx.residual_disease(_p(p, "history.treatments")),
         inputs=_TX),  # D1
+    "last_surgery_extent": Spec("enum", hx.SURGERY_EXTENTS, lambda p: hx.last_surgery_extent(
+        _p(p, "history.treatments")), inputs=_TX),  # OS-03c (second reading round 3 of s5-enc)
     "first_line_regimen": Spec("text", (), _first_line_regimen, inputs=_TX),  # D2
     "first_line_running": Spec("bool", (), lambda p: lines.first_line_running(_p(p, "history.treatments")),
         inputs=_TX),  # COURSE-03 b: a completed first line is not continued

@@ -165,10 +165,9 @@ def residual_disease(treatments) -> Derived:
     surgeries = _surgeries(treatments)
     if surgeries is None:
         return unknown(_T)
-    on_tumour = [s for s in surgeries if s.extent != "stabilization"]
-    if not on_tumour:
+    s = _last_on_tumour(surgeries)
+    if s is None:
         return Derived("unresected")
-    s = on_tumour[-1]
     if s.margin == "R2" or s.extent in _GROSS_EXTENTS:
         return Derived("gross")
     if s.margin == "R1" or s.extent in _MICROSCOPIC_EXTENTS:
@@ -176,6 +175,33 @@ def residual_disease(treatments) -> Derived:
     if s.extent == "wide_en_bloc" and s.margin == "R0":
         return Derived("none")
     return unknown(_T)
+
+
+def _last_on_tumour(surgeries):
+    """The last operation on the tumour: the last surgery (the list is chronological) whose extent is not
+    `stabilization` (a surgery whose extent is absent counts as one); None when there is none. The one
+    selection behind residual_disease and last_surgery_extent."""
+    on_tumour = [s for s in surgeries if s.extent != "stabilization"]
+    return on_tumour[-1] if on_tumour else None
+
+
+SURGERY_EXTENTS = ("decompression", "intralesional", "subtotal", "gross_total_piecemeal", "marginal_en_bloc",
+                   "wide_en_bloc")
+
+
+def last_surgery_extent(treatments) -> Derived:
+    """The extent of the last operation on the tumour (the surgery residual_disease reads). OS-03c reads it:
+    a high-grade ESCC recorded after an en bloc or a gross-total piecemeal resection is the pre-operative
+    grade or a recurrence, not OS-03's "gross epidural tumour" (second reading round 3 of s5-enc). None while
+    the history is not given or the extent is absent (history.treatments lacked), and when no operation on
+    the tumour is recorded (nothing lacked)."""
+    surgeries = _surgeries(treatments)
+    if surgeries is None:
+        return unknown(_T)
+    s = _last_on_tumour(surgeries)
+    if s is None:
+        return Derived(None)  # nothing to ask: residual_disease is then `unresected`
+    return unknown(_T) if s.extent is None else Derived(s.extent)
 
 
 def en_bloc_setting(treatments, local_recurrence: bool | None) -> Derived:
