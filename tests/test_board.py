@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, run_cli
+from conftest import EXAMPLES, ROOT, example_result, run_cli
 from spinepath.board import pack
 from spinepath.board.brief import summary_line
 from spinepath.load.patient import load_patient
@@ -83,10 +83,7 @@ def test_in_chromium_the_agenda_of_12_fits_page_1_and_each_brief_starts_a_new_pa
 def test_in_chromium_the_longest_briefs_print_on_at_most_two_a4_pages(tmp_path):
     from spinepath.board import brief_html
     from spinepath.board.brief import build
-    from spinepath.explain.consult import consult
-    pages = {}
-    for path in EXAMPLES:
-        pages[path.stem] = brief_html.render(build(consult(load_patient(path)), DATE))
+    pages = {path.stem: brief_html.render(build(example_result(path), DATE)) for path in EXAMPLES}  # consulted once a session
     # Longest by what is printed as text: the pictures are a fixed height, their markup length says nothing.
     longest = sorted(pages, key=lambda k: len(re.sub(r"<svg.*?</svg>", "", pages[k])), reverse=True)[:3]
     printed = {name: _pdf_pages(tmp_path, pages[name], name) for name in longest}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli
+from conftest import EXAMPLES, ROOT, example_result, run_cli
 from spinepath.board import pack
 from spinepath.board.brief import build
 from spinepath.board.readiness import GROUPS, assess, discipline_table
@@ -47,7 +47,9 @@ def full_discussion(tmp_path):
 
 
 def readiness(path: Path):
-    return build(consult(load_patient(path)), DATE).readiness
+    # An example is consulted once a session (conftest.example_result); a variant written here is not.
+    result = example_result(path) if path in EXAMPLES else consult(load_patient(path))
+    return build(result, DATE).readiness
 
 
 def test_a_case_with_pending_histology_is_not_ready_and_says_what_to_chase():
