@@ -152,3 +152,14 @@ def png_pixels(data: bytes) -> tuple[int, int, int, bytes]:
         out += row
         prev = row
     return width, height, bpp, bytes(out)
+
+
+# The tests that take longest (pytest --durations), run first: pytest-xdist hands each worker a share of the
+# collected order and the idle worker takes from the others, so a long test started last would run alone
+# at the end of the suite. The order of the tests does not change what they check.
+RUN_FIRST = ("test_knowledge_base.py::test_every_scenario_passes", "test_mutate.py::test_a_sample_of",
+             "test_fhir_round_trip.py::", "test_memory.py::", "test_board.py::test_in_chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not any(key in item.nodeid for key in RUN_FIRST))  # stable: the rest keep their order

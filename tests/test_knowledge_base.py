@@ -13,7 +13,7 @@ KB = load_knowledge()
 CASES = [(path, sc) for path in KB.ruleset.scenario_files for sc in load_scenarios(path)]
 
 
-def test_every_scenario_passes_every_rule_fires_in_one_and_is_spared_in_another_and_lint_is_clean():
+def test_every_scenario_passes_every_rule_fires_in_one_and_is_spared_in_another_lint_is_clean_and_the_doc_maps_them():
     """One run over the ~2,000 scenarios (kb.scenarios.run_all, once per process), so that the workers do
     not each run them all: a failure lists every failing scenario as `rules test` does, FILE:LINE first."""
     results, covered = run_all(KB)
@@ -32,9 +32,13 @@ def test_every_scenario_passes_every_rule_fires_in_one_and_is_spared_in_another_
         r = CliRunner().invoke(app, list(args))
         assert r.exit_code == 0, r.output
     assert run_cli("rules", "list", "--format", "json").returncode == 0
+    _the_doc_maps_every_decision_point()
 
 
-def test_knowledge_base_doc_maps_every_decision_point():
+def _the_doc_maps_every_decision_point():
+    """docs/knowledge-base.md maps every decision point of PATHWAYS to its rules and scenario files. The map
+    is made from the scenario run above: in the same test, so that no second worker runs all the scenarios
+    again for it (17 s)."""
     import re
 
     from conftest import ROOT, SHARED
