@@ -267,25 +267,17 @@ def _validated(patient: Patient, data: dict, values: list[tuple[str, Any]]) -> P
     its model (its own cross-field checks included), then the patient's own checks run on the whole. The
     sections no answer touches are the file's, validated when it was read: a whole re-validation per answer
     was a tenth of a consult."""
-    sections: dict[str, list[tuple[list[str], Any]]] = {}
+    sections: dict[str, list[tuple[str, Any]]] = {}
     for name, value in values:
-        top, *rest = name.split(".")
+        top, _, rest = name.partition(".")
         if not rest or _section_class(top) is None:
             return Patient.model_validate(_set(data, values))
         sections.setdefault(top, []).append((rest, value))
     updates = {}
     for top, items in sections.items():
-        section = dict(data.get(top) or {})
-        for parts, value in items:
-            cur = section
-            for part in parts[:-1]:
-                nxt = cur.get(part)
-                cur[part] = nxt = dict(nxt) if isinstance(nxt, dict) else {}
-                cur = nxt
-            cur[parts[-1]] = copy.deepcopy(value)
         cls = _section_class(top)
         assert cls is not None
-        updates[top] = cls.model_validate(section)
+        updates[top] = cls.model_validate(_set(data.get(top) or {}, items))
     model = patient.model_copy(update=updates)
     for check in _PATIENT_CHECKS:
         check(model)
