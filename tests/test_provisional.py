@@ -275,15 +275,18 @@ def test_whatif_lists_take_comma_separated_values():
 # ---------------------------------------------------------------------------- the text consult
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}-{p.stem}")
-def test_text_consult_fits_in_165_lines_at_80_columns(path):
+def test_text_consult_fits_in_175_lines_at_80_columns(path):
     # 120 lines until the 2026-12 amendment; its course entries (board for each event, fertility, trial,
     # survivorship, restaging) and the question after the emergency ones made the longest 154. Evidence is
     # shortened and strategy groups are said once to stay within this; --all and the JSON keep everything.
     # 165 since the fifth fresh review: the questions past the top five that change treatment are named (two
     # lines), and the ESCC question of the osteosarcoma after histology now brings separation surgery (OS-03c).
+    # 175 since the sixth: a provisional en bloc or pre-operative RT carries its complication warnings in full
+    # where they first appear (CX-01 "display with every en bloc recommendation", RT-05 "show the complication
+    # warning"); the longest is the osteosarcoma after histology (170).
     out = text_at_80(example_result(path))  # the command's bytes: test_consult_bytes
     lines = out.splitlines()
-    assert len(lines) <= 165, f"{len(lines)} lines"
+    assert len(lines) <= 175, f"{len(lines)} lines"
     assert "…" not in out  # field names are never cut
 
 

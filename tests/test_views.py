@@ -167,3 +167,54 @@ def test_an_added_entry_says_which_regimen_it_adds_or_avoids():
     assert change_text(c) == "+ adjuvant chemotherapy (avoid) [regimen: MAPIE]"
     assert c.to_json()["details"] == {"regimen": "MAPIE", "note": "a long note the consult shows"}
     assert "details" not in Change("added", "adjuvant_chemotherapy", "adjuvant", "avoid", firm=True).to_json()
+
+
+LMS = ROOT / "examples" / "seeds" / "thoracic-leiomyosarcoma-after-histology.yaml"
+RELAPSE = ROOT / "examples" / "seeds" / "pediatric-lumbar-osteosarcoma-recurrence.yaml"
+
+
+def test_a_provisional_option_carries_its_warnings_in_every_view():
+    # RT-05: pre-operative RT "consider; show the complication warning"; CX-01: the complication figures are
+    # displayed with every en bloc recommendation. Under presumptions the options printed without them.
+    from spinepath.board import brief_html, brief_md
+    from spinepath.board.brief import build
+    result = example_result(LMS)
+    rt05a = next(e for e in result.provisional if e.rule == "RT-05a")
+    assert [a.rule for a in rt05a.arguments if a.stance == "against"] == ["RT-05b"]
+    warning = rt05a.arguments[0].rationale
+    text = " ".join(text_at_80(result).split("Provisional:")[1].split())
+    assert "Against: " + " ".join(warning.split()) + " (RT-05b)" in text
+    assert "Against: In expert-centre series" in text  # CX-01 with the provisional en bloc (SCS-02g)
+    assert f"*against* (RT-05b): {warning}" in markdown(result).split("## Provisional")[1]
+    brief = build(result, "2026-12-10")
+    assert "(RT-05b)" in brief_md.render(brief).split("## Provisional")[1]
+    assert "RT-05b" in brief_html.render(brief).split("Provisional options")[1].split("</section>")[0]
+
+
+def test_an_argument_against_is_said_in_full_once_and_named_after_that():
+    from rich.console import Console
+    from spinepath.explain.result import Argument
+    from spinepath.render.text import _arguments
+    cx01 = Argument("against", "CX-01", "Complications followed en bloc resection in a third to a half.", ())
+    eb01c = Argument("for", "EB-01c", "Appropriate margins recur less.", ())
+    console, warned = Console(width=80, record=True, color_system=None), set()
+    _arguments(console, (eb01c, cx01), False, warned)  # a firm en bloc
+    _arguments(console, (cx01,), False, warned)  # the same warning on a second en bloc entry
+    first, second = console.export_text().split("Arguments: against")
+    assert "Arguments: for EB-01c" in first and "Against: Complications followed" in first
+    assert second.strip() == "CX-01 (above)"
+
+
+def test_surveillance_planned_for_after_treatment_is_not_printed_as_a_current_entry():
+    # PED-01 (d): the late-effects plan is "shown as a plan, not as a current surveillance entry, while
+    # treatment is active" (fresh review round 5, D1: printed under "Surveillance" it read as current).
+    result = example_result(RELAPSE)
+    ped = next(e for e in result.recommendations if e.rule == "PED-01d")
+    assert ped.phase == "surveillance" and ped.details["starts"] == "after completion of treatment"
+    text = text_at_80(result)
+    planned = text.split("Planned after treatment (not a current entry)")[1].split("Provisional:")[0]
+    assert "survivorship follow-up" in planned
+    assert "\nSurveillance\n" not in text.split("Provisional:")[0]
+    md = markdown(result)
+    assert "### Planned after treatment (not a current entry)" in md
+    assert md.index("### Planned after treatment") > md.index("### Supportive care")

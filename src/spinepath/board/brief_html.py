@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..explain.result import Alert, Argument, Assumption
+from ..explain.result import Alert, Argument, Assumption, Entry
 from ..load.interventions import said
 from ..render import STRENGTH_WORDS, alternative_text, capped_text, escaping, presumed_text
 from ..render import spine_levels, treatment_timeline
@@ -219,6 +219,16 @@ def _presumed(assumes: tuple[Assumption, ...]) -> str:
     return e("; ".join(presumed_text(a) for a in assumes))
 
 
+def _warnings(r: Entry) -> str:
+    """An option's arguments against, one small paragraph (the reasons, then the rules): the brief must stay
+    within two A4 pages, and the firm options above show their arguments in full with evidence."""
+    against = [a for a in r.arguments if a.stance == "against"]
+    if not against:
+        return ""
+    return (f'<p class="src"><b>Against</b>: {e(" ".join(a.rationale for a in against))} '
+            f'({e(", ".join(a.rule for a in against))})</p>')
+
+
 def _provisional(model: Brief) -> list[str]:
     if not model.provisional:
         return []
@@ -231,7 +241,10 @@ def _provisional(model: Brief) -> list[str]:
                        f'{e(STRENGTH_WORDS[s])}</span><span class="names">{e(option_label(r))}</span> '
                        f'<span class="src">rule {e(r.rule)}</span></p><p>{e(r.rationale)}</p>'
                        + (f'<p class="src">Note: {e(capped_text(r))}</p>' if r.capped_by else "")
-                       + f'<p class="src">Evidence: {e(evidence_refs(r.evidence))}</p></div></div>')
+                       + f'<p class="src">Evidence: {e(evidence_refs(r.evidence))}</p></div>'
+                       # An option under presumptions carries its warnings too (CX-01: the figures shown at the
+                       # board with every en bloc recommendation; RT-05: the complication warning).
+                       + _warnings(r) + '</div>')
     out.append("</section>")
     return out
 

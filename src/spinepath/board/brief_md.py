@@ -123,6 +123,10 @@ def _provisional(model: Brief) -> list[str]:
                        f"{r.rule}: {r.rationale} *Evidence:* {evidence_refs(r.evidence)}")
             if r.capped_by:
                 out.append(f"  - *Note:* {capped_text(r)}")
+            # An option under presumptions carries its warnings too (CX-01, RT-05), as a firm option does.
+            for a in r.arguments:
+                out.append(f"  - *{a.stance.upper()}* {said(r.intervention)} ({a.rule}): "
+                           f"{a.rationale} Evidence: {evidence_refs(a.evidence)}")
         out.append("")
     return out
 

@@ -18,10 +18,15 @@ def wrap(text: str, width: int, **options: Any) -> list[str]:
     return textwrap.wrap(text, width, break_on_hyphens=False, **options)
 
 
+# Surveillance a rule plans for when treatment is over (details.starts, e.g. PED-01 (d): "shown as a plan,
+# not as a current surveillance entry, while treatment is active") is shown under its own heading, after
+# what is done now: printed under "Surveillance" it read as a current entry (fresh review round 5, D1).
+AFTER_TREATMENT = "after_treatment"
 STRENGTH_WORDS = {"recommended": "RECOMMENDED", "consider": "CONSIDER", "avoid": "AVOID"}
 PHASE_TITLES = {"diagnosis": "Diagnosis", "urgent": "Urgent", "neoadjuvant": "Neoadjuvant",
                 "local_control": "Local control", "adjuvant": "Adjuvant", "systemic": "Systemic",
-                "surveillance": "Surveillance", "supportive": "Supportive care"}
+                "surveillance": "Surveillance", "supportive": "Supportive care",
+                AFTER_TREATMENT: "Planned after treatment (not a current entry)"}
 DERIVED_LABELS = {"region": "Region", "pediatric": "Paediatric", "enneking_stage": "Enneking stage",
                   "escc_high_grade": "ESCC high grade (2-3)", "sins_total": "SINS total",
                   "sins_category": "SINS category", "en_bloc_feasible": "En bloc feasible (anatomy)",
@@ -124,14 +129,21 @@ def evidence_short(evidence: Sequence[EvidenceRef], keep: int = 3) -> str:
 
 
 def grouped_by_phase(entries: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:
+    """The entries under their phase's title key (PHASE_TITLES), urgent first and surveillance planned for
+    after treatment last; otherwise in contract order."""
     out: list[tuple[str, list[Entry]]] = []
     for e in entries:  # already in contract order
-        if not out or out[-1][0] != e.phase:
-            out.append((e.phase, []))
+        group = AFTER_TREATMENT if e.phase == "surveillance" and "starts" in e.details else e.phase
+        if not out or out[-1][0] != group:
+            out.append((group, []))
         out[-1][1].append(e)
     # The JSON keeps OUTPUT.md's phase order; a reader sees what is done now first (REVIEW-2026-12 F30:
-    # the referral and the board were printed above an urgent decompression).
-    return sorted(out, key=lambda group: group[0] != "urgent")
+    # the referral and the board were printed above an urgent decompression), and a plan for after the
+    # treatment last. Entries of one group that the contract order split are joined.
+    joined: dict[str, list[Entry]] = {}
+    for group, members in out:
+        joined.setdefault(group, []).extend(members)
+    return sorted(joined.items(), key=lambda item: (item[0] != "urgent") + 2 * (item[0] == AFTER_TREATMENT))
 
 
 def grouped_missing(missing: Sequence[Missing]) -> list[tuple[list[str], str, list[str]]]:

@@ -92,6 +92,9 @@ def _provisional(result: ConsultResult, all_: bool) -> list[str]:
                 out.append(f"  - *Note:* {capped_text(r)}")
             if all_:
                 out.append(f"  - {r.rationale} ({_cell(evidence_text(r.evidence))})")
+            # An option under presumptions carries its warnings too (CX-01, RT-05), as a firm entry does.
+            for arg in r.arguments:
+                out.append(f"  - *{arg.stance}* ({arg.rule}): {arg.rationale}")
         out.append("")
     for a in result.provisional_alerts:
         out.append(f"- **{a.severity.upper()}** `{a.code}`: {a.message} (rule {a.rule}; if "

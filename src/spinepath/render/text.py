@@ -57,6 +57,7 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
     # the last, and a later entry of the same rule had none). A reason is said in full where it first
     # appears; an entry with the same reason points back to it in one line (--all says each in full).
     explained: dict[tuple[str, str], str] = {}
+    warned: set[str] = set()  # the arguments against already said in full
     for phase, recs in grouped_by_phase(result.recommendations):
         console.print(Text(PHASE_TITLES[phase], style="bold"))
         for r in recs:
@@ -66,7 +67,7 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
                 _say(console, "Blocked: ", r.blocked, style="red")
             for alt in r.alternatives:
                 _say(console, "Or: ", alternative_text(alt))
-            _arguments(console, r.arguments, all_)
+            _arguments(console, r.arguments, all_, warned)
             first = explained.get((r.rule, r.rationale))
             if first is None or all_:
                 _why(console, r, all_)
@@ -77,7 +78,7 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
     for group, labels in strategy_groups(result.recommendations):
         _say(console, "Alternatives, not a sequence: ", f"{words(group)}: " + " or ".join(labels) + ".")
 
-    _provisional(result, console, all_)
+    _provisional(result, console, all_, warned)
     _questions(result, console, all_)
 
     console.print()
@@ -126,7 +127,7 @@ def render(result: ConsultResult, console: Console, trace: bool = False, all_: b
     console.print(Text(result.statement, style="italic"))
 
 
-def _provisional(result: ConsultResult, console: Console, all_: bool) -> None:
+def _provisional(result: ConsultResult, console: Console, all_: bool, warned: set[str]) -> None:
     groups = grouped_provisional(result.provisional)
     if not groups and not result.provisional_alerts:
         return
@@ -138,6 +139,9 @@ def _provisional(result: ConsultResult, console: Console, all_: bool) -> None:
             console.print(Text(line, style="bold"))
         for r in recs:
             _entry(console, r, f"({r.rule})", PHASE_TITLES[r.phase].lower())
+            # An option under presumptions carries its warnings too (CX-01 "display with every en bloc
+            # recommendation"; RT-05 "show the complication warning").
+            _arguments(console, r.arguments, all_, warned)
             if r.capped_by:
                 _say(console, "Note: ", capped_text(r))
             if all_:
@@ -263,15 +267,23 @@ def _why(console: Console, r: Entry, all_: bool = False) -> None:
         done += len(body) + 1
 
 
-def _arguments(console: Console, arguments: tuple[Argument, ...], all_: bool) -> None:
+def _arguments(console: Console, arguments: tuple[Argument, ...], all_: bool, warned: set[str]) -> None:
+    """An entry's arguments. --all says each in full. Otherwise an argument against (a complication or risk
+    warning, CX-01, CX-02, RT-05) is said in full where it first appears and named after that, and the
+    arguments for are named."""
     if all_:
         for arg in arguments:
             _say(console, f"{arg.stance.upper()} ({arg.rule}): ", arg.rationale)
         return
-    sides = [(stance, [a.rule for a in arguments if a.stance == stance]) for stance in ("for", "against")]
-    said = [f"{stance} {', '.join(rules)}" for stance, rules in sides if rules]
-    if said:
-        _say(console, "Arguments: ", "; ".join(said))
+    named = [a for a in arguments if a.stance == "for" or a.rule in warned]
+    sides = [(stance, [a.rule for a in named if a.stance == stance]) for stance in ("for", "against")]
+    said_ = [f"{stance} {', '.join(rules)}" + (" (above)" if stance == "against" else "") for stance, rules in sides if rules]
+    if said_:
+        _say(console, "Arguments: ", "; ".join(said_))
+    for arg in arguments:
+        if arg.stance == "against" and arg.rule not in warned:
+            _say(console, "Against: ", f"{arg.rationale} ({arg.rule})")
+            warned.add(arg.rule)
 
 
 def _entry(console: Console, r: Entry, rule: str, phase: str = "") -> None:
