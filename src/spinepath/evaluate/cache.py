@@ -52,8 +52,9 @@ def rules_digest(directory: Path) -> str | None:
     return digest.hexdigest()
 
 
-def cache_key(directory: Path) -> str | None:
-    """The rules' files and spinepath's own source: any change of either invalidates the entry."""
+def cache_key(directory: Path, rules: str | None = None) -> str | None:
+    """The rules' files and spinepath's own source: any change of either invalidates the entry.
+    `rules` is rules_digest(directory) when the caller has just made it (it is read once, not twice)."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version_info[:2]}\0{directory}\0".encode())
     code = Path(__file__).parent.parent
     try:
@@ -61,7 +62,7 @@ def cache_key(directory: Path) -> str | None:
             digest.update(name.encode() + b"\0" + p.read_bytes() + b"\0")
     except OSError:  # an unreadable file: no cache, and load_ruleset reports it
         return None
-    rules = rules_digest(directory)
+    rules = rules if rules is not None else rules_digest(directory)
     if rules is None:
         return None
     digest.update(rules.encode())
