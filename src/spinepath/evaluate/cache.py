@@ -27,7 +27,7 @@ from ..load.rule_files import (Action, Cap, Cond, Evidence, Fact, Gate, NotAsked
 from .compile import Compiled
 from .dependencies import DependencyGraph
 
-CACHE_FORMAT = "spinepath-knowledge/4"
+CACHE_FORMAT = "spinepath-knowledge/5"  # 5: the engine's rulesets as the text its core takes
 _CACHE_ENTRIES = 8  # most recently written entries kept
 _TYPES = {c.__name__: c for c in (Rule, Cond, Action, Evidence, Intervention, FieldType, Ruleset, Compiled,
                                   Presumption, Fact, Gate, Cap, QuestionGroup, NotAsked, QuestionPolicy, DependencyGraph)}
