@@ -447,7 +447,7 @@ def read_cohort(paths: Sequence[str]) -> tuple[list[tuple[str, Patient]], list[t
     A file or line that cannot be read is returned with its messages and counted nowhere."""
     from ..load.diagnostics import InputError
     from ..load.patient import load_patient
-    from .batch import collect
+    from ..load.patient_files import collect
     ndjson = [p for p in paths if str(p).endswith(".ndjson")]
     others = [p for p in paths if not str(p).endswith(".ndjson")]
     patients: list[tuple[str, Patient]] = []

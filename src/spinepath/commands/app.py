@@ -238,7 +238,6 @@ def _quiet_exit(status: int) -> NoReturn:
 
 
 def main() -> None:
-    from ..evaluate.engine import InternalError
     _sane_environment()
     if sys.stderr is None:  # 2>&-: messages go nowhere rather than fail
         sys.stderr = open(os.devnull, "w")
@@ -258,7 +257,11 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("SPINEPATH_DEBUG"):
             raise
-        kind = "internal error" if isinstance(exc, InternalError) else f"internal error ({type(exc).__name__})"
+        # Looked up, not imported: an engine that was never imported raised nothing, and importing it
+        # (with the patient models and the rules compiler) would cost --version a tenth of a second.
+        engine = sys.modules.get("spinepath.evaluate.engine")
+        internal = engine is not None and isinstance(exc, engine.InternalError)
+        kind = "internal error" if internal else f"internal error ({type(exc).__name__})"
         print(f"spinepath: {kind}: {exc}\nThis is a bug in spinepath, not in your file: please report it "
               "with the command you ran (set SPINEPATH_DEBUG=1 for details).", file=sys.stderr)
         sys.exit(ExitStatus.BUG)

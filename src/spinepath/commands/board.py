@@ -78,7 +78,7 @@ def board_pack(paths: list[str] = typer.Argument(..., help="Patient files, folde
     cases not ready with what to chase. A file that cannot be read stays on the agenda with its error; the
     pack is still written (exit 3)."""
     from ..board import pack
-    from ..cohort.batch import collect
+    from ..load.patient_files import collect
     from ..explain.consult import consult as run
     if fmt is not None and fmt not in ("markdown", "html", "json"):
         usage_error(f"--format: expected markdown, html or json; got {fmt!r}")

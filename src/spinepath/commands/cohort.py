@@ -43,7 +43,7 @@ def batch(paths: list[str] = typer.Argument(..., help="Patient files, folders (s
           rules: Optional[Path] = RulesOpt):
     """Consult many patient files; a bad file is reported on stderr and the others go on (exit 3 if any
     failed; Ctrl-C or SIGTERM stops after the record being written, says how far it got, exit 130/143)."""
-    from ..cohort.batch import collect
+    from ..load.patient_files import collect
     from ..evaluate.knowledge import load_knowledge
     from ..load.diagnostics import display_path
     paths = [str(patient_file(Path(p))) for p in paths]  # a bundled case id works as a file does

@@ -68,7 +68,7 @@ def whatif(file: Path = typer.Argument(..., readable=False, help=FILE_HELP),
 def validate(paths: list[str] = typer.Argument(..., help="Patient files, folders (searched recursively) or globs, "
                                                          "as for batch; bundled case ids too.")):
     """Check patient files without consulting (exit 3 if any is invalid, 2 for a bad command line)."""
-    from ..cohort.batch import collect
+    from ..load.patient_files import collect
     from ..load.diagnostics import display_path
     from ..load.patient import load_patient
     bad: list[Diagnostic] = []

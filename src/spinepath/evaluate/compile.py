@@ -228,7 +228,10 @@ class Compiled:
     """Durable rulesets per stratum plus the maps from action names back to rules."""
 
     strata: tuple[tuple[str, ...], ...]  # per stratum, the durable ruleset names
-    definitions: dict  # durable ruleset name -> JSON rules
+    # durable ruleset name -> (its rules as the JSON text the engine's core takes, rule name -> action
+    # name or "noop"). Kept as text: the engine creates each ruleset from it as it is, and the rules
+    # cache reads one string instead of some 17,000 small objects that would only be written out again.
+    definitions: dict
     actions: dict  # action name -> (kind "hit" | "neg", rule id)
     order: dict  # rule id -> (stratum, position), the deterministic firing order
 
@@ -291,13 +294,18 @@ def compile_ruleset(ruleset: Ruleset) -> Compiled:
         for k, chunk in enumerate(chunks):
             name = f"stratum{s}_{k}"
             rules_json: dict[str, Any] = {}
+            runs: dict[str, str] = {}
             for rule, kind, expr in chunk:
                 action = f"{kind}:{rule.id}"
                 actions[action] = (kind, rule.id)
-                rules_json[f"{kind} {rule.id}"] = {"all": [{"m": pattern(expr)}], "run": action}
+                rules_json[f"{kind} {rule.id}"] = {"all": [{"m": pattern(expr)}]}
+                runs[f"{kind} {rule.id}"] = action
             # A catch-all in every ruleset: a session in which no action ran crashes delete_state (§3.4).
-            rules_json["__seen__"] = {"pri": 65535, "all": [{"m": {"t": "patient"}}], "run": "noop"}
-            definitions[name] = rules_json
+            rules_json["__seen__"] = {"pri": 65535, "all": [{"m": {"t": "patient"}}]}
+            runs["__seen__"] = "noop"
+            # The core takes a ruleset without the 'run' keys (it would delete them in place, §8.5): the
+            # actions stay here, by rule name.
+            definitions[name] = (json.dumps(rules_json, ensure_ascii=False), runs)
             names.append(name)
         names_per_stratum.append(tuple(names))
     if diags:

@@ -63,24 +63,21 @@ class Engine:
         # The rulesets of each stratum; one that overflows the core's stack is replaced by its halves.
         self.strata: list[list[str]] = [list(names) for names in compiled.strata]
         try:
-            for name, rules in self.definitions.items():
-                self._create(name, rules)
+            for name, (text, runs) in self.definitions.items():
+                self._create(name, text, runs)
         except Exception as exc:  # a definition the compiler should have refused
             raise InternalError(f"the rule engine refused the compiled rules: {exc}") from exc
 
-    def _create(self, name: str, rules: dict) -> None:
-        # The core takes a ruleset without the 'run' keys it would delete in place (§8.5): the actions stay
-        # here, by rule name.
-        runs = {rule: body["run"] for rule, body in rules.items()}
-        text = json.dumps({rule: {k: v for k, v in body.items() if k != "run"} for rule, body in rules.items()},
-                          ensure_ascii=False)
+    def _create(self, name: str, text: str, runs: dict[str, str]) -> None:
+        # The compiled text is what the core takes, as it is; the actions stay here, by rule name.
         self.actions[name] = {rule: None if run == "noop" else self.compiled.actions[run] for rule, run in runs.items()}
         self.handles[name] = _core.create_ruleset(name + self.tag, text)
 
     def _split(self, s: int, name: str) -> list[str]:
         """Replace a ruleset that overflowed the core's stack (error 303) by two halves, keeping both
         patterns of a rule together. The values found do not depend on how rules are packed."""
-        rules = self.definitions[name]
+        text, runs = self.definitions[name]
+        rules = json.loads(text)
         units = [k for k in rules if k != "__seen__"]
         ids = list(dict.fromkeys(k.split(" ", 1)[1] for k in units))
         if len(ids) < 2:
@@ -91,8 +88,8 @@ class Engine:
         for suffix, keep in (("a", True), ("b", False)):
             part = {k: v for k, v in rules.items() if k != "__seen__" and (k.split(" ", 1)[1] in half) == keep}
             part["__seen__"] = rules["__seen__"]
-            self.definitions[name + suffix] = part
-            self._create(name + suffix, part)
+            self.definitions[name + suffix] = (json.dumps(part, ensure_ascii=False), {k: runs[k] for k in part})
+            self._create(name + suffix, *self.definitions[name + suffix])
             parts.append(name + suffix)
         at = self.strata[s].index(name)
         self.strata[s][at:at + 1] = parts

@@ -44,11 +44,11 @@ def _plan(rs: Ruleset, compiled: Compiled) -> tuple[tuple[Rule, tuple[str, ...]]
     return tuple((rule, tuple(facts)) for rule, facts in zip(rules, settled_after))
 
 
-def load_and_compile(directory: Path) -> tuple[Ruleset, Compiled, DependencyGraph]:
+def load_and_compile(directory: Path, rules_digest: str | None = None) -> tuple[Ruleset, Compiled, DependencyGraph]:
     """load_ruleset + presumptions + compile_ruleset + the dependency graph, from the disk cache when
-    neither the rules nor the code changed."""
+    neither the rules nor the code changed (`rules_digest`: cache.rules_digest(directory), if made)."""
     store = cache.cache_dir()
-    key = cache.cache_key(directory) if store is not None and directory.is_dir() else None
+    key = cache.cache_key(directory, rules_digest) if store is not None and directory.is_dir() else None
     if store is not None and key is not None:
         hit = cache.read_entry(store, key, directory)
         if hit is not None:
@@ -85,7 +85,7 @@ def load_knowledge(rules_dir: str | Path | None = None) -> Knowledge:
     key = (str(directory), digest or "")
     kb = _LOADED.get(key) if digest is not None else None
     if kb is None:
-        kb = build(*load_and_compile(directory))
+        kb = build(*load_and_compile(directory, digest))
         if digest is not None:
             if len(_LOADED) >= _KEEP:
                 _LOADED.pop(next(iter(_LOADED)))

@@ -3,8 +3,8 @@
 The same model validates files and generates the JSON Schema that editors use, so the two can
 never disagree. Absent optional keys stay `None`: unknown is not no.
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would evaluate every field annotation from
+# its text again at start-up (about 3 ms of the models' 28).
 import functools
 import re
 from pathlib import Path
