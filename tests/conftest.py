@@ -24,13 +24,87 @@ EXAMPLES = sorted(p for p in (ROOT / "examples").rglob("*.yaml") if not p.name.e
 SHARED = ROOT.parent / "shared"
 
 
+# The example consults are shared by the xdist workers through this session's folder: each example is
+# consulted by one process of the session and read (unpickled) by the others, instead of every worker
+# consulting all of them (about 6 s each). Made by the first process, inherited by the workers; a fresh
+# folder per session, so a result is never older than the code and rules of the session.
+if "SPINEPATH_TEST_CONSULTS" not in os.environ:
+    os.environ["SPINEPATH_TEST_CONSULTS"] = tempfile.mkdtemp(prefix="spinepath-pytest-consults-")
+    _MADE_CONSULTS = True
+else:
+    _MADE_CONSULTS = False
+_CONSULTS = Path(os.environ["SPINEPATH_TEST_CONSULTS"])
+
+
 @functools.cache
 def example_result(path: Path):
-    """The typed consult result of an example (explain/result.py), computed once per test session;
-    frozen, so every caller can share it."""
+    """The typed consult result of an example (explain/result.py), computed once per test session
+    (by one of the xdist workers, see _shared_consult); frozen, so every caller can share it."""
+    path = Path(path).resolve()
+    return _shared_consult(path)
+
+
+def _consult(path: Path):
     from spinepath.explain.consult import consult
     from spinepath.load.patient import load_patient
     return consult(load_patient(path))
+
+
+_MADE_HERE: dict[Path, object] = {}
+
+
+def _stored(path: Path) -> Path:
+    try:
+        name = path.relative_to(ROOT).as_posix().replace("/", "__")
+    except ValueError:
+        import hashlib
+        name = hashlib.sha256(str(path).encode()).hexdigest()
+    return _CONSULTS / (name + ".pickle")
+
+
+def _take(path: Path, wait: bool = False):
+    """The consult of `path`: read from the session folder, or made here and put there; None when
+    another worker holds it (being made) and `wait` is false."""
+    import fcntl
+    import pickle
+    stored = _stored(path)
+    with open(stored.with_suffix(".lock"), "a+b") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        try:
+            if stored.exists():
+                result = pickle.loads(stored.read_bytes())
+            else:
+                result = _consult(path)
+                part = stored.with_suffix(".part")
+                part.write_bytes(pickle.dumps(result))
+                part.replace(stored)  # whole or not at all: a reader never sees half a pickle
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    _MADE_HERE[path] = result
+    return result
+
+
+def _shared_consult(path: Path):
+    """While another worker makes the consult asked for, this one makes examples that nobody has started
+    (they are asked for next), so that the two share the work rather than one waiting for the other."""
+    while True:
+        result = _take(path)
+        if result is not None:
+            return result
+        others = (p for p in _EXAMPLES_RESOLVED if p not in _MADE_HERE and not _stored(p).exists())
+        if not any(_take(p) is not None for p in others):
+            return _take(path, wait=True)
+
+
+_EXAMPLES_RESOLVED = [p.resolve() for p in EXAMPLES]
+
+
+def pytest_unconfigure(config):
+    if _MADE_CONSULTS and not hasattr(config, "workerinput"):
+        shutil.rmtree(_CONSULTS, ignore_errors=True)
 
 
 @functools.cache
