@@ -134,10 +134,28 @@ def run_cli(*args: str, env: dict | None = None, input: str | None = None,
     """The command as a user runs it. In this process by default (spinepath.commands.main with its
     argv, stdin, stdout and stderr, so exit codes and messages are the real ones, at a tenth of the
     cost); in a fresh process when the test sets the environment or asks for one (fresh=True)."""
-    if env is not None or fresh:
+    if fresh or (env is not None and not _only_width_and_colour(env)):
         return subprocess.run([sys.executable, "-m", "spinepath", *args], capture_output=True, text=True,
                               env=env, input=input, timeout=120)
+    if env is not None:  # COLUMNS / NO_COLOR only: read by the console the command makes for each call
+        saved_env = dict(os.environ)
+        os.environ.update(env)
+        try:
+            return _in_process(list(args), input)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
     return _in_process(list(args), input)
+
+
+# What a test may set and still run the command in this process: the commands make their console (rich)
+# and their help (click) for each call, reading these then, as a fresh process does.
+_READ_PER_CALL = {"COLUMNS", "NO_COLOR"}
+
+
+def _only_width_and_colour(env: dict) -> bool:
+    changed = {k for k in set(env) | set(os.environ) if env.get(k) != os.environ.get(k)}
+    return changed <= _READ_PER_CALL
 
 
 def _in_process(args: list[str], input: str | None) -> subprocess.CompletedProcess:
