@@ -162,7 +162,7 @@ def test_no_history_and_an_empty_history_are_said_differently():
 
 
 def test_the_markdown_brief_says_each_picture_in_words():
-    md = brief_md.render(build(consult(load_patient(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")), DATE))
+    md = brief_md.render(build(example_result(SEEDS / "cervical-chondrosarcoma-recurrence.yaml"), DATE))
     assert "**Pictures, in words** (the HTML brief draws them):" in md
     assert "- WBB axial diagram, schematic; from the recorded zones, not from images." in md
     assert "Osteotomy (dashed): sagittal resection through the uninvolved side (zone 4 side)." in md
@@ -193,7 +193,7 @@ def test_chromium_draws_the_pictures(tmp_path, name):
     """The pictures alone on a page, as Chromium paints them: not blank, the diagram's black zone ring and
     the hatched grey cells where the patient has them, the timeline's text on the right."""
     patient = load_patient(ROOT / "examples" / f"{name}.yaml")
-    model = build(consult(patient), DATE)
+    model = build(example_result(ROOT / "examples" / f"{name}.yaml"), DATE)  # the session's consult of that file
     page, shot = tmp_path / "pictures.html", tmp_path / "pictures.png"
     page.write_text(brief_html.document("pictures", [brief_html.pictures(model, "s")]), encoding="utf-8")
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,560", page.as_uri())
