@@ -117,6 +117,14 @@ def example_consult(path: Path) -> dict:
     return json.loads(_example_json(path))
 
 
+def consult_of_files(files):
+    """A `consult` for board.pack.rows over example files: each patient's consult is the session's consult
+    of the file it was read from (example_result), not a fresh one."""
+    from spinepath.load.patient import load_patient
+    known = [(load_patient(f), example_result(Path(f))) for f in files]
+    return lambda patient: next(result for read, result in known if read == patient)
+
+
 def text_at_80(result, **options) -> str:
     """The text consult as the command prints it into a pipe at COLUMNS=80 (see test_consult_bytes)."""
     import io

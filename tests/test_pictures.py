@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, EXAMPLES, ROOT, chromium, example_result, patient_text, png_pixels, run_cli
+from conftest import (CHROMIUM, EXAMPLES, ROOT, chromium, consult_of_files, example_result, patient_text, png_pixels,
+                      run_cli)
 from spinepath.board import brief_html, brief_md, pack
 from spinepath.board.brief import build, pictures
 from spinepath.explain.consult import consult
@@ -173,7 +174,7 @@ def test_the_markdown_brief_says_each_picture_in_words():
 def test_every_id_on_a_board_pack_page_is_unique():
     files = [str(SEEDS / "cervical-chondrosarcoma-recurrence.yaml"), str(SEEDS / "osteosarcoma-after-histology.yaml"),
              str(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")]
-    html = pack.html("Board", DATE, pack.rows(files, consult, DATE))
+    html = pack.html("Board", DATE, pack.rows(files, consult_of_files(files), DATE))
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)) and len(ids) > 300
     assert html.count('class="wbb-thumb"') == 3  # a thumbnail per agenda row
