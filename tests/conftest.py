@@ -102,6 +102,63 @@ def _shared_consult(path: Path):
 _EXAMPLES_RESOLVED = [p.resolve() for p in EXAMPLES]
 
 
+_BUSY = object()
+
+
+def _shared_value(name: str, make, wait: bool):
+    """make() once per session: read (unpickled) when another process made it; _BUSY when another process is
+    making it and `wait` is false."""
+    import fcntl
+    import pickle
+    stored = _CONSULTS / f"{name}.shared.pickle"
+    with open(stored.with_suffix(".lock"), "a+b") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _BUSY
+        try:
+            if stored.exists():
+                return pickle.loads(stored.read_bytes())
+            value = make()
+            part = stored.with_suffix(".part")
+            part.write_bytes(pickle.dumps(value))
+            part.replace(stored)
+            return value
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def shared(name: str, make):
+    """What make() returns, made once per test session by the first process to ask (a module fixture that
+    both xdist workers would otherwise each make) and read by the others; a process that asks while it is
+    being made waits for it. make() may write files under session_folder(name)."""
+    return _shared_value(name, make, wait=True)
+
+
+def shared_parts(name: str, count: int, make_part) -> list:
+    """[make_part(0), ..., make_part(count - 1)], each part made once per session: a process takes the parts
+    nobody has started and waits only for those another process is making, so that two workers asking at
+    once split the work instead of one waiting for all of it."""
+    got: dict[int, object] = {}
+    while len(got) < count:
+        for k in range(count):
+            if k not in got:
+                value = _shared_value(f"{name}-{k}", lambda k=k: make_part(k), wait=False)
+                if value is not _BUSY:
+                    got[k] = value
+        left = [k for k in range(count) if k not in got]
+        if left:
+            got[left[0]] = _shared_value(f"{name}-{left[0]}", lambda: make_part(left[0]), wait=True)
+    return [got[k] for k in range(count)]
+
+
+def session_folder(name: str) -> Path:
+    """A folder of this test session (removed at its end), for what shared() makes."""
+    folder = _CONSULTS / f"{name}.folder"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def pytest_unconfigure(config):
     if _MADE_CONSULTS and not hasattr(config, "workerinput"):
         shutil.rmtree(_CONSULTS, ignore_errors=True)
