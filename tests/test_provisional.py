@@ -289,13 +289,11 @@ def test_text_consult_fits_in_165_lines_at_80_columns(path):
 
 def test_text_consult_reads_top_down():
     path = SEEDS / "cervical-chondrosarcoma-recurrence.yaml"
-    # The bytes `consult` prints at COLUMNS=80 (test_consult_bytes holds them to the command's own), from
-    # the session's consult rather than two fresh processes.
-    out = text_at_80(example_result(path))
+    out = run_cli("consult", str(path), env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}).stdout
     order = ["ALERTS", "Pathway", "Provisional", "Questions that would change the plan", "Derived staging"]
     assert [out.index(s) for s in order] == sorted(out.index(s) for s in order)
     assert "Missing data" not in out
-    full = text_at_80(example_result(path), all_=True)
+    full = run_cli("consult", str(path), "--all", env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}).stdout
     assert "Missing data" in full and "more: --all" not in full
 
 
