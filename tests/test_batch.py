@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -31,13 +32,20 @@ def folder(tmp_path_factory):
     return d
 
 
+@functools.cache
+def batch_of(*args: str):
+    """`spinepath batch ARGS`, run once per process for the same arguments: several tests read the same
+    run of the folder (the command is deterministic; test_the_same_bytes_for_one_and_two_jobs checks it)."""
+    return run_cli("batch", *args)
+
+
 def _expected_order(d):
     return sorted((p for p in d.rglob("*") if p.suffix in (".yaml", ".yml") and not p.name.endswith(".expect.yaml")),
                   key=lambda p: p.as_posix())
 
 
 def test_a_folder_with_good_and_bad_files(folder):
-    r = run_cli("batch", str(folder))
+    r = batch_of(str(folder))
     assert r.returncode == 3, r.stderr
     files = _expected_order(folder)
     assert len(files) == 17
@@ -72,7 +80,7 @@ def test_all_good_exits_zero_and_writes_the_output_file(folder, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_the_same_bytes_for_one_and_two_jobs(folder, fmt):
-    one = run_cli("batch", str(folder), "--format", fmt, "--jobs", "1")
+    one = batch_of(str(folder), "--format", fmt, "--jobs", "1")
     two = run_cli("batch", str(folder), "--format", fmt, "--jobs", "2")
     # --jobs 0 (one per CPU) once: on the 2-core machine it is --jobs 2 again.
     every_cpu = run_cli("batch", str(folder), "--format", fmt, "--jobs", "0") if fmt == "jsonl" else two
@@ -82,8 +90,8 @@ def test_the_same_bytes_for_one_and_two_jobs(folder, fmt):
 
 
 def test_csv_has_a_row_per_recommendation_and_per_failed_file(folder):
-    jsonl = run_cli("batch", str(folder)).stdout.splitlines()
-    r = run_cli("batch", str(folder), "--format", "csv")
+    jsonl = batch_of(str(folder)).stdout.splitlines()
+    r = batch_of(str(folder), "--format", "csv", "--jobs", "1")
     rows = [row for row in csv.DictReader(io.StringIO(r.stdout)) if row["entry"] in ("firm", "")]
     assert r.stdout.splitlines()[0] == ",".join(batch.CSV_COLUMNS)
     expected = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, example_result, run_cli
+from conftest import EXAMPLES, ROOT, consult_of_files, example_result, run_cli
 from spinepath.board import pack
 from spinepath.board.brief import summary_line
 from spinepath.load.patient import load_patient
@@ -70,8 +70,8 @@ def _pdf_pages(tmp_path: Path, html: str, name: str) -> int:
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (/usr/bin/chromium) to print PDF pages: README, Run the tests")
 def test_in_chromium_the_agenda_of_12_fits_page_1_and_each_brief_starts_a_new_page(tmp_path):
     from spinepath.board import brief_html
-    from spinepath.explain.consult import consult
-    agenda = pack.rows([str(p) for p in EXAMPLES[:12]], consult, DATE)
+    files = [str(p) for p in EXAMPLES[:12]]
+    agenda = pack.rows(files, consult_of_files(files), DATE)
     cover_only = [dataclasses.replace(r, brief=None) for r in agenda]
     assert _pdf_pages(tmp_path, pack.html("Spine tumour board", DATE, cover_only), "cover") == 1
     two = agenda[:2]

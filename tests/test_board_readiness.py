@@ -80,7 +80,7 @@ def test_a_ready_case_with_options_to_weigh_is_a_full_discussion_not_standard(fu
 def test_the_missing_come_from_the_consult_not_from_the_renderer(standard):
     """A treatment-changing question the consult asks makes a case not ready; remove the answer and the
     same question is the item to chase."""
-    result = consult(load_patient(HISTOLOGY / "chordoma-lumbar-declines-surgery.yaml"))
+    result = example_result(HISTOLOGY / "chordoma-lumbar-declines-surgery.yaml")
     r = assess(result)
     asked = [q.field for q in result.questions if q.changes_treatment]
     assert asked == ["course.status"] and [c.field for c in r.missing] == asked and not r.ready

@@ -1,6 +1,7 @@
 """The tumour-board brief: content drawn from the consult, self-contained safe HTML, A4 print."""
 from __future__ import annotations
 
+import functools
 import re
 from html import escape as html_escape
 
@@ -35,7 +36,10 @@ HOSTILE = patient_text(
     notes="</p><script src=evil.js></script><link rel=stylesheet href=evil.css><style>@import 'x';</style>")
 
 
+@functools.cache
 def model_for(text: str):
+    """The brief and the consult of a patient document, once per process for the same text (most tests
+    read CHONDRO's; both are frozen)."""
     result = consult(parse_patient(text))
     return build(result, "2026-03-04"), result
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, EXAMPLES, ROOT, chromium, example_result, patient_text, png_pixels, run_cli
+from conftest import (CHROMIUM, EXAMPLES, ROOT, chromium, consult_of_files, example_result, patient_text, png_pixels,
+                      run_cli)
 from spinepath.board import brief_html, brief_md, pack
 from spinepath.board.brief import build, pictures
 from spinepath.explain.consult import consult
@@ -162,7 +163,7 @@ def test_no_history_and_an_empty_history_are_said_differently():
 
 
 def test_the_markdown_brief_says_each_picture_in_words():
-    md = brief_md.render(build(consult(load_patient(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")), DATE))
+    md = brief_md.render(build(example_result(SEEDS / "cervical-chondrosarcoma-recurrence.yaml"), DATE))
     assert "**Pictures, in words** (the HTML brief draws them):" in md
     assert "- WBB axial diagram, schematic; from the recorded zones, not from images." in md
     assert "Osteotomy (dashed): sagittal resection through the uninvolved side (zone 4 side)." in md
@@ -173,7 +174,7 @@ def test_the_markdown_brief_says_each_picture_in_words():
 def test_every_id_on_a_board_pack_page_is_unique():
     files = [str(SEEDS / "cervical-chondrosarcoma-recurrence.yaml"), str(SEEDS / "osteosarcoma-after-histology.yaml"),
              str(SEEDS / "cervical-chondrosarcoma-recurrence.yaml")]
-    html = pack.html("Board", DATE, pack.rows(files, consult, DATE))
+    html = pack.html("Board", DATE, pack.rows(files, consult_of_files(files), DATE))
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)) and len(ids) > 300
     assert html.count('class="wbb-thumb"') == 3  # a thumbnail per agenda row
@@ -193,7 +194,7 @@ def test_chromium_draws_the_pictures(tmp_path, name):
     """The pictures alone on a page, as Chromium paints them: not blank, the diagram's black zone ring and
     the hatched grey cells where the patient has them, the timeline's text on the right."""
     patient = load_patient(ROOT / "examples" / f"{name}.yaml")
-    model = build(consult(patient), DATE)
+    model = build(example_result(ROOT / "examples" / f"{name}.yaml"), DATE)  # the session's consult of that file
     page, shot = tmp_path / "pictures.html", tmp_path / "pictures.png"
     page.write_text(brief_html.document("pictures", [brief_html.pictures(model, "s")]), encoding="utf-8")
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,560", page.as_uri())

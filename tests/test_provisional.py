@@ -320,8 +320,16 @@ def _kb_with(tmp_path: Path, text: str) -> Path:
 
 
 def _errors(tmp_path, text) -> str:
+    """The refusal of a presumptions file beside the bundled rules, checked as load_knowledge checks the
+    presumptions of a folder (with_presumptions), against the rules loaded once rather than parsed again
+    from a copy of them for each case (test_a_range_presumption_may_not_hide_a_rule_threshold loads a
+    whole folder with a refused presumption)."""
+    import dataclasses
+
+    from spinepath.evaluate.knowledge import with_presumptions
+    (tmp_path / "presumptions.yaml").write_text(text)
     with pytest.raises(InputError) as exc:
-        load_knowledge(_kb_with(tmp_path, text))
+        with_presumptions(dataclasses.replace(load_knowledge().ruleset, root=tmp_path))
     return str(exc.value)
 
 
@@ -354,9 +362,12 @@ def test_bad_presumptions_are_refused_with_a_place(tmp_path, change, message):
 
 
 def test_a_range_presumption_may_not_hide_a_rule_threshold(tmp_path):
-    text = _errors(tmp_path, GOOD.replace("staging.metastases", "diagnosis.marrow_plasma_cells_percent")
-                   .replace("value: none", "below: 20"))
+    with pytest.raises(InputError) as exc:  # the whole folder loaded, as `--rules DIR` loads it
+        load_knowledge(_kb_with(tmp_path, GOOD.replace("staging.metastases", "diagnosis.marrow_plasma_cells_percent")
+                                .replace("value: none", "below: 20")))
+    text = str(exc.value)
     assert "compares it with 10" in text
+    assert "presumptions.yaml:" in text
 
 
 def test_lint_refuses_a_presumption_that_lets_a_resection_through_before_histology(tmp_path):

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, run_cli
 from spinepath.evaluate.facts import prepare
 from spinepath.evaluate.knowledge import load_knowledge
 from spinepath.evaluate.passes import engine_values, full_pass
@@ -96,8 +96,8 @@ def test_spinepath_verify_rechecks_every_answer_through_the_engine():
     env = dict(os.environ, SPINEPATH_VERIFY="1")
     verified = subprocess.run([sys.executable, "-m", "spinepath", "consult", str(path), "--format", "json"],
                               capture_output=True, text=True, env=env, timeout=300)
-    plain = subprocess.run([sys.executable, "-m", "spinepath", "consult", str(path), "--format", "json"],
-                           capture_output=True, text=True, timeout=300)
+    # The plain consult in this process: only the verified one needs SPINEPATH_VERIFY set at its start.
+    plain = run_cli("consult", str(path), "--format", "json")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout == plain.stdout
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, session_folder, shared
 
 REPRO = ROOT / "tests" / "fixtures" / "reliability"
 SEED = ROOT / "examples" / "seeds" / "cervical-chondrosarcoma-recurrence.yaml"
@@ -625,15 +625,18 @@ def _alive(pids) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def cohort40(tmp_path_factory):
+def cohort40():
     """Twenty synthetic patients and their batch output (enough for a batch to be stopped half-way: a
-    consult takes about 0.1 s of CPU)."""
-    from spinepath.cohort import synth
-    d = tmp_path_factory.mktemp("twenty")
-    synth.write(20, d / "in", seed=21)
-    full = d / "full.jsonl"
-    assert run_cli("batch", str(d / "in"), "-o", str(full)).returncode == 0
-    return d
+    consult takes about 0.1 s of CPU). Made once per session (conftest.shared), not by each worker; the
+    tests only read it."""
+    def make() -> Path:
+        from spinepath.cohort import synth
+        d = session_folder("reliability-twenty")
+        synth.write(20, d / "in", seed=21)
+        full = d / "full.jsonl"
+        assert run_cli("batch", str(d / "in"), "-o", str(full)).returncode == 0
+        return d
+    return shared("reliability-twenty", make)
 
 
 def _start(cohort40, out, *extra):

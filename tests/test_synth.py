@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, shared_parts
 from spinepath.cohort import synth
 from spinepath.evaluate.passes import evaluate_patient
 from spinepath.explain.consult import consult, derived_block, flags, load_knowledge
@@ -25,15 +25,18 @@ def firm_part(patient, kb) -> SimpleNamespace:
 def generated():
     """(text, scenario, document, result) for COUNT patients of seed 2024. The result is the firm pass
     (rules, derived values, the explanation); every twelfth patient gets the whole consult, provisional
-    pathway and questions included, which costs five times more."""
-    kb = load_knowledge()
-    out = []
-    for i in range(1, COUNT + 1):
-        text = synth.patient_text(2024, i)
-        scenario, doc = synth.patient_doc(2024, i)
-        patient = parse_patient(text, f"synth-{i}.yaml")
-        out.append((text, scenario, doc, consult(patient) if i % 12 == 0 else firm_part(patient, kb)))
-    return out
+    pathway and questions included, which costs five times more. Made once per session, in parts that the
+    workers share (conftest.shared_parts): the four tests that read it may run on both workers."""
+    def make(part: int) -> list:
+        kb = load_knowledge()
+        out = []
+        for i in range(1 + part * 24, 1 + (part + 1) * 24):
+            text = synth.patient_text(2024, i)
+            scenario, doc = synth.patient_doc(2024, i)
+            patient = parse_patient(text, f"synth-{i}.yaml")
+            out.append((text, scenario, doc, consult(patient) if i % 12 == 0 else firm_part(patient, kb)))
+        return out
+    return [row for part in shared_parts("synth-generated-2024", COUNT // 24, make) for row in part]
 
 
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_bytes(tmp_path):

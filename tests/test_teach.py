@@ -13,10 +13,10 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, patient_text, run_cli
+from conftest import ROOT, example_result, patient_text, run_cli
 from spinepath.teach.cases import DIFFICULTIES, load_weights, series, teaching_cases
 from spinepath.commands.app import app
-from spinepath.explain.consult import consult, load_knowledge
+from spinepath.explain.consult import load_knowledge
 from spinepath.teach.feedback import FIELD_NAME
 from spinepath.teach.session import parse_answers, resolve, stage_options
 
@@ -26,8 +26,10 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def options_for(case_id: str):
+    """The options of a stage and its consult: the session's consult of the example file (conftest), not a
+    fresh one per call (the stages are asked for by many tests)."""
     case = resolve(case_id)
-    result = consult(case.patient)
+    result = example_result(case.path)
     return stage_options(case, result, load_knowledge().ruleset), result
 
 
@@ -316,8 +318,7 @@ def test_the_key_decisions_weigh_most_and_an_avoid_costs_more_than_a_supportive_
     from spinepath.teach.session import role, score
     stage = resolve(case.id)
     kb = load_knowledge()
-    result = consult(stage.patient)
-    options = stage_options(stage, result, kb.ruleset)
+    options, result = options_for(case.id)
     roles = {o.number: role(o, case.meta) for o in options}
     key, supportive, avoid, tempting = ([n for n, r in roles.items() if r == want]
                                         for want in ("key", "supportive", "avoid", "tempting"))

@@ -53,14 +53,20 @@ def load_and_compile(directory: Path, rules_digest: str | None = None) -> tuple[
         hit = cache.read_entry(store, key, directory)
         if hit is not None:
             return hit
-    derived_inputs = {f"derived.{k}": spec.inputs for k, spec in SPECS.items()}
-    never = frozenset(f"derived.{k}" for k, spec in SPECS.items() if not spec.presumable)
-    ruleset = attach_presumptions(load_ruleset(all_fields(), directory), derived_inputs, never)
+    ruleset = with_presumptions(load_ruleset(all_fields(), directory))
     compiled = compile_ruleset(ruleset)
     graph = build_graph(ruleset)
     if store is not None and key is not None and cache.cache_key(directory) == key:  # unchanged while read
         cache.write_entry(store, key, directory, ruleset, compiled, graph)
     return ruleset, compiled, graph
+
+
+def with_presumptions(ruleset: Ruleset) -> Ruleset:
+    """The ruleset with the presumptions and question wordings of its folder (ruleset.root), checked
+    against its rules and the derive step's inputs."""
+    derived_inputs = {f"derived.{k}": spec.inputs for k, spec in SPECS.items()}
+    never = frozenset(f"derived.{k}" for k, spec in SPECS.items() if not spec.presumable)
+    return attach_presumptions(ruleset, derived_inputs, never)
 
 
 def build(ruleset: Ruleset, compiled: Compiled, graph: DependencyGraph | None = None) -> Knowledge:
