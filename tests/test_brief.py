@@ -220,3 +220,18 @@ def test_chromium_renders_a_non_blank_page_and_prints_a4(tmp_path):
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", doc))
     assert 1 <= pages <= 2
     assert re.search(rb"/MediaBox\s*\[\s*0 0 59[45]\.?\d* 84[12]\.?\d*\s*\]", doc)  # A4 in points
+
+
+def test_provisional_options_of_one_rule_with_one_reason_are_one_block():
+    # The neoadjuvant and adjuvant parts of one chemotherapy programme (SCS-02f2) share their reason and
+    # evidence: said once, as the firm options are (option_blocks), so that the longest brief stays on two pages.
+    from conftest import example_result
+    result = example_result(ROOT / "examples" / "seeds" / "thoracic-leiomyosarcoma-after-histology.yaml")
+    scs = [e for e in result.provisional if e.rule == "SCS-02f2"]
+    assert {e.intervention for e in scs} == {"neoadjuvant_chemotherapy", "adjuvant_chemotherapy"}
+    model = build(result, "2026-12-10")
+    html = brief_html.render(model).split("Provisional options")[1].split("</section>")[0]
+    md = brief_md.render(model).split("## Provisional options")[1].split("\n## ")[0]
+    for out in (html, md):
+        assert out.count(html_escape(scs[0].rationale[:60]) if out is html else scs[0].rationale[:60]) == 1
+        assert "neoadjuvant chemotherapy" in out and "adjuvant chemotherapy" in out

@@ -245,6 +245,16 @@ class ProvisionalOptions:
     assumes: tuple[Assumption, ...]
     entries: tuple[Entry, ...]
 
+    @property
+    def blocks(self) -> tuple[tuple[Entry, ...], ...]:
+        """The entries one rule gives with one strength, one reason and one cap, as one block (the reason
+        said once, as option_blocks does for the firm options): e.g. the neoadjuvant and adjuvant parts of
+        one chemotherapy programme. Blocks keep the contract order of their first entry."""
+        blocks: dict[tuple, list[Entry]] = {}
+        for e in self.entries:
+            blocks.setdefault((e.rule, e.rationale, e.strength, e.capped_by, e.arguments), []).append(e)
+        return tuple(tuple(b) for b in blocks.values())
+
 
 @dataclass(frozen=True)
 class ProvisionalAlerts:

@@ -235,10 +235,12 @@ def _provisional(model: Brief) -> list[str]:
     out = ['<section class="provisional"><h2>Provisional options: hold if the presumptions are right</h2>']
     for group in model.provisional:
         out.append(f'<p class="holds">Holds if {_presumed(group.assumes)}:</p>')
-        for r in group.entries:
+        for block in group.blocks:
+            r = block[0]
             s = r.strength
+            names = "; ".join(option_label(x) for x in block)
             out.append(f'<div class="option o-{e(s)}"><div class="core"><p><span class="badge b-{e(s)}">'
-                       f'{e(STRENGTH_WORDS[s])}</span><span class="names">{e(option_label(r))}</span> '
+                       f'{e(STRENGTH_WORDS[s])}</span><span class="names">{e(names)}</span> '
                        f'<span class="src">rule {e(r.rule)}</span></p><p>{e(r.rationale)}</p>'
                        + (f'<p class="src">Note: {e(capped_text(r))}</p>' if r.capped_by else "")
                        + f'<p class="src">Evidence: {e(evidence_refs(r.evidence))}</p></div>'

@@ -118,8 +118,10 @@ def _provisional(model: Brief) -> list[str]:
     for group in model.provisional:
         out.append("**Holds if** " + "; ".join(presumed_text(a) for a in group.assumes) + ":")
         out.append("")
-        for r in group.entries:
-            out.append(f"- **{STRENGTH_WORDS[r.strength]}** {option_label(r)} ({words(r.phase)}) — rule "
+        for block in group.blocks:
+            r = block[0]
+            names = "; ".join(f"{option_label(x)} ({words(x.phase)})" for x in block)
+            out.append(f"- **{STRENGTH_WORDS[r.strength]}** {names} — rule "
                        f"{r.rule}: {r.rationale} *Evidence:* {evidence_refs(r.evidence)}")
             if r.capped_by:
                 out.append(f"  - *Note:* {capped_text(r)}")
