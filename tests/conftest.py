@@ -53,36 +53,24 @@ def _consult(path: Path):
 _MADE_HERE: dict[Path, object] = {}
 
 
-def _stored(path: Path) -> Path:
+def _stored_name(path: Path) -> str:
     try:
-        name = path.relative_to(ROOT).as_posix().replace("/", "__")
+        return path.relative_to(ROOT).as_posix().replace("/", "__")
     except ValueError:
         import hashlib
-        name = hashlib.sha256(str(path).encode()).hexdigest()
-    return _CONSULTS / (name + ".pickle")
+        return hashlib.sha256(str(path).encode()).hexdigest()
+
+
+def _stored(path: Path) -> Path:
+    return _shared_path(_stored_name(path))
 
 
 def _take(path: Path, wait: bool = False):
-    """The consult of `path`: read from the session folder, or made here and put there; None when
-    another worker holds it (being made) and `wait` is false."""
-    import fcntl
-    import pickle
-    stored = _stored(path)
-    with open(stored.with_suffix(".lock"), "a+b") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return None
-        try:
-            if stored.exists():
-                result = pickle.loads(stored.read_bytes())
-            else:
-                result = _consult(path)
-                part = stored.with_suffix(".part")
-                part.write_bytes(pickle.dumps(result))
-                part.replace(stored)  # whole or not at all: a reader never sees half a pickle
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """The consult of `path`: read from the session folder, or made here and put there (_shared_value);
+    None when another worker holds it (being made) and `wait` is false."""
+    result = _shared_value(_stored_name(path), lambda: _consult(path), wait)
+    if result is _BUSY:
+        return None
     _MADE_HERE[path] = result
     return result
 
@@ -105,12 +93,16 @@ _EXAMPLES_RESOLVED = [p.resolve() for p in EXAMPLES]
 _BUSY = object()
 
 
+def _shared_path(name: str) -> Path:
+    return _CONSULTS / f"{name}.shared.pickle"
+
+
 def _shared_value(name: str, make, wait: bool):
     """make() once per session: read (unpickled) when another process made it; _BUSY when another process is
     making it and `wait` is false."""
     import fcntl
     import pickle
-    stored = _CONSULTS / f"{name}.shared.pickle"
+    stored = _shared_path(name)
     with open(stored.with_suffix(".lock"), "a+b") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -122,7 +114,7 @@ def _shared_value(name: str, make, wait: bool):
             value = make()
             part = stored.with_suffix(".part")
             part.write_bytes(pickle.dumps(value))
-            part.replace(stored)
+            part.replace(stored)  # whole or not at all: a reader never sees half a pickle
             return value
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

@@ -232,6 +232,7 @@ def test_provisional_options_of_one_rule_with_one_reason_are_one_block():
     model = build(result, "2026-12-10")
     html = brief_html.render(model).split("Provisional options")[1].split("</section>")[0]
     md = brief_md.render(model).split("## Provisional options")[1].split("\n## ")[0]
-    for out in (html, md):
-        assert out.count(html_escape(scs[0].rationale[:60]) if out is html else scs[0].rationale[:60]) == 1
+    reason = scs[0].rationale[:60]
+    for out, said_reason in ((html, html_escape(reason)), (md, reason)):
+        assert out.count(said_reason) == 1
         assert "neoadjuvant chemotherapy" in out and "adjuvant chemotherapy" in out
