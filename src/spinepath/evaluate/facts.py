@@ -169,6 +169,16 @@ class Values:
     def fired(self) -> tuple[str, ...]:  # asked several times per answer by the questions: made once
         return tuple(rid for rid, v in self.values.items() if v is True)
 
+    @functools.cached_property
+    def readings(self) -> dict[str, Any]:
+        """Every input a rule reads -> its value (None or absent when not known): what `facts.reader` gives,
+        as one dict whose `get` is the reader. Incremental re-evaluation patches a copy of its base's per
+        answer instead of calling a Python reader per leaf of every condition it evaluates."""
+        out = {f"derived.{k}": v for k, (v, _) in self.rule_facts.items()}
+        out.update({f"derived.{k}": d.value for k, d in self.facts.derived.items()})  # a computed value first
+        out.update(self.facts.flat)
+        return out
+
     def resolve(self, name: str) -> Any:
         """A derived value or rule-derived fact by its field name (derived.X), None when not known."""
         key = name.removeprefix("derived.")

@@ -16,7 +16,7 @@ from .engine import InternalError
 from .facts import Facts, RuleFact, Values, fact_value
 from .knowledge import Knowledge
 from .passes import agree, engine_states, engine_values
-from .threevalued import Tri, compiled_truth
+from .threevalued import Compiled, Tri, compiled_truth
 
 
 def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
@@ -30,7 +30,13 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     replace = replace or {}
     values = dict(base.values)
     rule_facts = dict(base.rule_facts)
-    get = facts.reader(rule_facts)
+    changed = changed_inputs(base.facts, facts)
+    # What the rules read here: `base`'s readings with the changed inputs (and below, the changed facts).
+    readings = dict(base.readings)
+    for name in changed:
+        readings[name] = (facts.derived[name[8:]].value if name.startswith("derived.") else facts.flat.get(name))
+    get = readings.get
+    conditions = _conditions(kb)
     deriving = kb.ruleset.derived_facts
     readers = kb.graph.readers
     position = kb.position
@@ -48,13 +54,13 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
                 queued.add(rid)
                 heapq.heappush(todo, position[rid])
 
-    for name in changed_inputs(base.facts, facts):
+    for name in changed:
         wake(readers.get(name, ()))
     wake(replace)
     while todo:
         at = heapq.heappop(todo)
         rule = plan[at][0]
-        value = compiled_truth(replace.get(rule.id, rule).when)(get)
+        value = (compiled_truth(replace[rule.id].when) if rule.id in replace else conditions[at])(get)
         if value is values[rule.id]:
             continue
         values[rule.id] = value
@@ -63,16 +69,34 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
             now = fact_value([values[r] for r in deriving[fact]])
             if now is not rule_facts[fact][0]:
                 rule_facts[fact] = (now, ())
-                woken = readers.get(f"derived.{fact}", ())
+                name = f"derived.{fact}"
+                if fact not in facts.derived:  # a computed value of that name reads before a rule's fact
+                    readings[name] = now
+                woken = readers.get(name, ())
                 if any(position[r] <= at for r in woken if r in only):  # the plan settles a fact before its readers
                     raise InternalError(f"{rule.id} derives {fact} after a rule that reads it")
                 wake(woken)
     out = Values(facts, values, rule_facts)
+    out.__dict__["readings"] = readings  # what Values.readings would make again
     if not moved:  # the same rules fire: `base`'s tuple, not made again
         out.__dict__["fired"] = base.fired
     if VERIFY and not replace and (upstream or downstream_closed(kb, only)):
         verify(kb, out, only if upstream else None)
     return out
+
+
+# Each rule's condition as a closure, in plan order, per knowledge base (by the identity of its plan; the
+# entry holds the plan, so an identity is never reused while it is here).
+_CONDITIONS: dict[int, tuple[object, tuple[Compiled, ...]]] = {}
+
+
+def _conditions(kb: Knowledge) -> tuple[Compiled, ...]:
+    hit = _CONDITIONS.get(id(kb.plan))
+    if hit is None:
+        if len(_CONDITIONS) > 64:  # a long-lived process (serve, mutation testing) with many knowledge bases
+            _CONDITIONS.clear()
+        hit = _CONDITIONS[id(kb.plan)] = (kb.plan, tuple(compiled_truth(rule.when) for rule, _ in kb.plan))
+    return hit[1]
 
 
 def _same(a: object, b: object) -> bool:
