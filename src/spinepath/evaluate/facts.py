@@ -101,8 +101,11 @@ class Own:
     # The validated patient with some fields set, by what was set: the passes of one answer (facts alone,
     # with the presumptions, with the uncapping ones) set the same answer, validated once.
     models: dict[str, Patient] = field(default_factory=dict, compare=False, repr=False)
-    # Values computed from the facts alone (QP-02, `unless`), by the answers and the value's name.
-    facts_only: dict[tuple[str, str], Derived] = field(default_factory=dict, compare=False, repr=False)
+    # Each section of the file validated with some of its fields set, by section and what was set: the
+    # sections a presumption fills are the same in every pass that presumes it, whatever the answer.
+    sections: dict[tuple[str, str], BaseModel] = field(default_factory=dict, compare=False, repr=False)
+    # Derived values by name and the fields set (answers, presumptions) that feed them (`_derived_value`).
+    values: dict[tuple[str, str], Derived] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -211,11 +214,31 @@ def _stale(changed: set[str]) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _feeds(field: str, name: str) -> bool:
+    """Whether the derived value `name` is computed from `field`: it is a declared input (derive.SPECS), or
+    above or below one. A fixed table, asked per answer."""
+    return any(field == f or field.startswith(f + ".") or f.startswith(field + ".") for f in SPECS[name].inputs)
+
+
+def _derived_value(own: Own, model: Patient, set_values: list[tuple[str, Any]], name: str) -> Derived:
+    """SPECS[name].derive(model), where `model` is the file with `set_values` set (`_with`): once per
+    patient and per value of the set fields that feed it, as `_derive` reuses a value whose inputs did not
+    change. The firm and provisional passes of one answer, and the facts-only values (QP-02) of every
+    answer that does not feed them, compute the same value."""
+    key = (name, repr([(f, v) for f, v in set_values if _feeds(f, name)]))
+    hit = own.values.get(key)
+    if hit is None:
+        hit = own.values[key] = SPECS[name].derive(model)
+    return hit
+
+
 def _derive(model: Patient, flat: dict, filled: frozenset[str], base: Facts | None,
-            presumed: set[str]) -> tuple[dict[str, Derived], set[str] | None]:
+            presumed: set[str], set_values: list[tuple[str, Any]]) -> tuple[dict[str, Derived], set[str] | None]:
     """derive_all, reusing from `base` (the same patient under other answers or presumptions) every value
     whose declared inputs (derive.SPECS) are the same here: a question's answer changes one field.
-    `presumed` are the fields a presumption filled here. Also returns the names recomputed (None: all)."""
+    `presumed` are the fields a presumption filled here; `set_values` what `model` set on the file. Also
+    returns the names recomputed (None: all)."""
     if base is None or not base.raw:
         return derive_all(model), None
     # Both passes start from the file's own leaves (`own`), so only what either filled can differ.
@@ -228,22 +251,18 @@ def _derive(model: Patient, flat: dict, filled: frozenset[str], base: Facts | No
         return derive_all(model), None
     raw = dict(base.raw)  # in SPECS order, as derive_all gives them; a recomputed value keeps its place
     for name in stale:
-        raw[name] = SPECS[name].derive(model)
+        raw[name] = _derived_value(base.own, model, set_values, name)
     return raw, stale
 
 
 NEVER_PRESUMED = tuple(name for name, spec in SPECS.items() if not spec.presumable)
 
 
-def _reads(name: str, applied: list[Presumption]) -> bool:
-    """Whether the derived value `name` is computed from a field one of these presumptions filled."""
-    return any(_reads_field(name, p.field) for p in applied)
-
-
 @functools.lru_cache(maxsize=None)
-def _reads_field(name: str, field: str) -> bool:
-    # A fixed table (SPECS and the presumption fields do not change in a process), asked per answer.
-    return any(field == f or field.startswith(f + ".") or f.startswith(field + ".") for f in SPECS[name].inputs)
+def _never_presumed_reading(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The never-presumed values (NEVER_PRESUMED order) computed from one of these presumed fields. A fixed
+    table (SPECS and the presumption fields do not change in a process), asked per answer."""
+    return tuple(name for name in NEVER_PRESUMED if any(_feeds(field, name) for field in fields))
 
 
 def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
@@ -252,7 +271,7 @@ def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
     hit = own.models.get(key)
     if hit is not None:
         return hit
-    model = own.models[key] = _validated(patient, own.data, values)
+    model = own.models[key] = _validated(patient, own, values)
     return model
 
 
@@ -272,11 +291,12 @@ def _section_class(name: str) -> type[BaseModel] | None:
 _SECTIONS: dict[str, type[BaseModel] | None] = {}
 
 
-def _validated(patient: Patient, data: dict, values: list[tuple[str, Any]]) -> Patient:
+def _validated(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
     """`patient` with these fields set, checked as a file is: each section an answer touches is validated by
     its model (its own cross-field checks included), then the patient's own checks run on the whole. The
     sections no answer touches are the file's, validated when it was read: a whole re-validation per answer
-    was a tenth of a consult."""
+    was a tenth of a consult. A section is validated once per patient and what is set in it (`own.sections`)."""
+    data = own.data
     sections: dict[str, list[tuple[str, Any]]] = {}
     for name, value in values:
         top, _, rest = name.partition(".")
@@ -285,9 +305,13 @@ def _validated(patient: Patient, data: dict, values: list[tuple[str, Any]]) -> P
         sections.setdefault(top, []).append((rest, value))
     updates = {}
     for top, items in sections.items():
-        cls = _section_class(top)
-        assert cls is not None
-        updates[top] = cls.model_validate(_set(data.get(top) or {}, items))
+        key = (top, repr(items))
+        section = own.sections.get(key)
+        if section is None:
+            cls = _section_class(top)
+            assert cls is not None
+            section = own.sections[key] = cls.model_validate(_set(data.get(top) or {}, items))
+        updates[top] = section
     model = patient.model_copy(update=updates)
     for check in _PATIENT_CHECKS:
         check(model)
@@ -351,15 +375,11 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     read = _unless_reads(presumptions)
     answered = list(answers.items()) if answers else []
     facts_model = _with(patient, own, answered) if answers else patient
-    answers_key = repr(answered)
 
     def facts_only_value(name: str) -> Derived:
-        """A value computed from the file and the answers alone, once per set of answers (the passes of
-        one answer, and every presumption trial of a consult, ask for the same ones)."""
-        hit = own.facts_only.get((answers_key, name))
-        if hit is None:
-            hit = own.facts_only[(answers_key, name)] = SPECS[name].derive(facts_model)
-        return hit
+        """A value computed from the file and the answers alone (the passes of one answer, and every
+        presumption trial of a consult, ask for the same ones)."""
+        return _derived_value(own, facts_model, answered, name)
     facts_only = make_reader(flat, {name: facts_only_value(name) for name in read}, {})
     presumptions = tuple(p for p in presumptions if p.unless is None or compiled_truth(p.unless)(facts_only) is not True)
     applied: list[Presumption] = []
@@ -367,13 +387,15 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
         if not p.derived and flat.get(p.field) is None:
             flat[p.field] = copy.deepcopy(p.value)
             applied.append(p)
-    model = facts_model
+    model, set_values = facts_model, answered
     if applied:
-        model = _with(patient, own, [*(answers or {}).items(), *((p.field, p.value) for p in applied)])
+        set_values = [*answered, *((p.field, p.value) for p in applied)]
+        model = _with(patient, own, set_values)
     filled = frozenset((answers or {}).keys()) | {p.field for p in applied}
-    raw, stale = _derive(model, flat, filled, base, {p.field for p in applied})
+    raw, stale = _derive(model, flat, filled, base, {p.field for p in applied}, set_values)
     # A value whose inputs and their presumed-ness are those of `base` is `base`'s facts-only value already.
-    unpresumable = [name for name in NEVER_PRESUMED if _reads(name, applied) and (stale is None or name in stale)]
+    unpresumable = [name for name in _never_presumed_reading(tuple(p.field for p in applied))
+                    if stale is None or name in stale]
     if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
         raw.update({name: facts_only_value(name) for name in unpresumable})
     derived = dict(raw)
