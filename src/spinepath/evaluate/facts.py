@@ -106,6 +106,9 @@ class Own:
     sections: dict[tuple[str, str], BaseModel] = field(default_factory=dict, compare=False, repr=False)
     # Derived values by name and the fields set (answers, presumptions) that feed them (`_derived_value`).
     values: dict[tuple[str, str], Derived] = field(default_factory=dict, compare=False, repr=False)
+    # Whether a presumption's `unless` holds on the facts alone, by the presumption (its identity; the entry
+    # holds it) and the answers its `unless` reads.
+    vetoes: dict[tuple[int, str], tuple[Presumption, bool]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -214,11 +217,16 @@ def _stale(changed: set[str]) -> set[str]:
     return out
 
 
+def _related(a: str, b: str) -> bool:
+    """The same field, or one above the other."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
 @functools.lru_cache(maxsize=None)
 def _feeds(field: str, name: str) -> bool:
     """Whether the derived value `name` is computed from `field`: it is a declared input (derive.SPECS), or
     above or below one. A fixed table, asked per answer."""
-    return any(field == f or field.startswith(f + ".") or f.startswith(field + ".") for f in SPECS[name].inputs)
+    return any(_related(field, f) for f in SPECS[name].inputs)
 
 
 def _derived_value(own: Own, model: Patient, set_values: list[tuple[str, Any]], name: str) -> Derived:
@@ -357,6 +365,31 @@ def _unless_reads(presumptions: tuple[Presumption, ...]) -> frozenset[str]:
     return hit[1]
 
 
+_UNLESS_INPUTS: dict[int, tuple[Presumption, frozenset[str]]] = {}
+
+
+def _unless_inputs(p: Presumption) -> frozenset[str]:
+    """The patient fields a presumption's `unless` reads, directly or through a derived value (derive.SPECS):
+    kept per presumption (by identity; the entry holds it, so an identity is never reused)."""
+    hit = _UNLESS_INPUTS.get(id(p))
+    if hit is None:
+        assert p.unless is not None
+        fields: set[str] = set()
+        for leaf in p.unless.leaves():
+            name = leaf.field.removeprefix("derived.")
+            fields.update(SPECS[name].inputs if leaf.field.startswith("derived.") and name in SPECS else (leaf.field,))
+        if len(_UNLESS_INPUTS) > 4096:  # a long-lived process (serve, batch) with many knowledge bases
+            _UNLESS_INPUTS.clear()
+        hit = _UNLESS_INPUTS[id(p)] = (p, frozenset(fields))
+    return hit[1]
+
+
+@functools.lru_cache(maxsize=None)
+def _read_by(field: str, inputs: frozenset[str]) -> bool:
+    """Whether an answer to `field` can change what reads `inputs` (`_unless_inputs`), asked per answer."""
+    return any(_related(field, f) for f in inputs)
+
+
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,
             derived_answers: Mapping[str, Any] | None = None, base: Facts | None = None) -> Facts:
     """The facts of a pass. Answers are known values, so a presumption on the same field does not apply;
@@ -380,8 +413,19 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
         """A value computed from the file and the answers alone (the passes of one answer, and every
         presumption trial of a consult, ask for the same ones)."""
         return _derived_value(own, facts_model, answered, name)
-    facts_only = make_reader(flat, {name: facts_only_value(name) for name in read}, {})
-    presumptions = tuple(p for p in presumptions if p.unless is None or compiled_truth(p.unless)(facts_only) is not True)
+
+    def vetoed(p: Presumption) -> bool:
+        """Whether p's `unless` holds on the facts alone: once per patient and value of the answers it reads
+        (most answers read none of them)."""
+        assert p.unless is not None
+        inputs = _unless_inputs(p)
+        key = (id(p), repr([(f, v) for f, v in answered if _read_by(f, inputs)]))
+        hit = own.vetoes.get(key)
+        if hit is None:
+            facts_only = make_reader(flat, {name: facts_only_value(name) for name in read}, {})
+            hit = own.vetoes[key] = (p, compiled_truth(p.unless)(facts_only) is True)
+        return hit[1]
+    presumptions = tuple(p for p in presumptions if p.unless is None or not vetoed(p))
     applied: list[Presumption] = []
     for p in presumptions:
         if not p.derived and flat.get(p.field) is None:
