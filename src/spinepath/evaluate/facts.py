@@ -122,6 +122,11 @@ class Facts:
     applied: tuple[Presumption, ...] = ()  # the presumptions that filled an unknown field, in file order
     raw: dict[str, Derived] = field(default_factory=dict)  # derived from `data` alone
     filled: frozenset[str] = frozenset()  # the leaves of `flat` that answers and presumptions set
+    # The facts this pass was prepared from (`prepare`'s base), and the derived values that may differ from
+    # its (None: any): what `changed_inputs` compares when it compares the two.
+    base: Facts | None = field(default=None, compare=False, repr=False)
+    rederived: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    overridden: frozenset[str] = frozenset()  # derived values that answers and derived presumptions set
 
     def lookup(self, rule_facts: Mapping[str, RuleFact]) -> Lookup:
         return make_lookup(self.flat, self.derived, rule_facts)
@@ -443,8 +448,10 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
         raw.update({name: facts_only_value(name) for name in unpresumable})
     derived = dict(raw)
+    overridden = set()
     for name, value in (derived_answers or {}).items():
         derived[name.removeprefix("derived.")] = Derived(value)
+        overridden.add(name.removeprefix("derived."))
     for p in presumptions:
         key = p.field.removeprefix("derived.")
         # Only a value unknown for lack of data: one the data leave to the MDT (C1-C2, sacrum) or that
@@ -452,5 +459,10 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
         if p.derived and derived[key].value is None and derived[key].lacked:
             derived[key] = Derived(p.value)
             applied.append(p)
+            overridden.add(key)
     order = {p.field: i for i, p in enumerate(presumptions)}
-    return Facts(model, own, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw, filled)
+    # Every other value is `base`'s raw one, which is its derived one unless `base` set it.
+    rederived = (None if base is None or stale is None
+                 else frozenset(stale).union(unpresumable, overridden, base.overridden))
+    return Facts(model, own, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw, filled,
+                 base, rederived, frozenset(overridden))

@@ -113,9 +113,13 @@ def changed_inputs(before: Facts, after: Facts) -> set[str]:
     leaves: Iterable[str] = (after.filled | before.filled if after.own is before.own
                              else after.flat.keys() | before.flat.keys())
     out = {k for k in leaves if not _same(after.flat.get(k), before.flat.get(k))}
-    mine = before.derived
-    for k, d in after.derived.items():
-        other = mine.get(k)
+    mine, theirs = before.derived, after.derived
+    # Prepared from `before`: only the values it derived again or set can differ (most answers feed a few).
+    keys = theirs.keys() if after.base is not before or after.rederived is None else after.rederived
+    for k in keys:
+        d, other = theirs.get(k), mine.get(k)
+        if d is None:  # `before` alone has it (set by an answer): as when only `after`'s are compared
+            continue
         if other is not d and (other is None or not _same(d.value, other.value)):  # most are the same object
             out.add(f"derived.{k}")
     return out
