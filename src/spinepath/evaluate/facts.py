@@ -192,7 +192,9 @@ class Values:
 
     def resolve(self, name: str) -> Any:
         """A derived value or rule-derived fact by its field name (derived.X), None when not known."""
-        key = name.removeprefix("derived.")
+        if name.startswith("derived."):
+            return self.readings.get(name)  # the same, made once per pass (the questions ask per answer)
+        key = name
         d = self.facts.derived.get(key)
         return d.value if d is not None else self.rule_facts.get(key, (None, ()))[0]
 

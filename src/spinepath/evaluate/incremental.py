@@ -36,27 +36,27 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     for name in changed:
         readings[name] = (facts.derived[name[8:]].value if name.startswith("derived.") else facts.flat.get(name))
     get = readings.get
-    conditions = _conditions(kb)
+    made = _made(kb)
+    conditions, readers_in = made.conditions, made.readers_in
     deriving = kb.ruleset.derived_facts
-    readers = kb.graph.readers
     position = kb.position
     plan = kb.plan
     # A rule whose inputs all read as in `base` keeps its value there (it depends on nothing else): only
     # the readers of a changed input are evaluated, in plan order, and a fact they derive wakes its own
     # readers only when its value changes. Most answers change a leaf that a handful of rules read.
-    todo: list[int] = []
-    queued: set[str] = set()
+    todo: list[int] = []  # plan positions
+    queued: set[int] = set()
     moved = False  # whether a rule's value differs from `base`
 
-    def wake(rids: Iterable[str]) -> None:
-        for rid in rids:
-            if rid in only and rid not in queued:
-                queued.add(rid)
-                heapq.heappush(todo, position[rid])
+    def wake(positions: Iterable[int]) -> None:
+        for at in positions:
+            if at not in queued:
+                queued.add(at)
+                heapq.heappush(todo, at)
 
     for name in changed:
-        wake(readers.get(name, ()))
-    wake(replace)
+        wake(readers_in(name, only))
+    wake(position[rid] for rid in replace if rid in only)
     while todo:
         at = heapq.heappop(todo)
         rule = plan[at][0]
@@ -72,8 +72,8 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
                 name = f"derived.{fact}"
                 if fact not in facts.derived:  # a computed value of that name reads before a rule's fact
                     readings[name] = now
-                woken = readers.get(name, ())
-                if any(position[r] <= at for r in woken if r in only):  # the plan settles a fact before its readers
+                woken = readers_in(name, only)
+                if any(r <= at for r in woken):  # the plan settles a fact before its readers
                     raise InternalError(f"{rule.id} derives {fact} after a rule that reads it")
                 wake(woken)
     out = Values(facts, values, rule_facts)
@@ -85,18 +85,37 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     return out
 
 
-# Each rule's condition as a closure, in plan order, per knowledge base (by the identity of its plan; the
-# entry holds the plan, so an identity is never reused while it is here).
-_CONDITIONS: dict[int, tuple[object, tuple[Compiled, ...]]] = {}
+class _Made:
+    """What re-evaluation reads of a knowledge base, made once: each rule's condition as a closure (in plan
+    order), and the plan positions of an input's readers among the rules a change reaches (the questions
+    ask the same few hundred per consult; one computed value alone has three hundred readers)."""
+
+    def __init__(self, kb: Knowledge):
+        self.plan = kb.plan  # held: the cache below is keyed by its identity, never reused while held
+        self.conditions = tuple(compiled_truth(rule.when) for rule, _ in kb.plan)
+        self.readers, self.position = kb.graph.readers, kb.position
+        self.woken: dict[tuple[str, frozenset[str]], tuple[int, ...]] = {}
+
+    def readers_in(self, name: str, only: frozenset[str]) -> tuple[int, ...]:
+        key = (name, only)
+        hit = self.woken.get(key)
+        if hit is None:
+            if len(self.woken) > 100_000:  # mutation testing makes its own `only` by the thousand
+                self.woken.clear()
+            hit = self.woken[key] = tuple(self.position[r] for r in self.readers.get(name, ()) if r in only)
+        return hit
 
 
-def _conditions(kb: Knowledge) -> tuple[Compiled, ...]:
-    hit = _CONDITIONS.get(id(kb.plan))
+_MADE: dict[int, _Made] = {}  # by the identity of the knowledge base's plan
+
+
+def _made(kb: Knowledge) -> _Made:
+    hit = _MADE.get(id(kb.plan))
     if hit is None:
-        if len(_CONDITIONS) > 64:  # a long-lived process (serve, mutation testing) with many knowledge bases
-            _CONDITIONS.clear()
-        hit = _CONDITIONS[id(kb.plan)] = (kb.plan, tuple(compiled_truth(rule.when) for rule, _ in kb.plan))
-    return hit[1]
+        if len(_MADE) > 64:  # a long-lived process (serve, mutation testing) with many knowledge bases
+            _MADE.clear()
+        hit = _MADE[id(kb.plan)] = _Made(kb)
+    return hit
 
 
 def _same(a: object, b: object) -> bool:
