@@ -181,6 +181,11 @@ class Values:
         return tuple(rid for rid, v in self.values.items() if v is True)
 
     @functools.cached_property
+    def place(self) -> dict[str, int]:
+        """Each rule's place in `values`: the order of `fired`."""
+        return {rid: i for i, rid in enumerate(self.values)}
+
+    @functools.cached_property
     def readings(self) -> dict[str, Any]:
         """Every input a rule reads -> its value (None or absent when not known): what `facts.reader` gives,
         as one dict whose `get` is the reader. Incremental re-evaluation patches a copy of its base's per

@@ -46,7 +46,7 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     # readers only when its value changes. Most answers change a leaf that a handful of rules read.
     todo: list[int] = []  # plan positions
     queued: set[int] = set()
-    moved = False  # whether a rule's value differs from `base`
+    flipped: list[str] = []  # the rules that start or stop firing here
 
     def wake(positions: Iterable[int]) -> None:
         for at in positions:
@@ -63,8 +63,9 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
         value = (compiled_truth(replace[rule.id].when) if rule.id in replace else conditions[at])(get)
         if value is values[rule.id]:
             continue
+        if value is True or values[rule.id] is True:
+            flipped.append(rule.id)
         values[rule.id] = value
-        moved = True
         for fact in rule.derives():
             now = fact_value([values[r] for r in deriving[fact]])
             if now is not rule_facts[fact][0]:
@@ -78,8 +79,14 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
                 wake(woken)
     out = Values(facts, values, rule_facts)
     out.__dict__["readings"] = readings  # what Values.readings would make again
-    if not moved:  # the same rules fire: `base`'s tuple, not made again
+    # Values.fired from `base`'s, not from every rule's value again (asked of every answer's pass).
+    if not flipped:
         out.__dict__["fired"] = base.fired
+    else:
+        started = [rid for rid in flipped if values[rid] is True]
+        kept = [rid for rid in base.fired if rid not in flipped]
+        out.__dict__["fired"] = (tuple(sorted(kept + started, key=base.place.__getitem__)) if started
+                                 else tuple(kept))
     if VERIFY and not replace and (upstream or downstream_closed(kb, only)):
         verify(kb, out, only if upstream else None)
     return out
