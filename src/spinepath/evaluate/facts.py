@@ -106,9 +106,10 @@ class Own:
     sections: dict[tuple[str, str], BaseModel] = field(default_factory=dict, compare=False, repr=False)
     # Derived values by name and the fields set (answers, presumptions) that feed them (`_derived_value`).
     values: dict[tuple[str, str], Derived] = field(default_factory=dict, compare=False, repr=False)
-    # Whether a presumption's `unless` holds on the facts alone, by the presumption (its identity; the entry
-    # holds it) and the answers its `unless` reads.
-    vetoes: dict[tuple[int, str], tuple[Presumption, bool]] = field(default_factory=dict, compare=False, repr=False)
+    # The presumptions no `unless` forbids on the facts alone, by the presumptions (their identities; the
+    # entry holds them) and the answers their `unless` read.
+    allowed: dict[tuple[tuple[int, ...], str], tuple[tuple[Presumption, ...], tuple[Presumption, ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -360,45 +361,41 @@ def _set(data: dict, values: list[tuple[str, Any]]) -> dict:
 
 
 
-_UNLESS_READS: dict[tuple[int, ...], tuple[tuple[Presumption, ...], frozenset[str]]] = {}
+@dataclass(frozen=True)
+class _Unless:
+    """What the presumptions' `unless` read: the derived values, and the patient fields (directly or through
+    a derived value's declared inputs, derive.SPECS)."""
+
+    presumptions: tuple[Presumption, ...]  # held: the cache below is keyed by their identities
+    key: tuple[int, ...]
+    read: frozenset[str]
+    inputs: frozenset[str]
 
 
-def _unless_reads(presumptions: tuple[Presumption, ...]) -> frozenset[str]:
-    """The derived values the presumptions' `unless` read, asked per answer of every question: kept per
-    set of presumptions (by identity; the entry holds them, so an identity is never reused)."""
+_UNLESS: dict[tuple[int, ...], _Unless] = {}
+
+
+def _unless_of(presumptions: tuple[Presumption, ...]) -> _Unless:
+    """What these presumptions' `unless` read, asked per answer of every question: kept per set of
+    presumptions (by identity; the entry holds them, so an identity is never reused)."""
     key = tuple(map(id, presumptions))
-    hit = _UNLESS_READS.get(key)
+    hit = _UNLESS.get(key)
     if hit is None:
-        read = frozenset(leaf.field.removeprefix("derived.") for p in presumptions if p.unless is not None
-                         for leaf in p.unless.leaves() if leaf.field.startswith("derived."))
-        if len(_UNLESS_READS) > 256:  # a long-lived process (serve, batch) with many knowledge bases
-            _UNLESS_READS.clear()
-        hit = _UNLESS_READS[key] = (presumptions, read)
-    return hit[1]
-
-
-_UNLESS_INPUTS: dict[int, tuple[Presumption, frozenset[str]]] = {}
-
-
-def _unless_inputs(p: Presumption) -> frozenset[str]:
-    """The patient fields a presumption's `unless` reads, directly or through a derived value (derive.SPECS):
-    kept per presumption (by identity; the entry holds it, so an identity is never reused)."""
-    hit = _UNLESS_INPUTS.get(id(p))
-    if hit is None:
-        assert p.unless is not None
-        fields: set[str] = set()
-        for leaf in p.unless.leaves():
-            name = leaf.field.removeprefix("derived.")
-            fields.update(SPECS[name].inputs if leaf.field.startswith("derived.") and name in SPECS else (leaf.field,))
-        if len(_UNLESS_INPUTS) > 4096:  # a long-lived process (serve, batch) with many knowledge bases
-            _UNLESS_INPUTS.clear()
-        hit = _UNLESS_INPUTS[id(p)] = (p, frozenset(fields))
-    return hit[1]
+        leaves = [leaf.field for p in presumptions if p.unless is not None for leaf in p.unless.leaves()]
+        read = frozenset(f.removeprefix("derived.") for f in leaves if f.startswith("derived."))
+        inputs: set[str] = set()
+        for f in leaves:
+            name = f.removeprefix("derived.")
+            inputs.update(SPECS[name].inputs if f.startswith("derived.") and name in SPECS else (f,))
+        if len(_UNLESS) > 256:  # a long-lived process (serve, batch) with many knowledge bases
+            _UNLESS.clear()
+        hit = _UNLESS[key] = _Unless(presumptions, key, read, frozenset(inputs))
+    return hit
 
 
 @functools.lru_cache(maxsize=None)
 def _read_by(field: str, inputs: frozenset[str]) -> bool:
-    """Whether an answer to `field` can change what reads `inputs` (`_unless_inputs`), asked per answer."""
+    """Whether an answer to `field` can change what reads `inputs` (_Unless.inputs), asked per answer."""
     return any(_related(field, f) for f in inputs)
 
 
@@ -417,7 +414,7 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     presumptions = tuple(presumptions)
     # What forbids a presumption is read from the facts alone: the file's fields with the answers, and the
     # values computed from them that an `unless` reads (a partial SINS, a prior decompression).
-    read = _unless_reads(presumptions)
+    unless = _unless_of(presumptions)
     answered = list(answers.items()) if answers else []
     facts_model = _with(patient, own, answered) if answers else patient
 
@@ -426,18 +423,15 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
         presumption trial of a consult, ask for the same ones)."""
         return _derived_value(own, facts_model, answered, name)
 
-    def vetoed(p: Presumption) -> bool:
-        """Whether p's `unless` holds on the facts alone: once per patient and value of the answers it reads
-        (most answers read none of them)."""
-        assert p.unless is not None
-        inputs = _unless_inputs(p)
-        key = (id(p), repr([(f, v) for f, v in answered if _read_by(f, inputs)]))
-        hit = own.vetoes.get(key)
-        if hit is None:
-            facts_only = make_reader(flat, {name: facts_only_value(name) for name in read}, {})
-            hit = own.vetoes[key] = (p, compiled_truth(p.unless)(facts_only) is True)
-        return hit[1]
-    presumptions = tuple(p for p in presumptions if p.unless is None or not vetoed(p))
+    # The presumptions no `unless` forbids: once per patient and value of the answers the `unless` read
+    # (most answers read none of them).
+    read_key = (unless.key, repr([(f, v) for f, v in answered if _read_by(f, unless.inputs)]))
+    hit = own.allowed.get(read_key)
+    if hit is None:
+        facts_only = make_reader(flat, {name: facts_only_value(name) for name in unless.read}, {})
+        hit = own.allowed[read_key] = (presumptions, tuple(p for p in presumptions if p.unless is None or
+                                                      compiled_truth(p.unless)(facts_only) is not True))
+    presumptions = hit[1]
     applied: list[Presumption] = []
     for p in presumptions:
         if not p.derived and flat.get(p.field) is None:
