@@ -16,7 +16,7 @@ from .engine import InternalError
 from .facts import Facts, RuleFact, Values, fact_value
 from .knowledge import Knowledge
 from .passes import agree, engine_states, engine_values
-from .threevalued import Compiled, Tri, compiled_truth
+from .threevalued import Tri, compiled_truth
 
 
 def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
@@ -34,7 +34,8 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     # What the rules read here: `base`'s readings with the changed inputs (and below, the changed facts).
     readings = dict(base.readings)
     for name in changed:
-        readings[name] = (facts.derived[name[8:]].value if name.startswith("derived.") else facts.flat.get(name))
+        readings[name] = (facts.derived[name.removeprefix("derived.")].value if name.startswith("derived.")
+                         else facts.flat.get(name))
     get = readings.get
     made = _made(kb)
     conditions, readers_in = made.conditions, made.readers_in
