@@ -101,8 +101,15 @@ class Own:
     # The validated patient with some fields set, by what was set: the passes of one answer (facts alone,
     # with the presumptions, with the uncapping ones) set the same answer, validated once.
     models: dict[str, Patient] = field(default_factory=dict, compare=False, repr=False)
-    # Values computed from the facts alone (QP-02, `unless`), by the answers and the value's name.
-    facts_only: dict[tuple[str, str], Derived] = field(default_factory=dict, compare=False, repr=False)
+    # Each section of the file validated with some of its fields set, by section and what was set: the
+    # sections a presumption fills are the same in every pass that presumes it, whatever the answer.
+    sections: dict[tuple[str, str], BaseModel] = field(default_factory=dict, compare=False, repr=False)
+    # Derived values by name and the fields set (answers, presumptions) that feed them (`_derived_value`).
+    values: dict[tuple[str, str], Derived] = field(default_factory=dict, compare=False, repr=False)
+    # The presumptions no `unless` forbids on the facts alone, by the presumptions (their identities; the
+    # entry holds them) and the answers their `unless` read.
+    allowed: dict[tuple[tuple[int, ...], str], tuple[tuple[Presumption, ...], tuple[Presumption, ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,11 @@ class Facts:
     applied: tuple[Presumption, ...] = ()  # the presumptions that filled an unknown field, in file order
     raw: dict[str, Derived] = field(default_factory=dict)  # derived from `data` alone
     filled: frozenset[str] = frozenset()  # the leaves of `flat` that answers and presumptions set
+    # The facts this pass was prepared from (`prepare`'s base), and the derived values that may differ from
+    # its (None: any): what `changed_inputs` compares when it compares the two.
+    base: Facts | None = field(default=None, compare=False, repr=False)
+    rederived: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    overridden: frozenset[str] = frozenset()  # derived values that answers and derived presumptions set
 
     def lookup(self, rule_facts: Mapping[str, RuleFact]) -> Lookup:
         return make_lookup(self.flat, self.derived, rule_facts)
@@ -169,9 +181,26 @@ class Values:
     def fired(self) -> tuple[str, ...]:  # asked several times per answer by the questions: made once
         return tuple(rid for rid, v in self.values.items() if v is True)
 
+    @functools.cached_property
+    def place(self) -> dict[str, int]:
+        """Each rule's place in `values`: the order of `fired`."""
+        return {rid: i for i, rid in enumerate(self.values)}
+
+    @functools.cached_property
+    def readings(self) -> dict[str, Any]:
+        """Every input a rule reads -> its value (None or absent when not known): what `facts.reader` gives,
+        as one dict whose `get` is the reader. Incremental re-evaluation patches a copy of its base's per
+        answer instead of calling a Python reader per leaf of every condition it evaluates."""
+        out = {f"derived.{k}": v for k, (v, _) in self.rule_facts.items()}
+        out.update({f"derived.{k}": d.value for k, d in self.facts.derived.items()})  # a computed value first
+        out.update(self.facts.flat)
+        return out
+
     def resolve(self, name: str) -> Any:
         """A derived value or rule-derived fact by its field name (derived.X), None when not known."""
-        key = name.removeprefix("derived.")
+        if name.startswith("derived."):
+            return self.readings.get(name)  # the same, made once per pass (the questions ask per answer)
+        key = name
         d = self.facts.derived.get(key)
         return d.value if d is not None else self.rule_facts.get(key, (None, ()))[0]
 
@@ -201,11 +230,36 @@ def _stale(changed: set[str]) -> set[str]:
     return out
 
 
+def _related(a: str, b: str) -> bool:
+    """The same field, or one above the other."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+@functools.lru_cache(maxsize=None)
+def _feeds(field: str, name: str) -> bool:
+    """Whether the derived value `name` is computed from `field`: it is a declared input (derive.SPECS), or
+    above or below one. A fixed table, asked per answer."""
+    return any(_related(field, f) for f in SPECS[name].inputs)
+
+
+def _derived_value(own: Own, model: Patient, set_values: list[tuple[str, Any]], name: str) -> Derived:
+    """SPECS[name].derive(model), where `model` is the file with `set_values` set (`_with`): once per
+    patient and per value of the set fields that feed it, as `_derive` reuses a value whose inputs did not
+    change. The firm and provisional passes of one answer, and the facts-only values (QP-02) of every
+    answer that does not feed them, compute the same value."""
+    key = (name, repr([(f, v) for f, v in set_values if _feeds(f, name)]))
+    hit = own.values.get(key)
+    if hit is None:
+        hit = own.values[key] = SPECS[name].derive(model)
+    return hit
+
+
 def _derive(model: Patient, flat: dict, filled: frozenset[str], base: Facts | None,
-            presumed: set[str]) -> tuple[dict[str, Derived], set[str] | None]:
+            presumed: set[str], set_values: list[tuple[str, Any]]) -> tuple[dict[str, Derived], set[str] | None]:
     """derive_all, reusing from `base` (the same patient under other answers or presumptions) every value
     whose declared inputs (derive.SPECS) are the same here: a question's answer changes one field.
-    `presumed` are the fields a presumption filled here. Also returns the names recomputed (None: all)."""
+    `presumed` are the fields a presumption filled here; `set_values` what `model` set on the file. Also
+    returns the names recomputed (None: all)."""
     if base is None or not base.raw:
         return derive_all(model), None
     # Both passes start from the file's own leaves (`own`), so only what either filled can differ.
@@ -218,22 +272,18 @@ def _derive(model: Patient, flat: dict, filled: frozenset[str], base: Facts | No
         return derive_all(model), None
     raw = dict(base.raw)  # in SPECS order, as derive_all gives them; a recomputed value keeps its place
     for name in stale:
-        raw[name] = SPECS[name].derive(model)
+        raw[name] = _derived_value(base.own, model, set_values, name)
     return raw, stale
 
 
 NEVER_PRESUMED = tuple(name for name, spec in SPECS.items() if not spec.presumable)
 
 
-def _reads(name: str, applied: list[Presumption]) -> bool:
-    """Whether the derived value `name` is computed from a field one of these presumptions filled."""
-    return any(_reads_field(name, p.field) for p in applied)
-
-
 @functools.lru_cache(maxsize=None)
-def _reads_field(name: str, field: str) -> bool:
-    # A fixed table (SPECS and the presumption fields do not change in a process), asked per answer.
-    return any(field == f or field.startswith(f + ".") or f.startswith(field + ".") for f in SPECS[name].inputs)
+def _never_presumed_reading(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The never-presumed values (NEVER_PRESUMED order) computed from one of these presumed fields. A fixed
+    table (SPECS and the presumption fields do not change in a process), asked per answer."""
+    return tuple(name for name in NEVER_PRESUMED if any(_feeds(field, name) for field in fields))
 
 
 def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
@@ -242,7 +292,7 @@ def _with(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
     hit = own.models.get(key)
     if hit is not None:
         return hit
-    model = own.models[key] = _validated(patient, own.data, values)
+    model = own.models[key] = _validated(patient, own, values)
     return model
 
 
@@ -262,11 +312,12 @@ def _section_class(name: str) -> type[BaseModel] | None:
 _SECTIONS: dict[str, type[BaseModel] | None] = {}
 
 
-def _validated(patient: Patient, data: dict, values: list[tuple[str, Any]]) -> Patient:
+def _validated(patient: Patient, own: Own, values: list[tuple[str, Any]]) -> Patient:
     """`patient` with these fields set, checked as a file is: each section an answer touches is validated by
     its model (its own cross-field checks included), then the patient's own checks run on the whole. The
     sections no answer touches are the file's, validated when it was read: a whole re-validation per answer
-    was a tenth of a consult."""
+    was a tenth of a consult. A section is validated once per patient and what is set in it (`own.sections`)."""
+    data = own.data
     sections: dict[str, list[tuple[str, Any]]] = {}
     for name, value in values:
         top, _, rest = name.partition(".")
@@ -275,9 +326,13 @@ def _validated(patient: Patient, data: dict, values: list[tuple[str, Any]]) -> P
         sections.setdefault(top, []).append((rest, value))
     updates = {}
     for top, items in sections.items():
-        cls = _section_class(top)
-        assert cls is not None
-        updates[top] = cls.model_validate(_set(data.get(top) or {}, items))
+        key = (top, repr(items))
+        section = own.sections.get(key)
+        if section is None:
+            cls = _section_class(top)
+            assert cls is not None
+            section = own.sections[key] = cls.model_validate(_set(data.get(top) or {}, items))
+        updates[top] = section
     model = patient.model_copy(update=updates)
     for check in _PATIENT_CHECKS:
         check(model)
@@ -306,21 +361,42 @@ def _set(data: dict, values: list[tuple[str, Any]]) -> dict:
 
 
 
-_UNLESS_READS: dict[tuple[int, ...], tuple[tuple[Presumption, ...], frozenset[str]]] = {}
+@dataclass(frozen=True)
+class _Unless:
+    """What the presumptions' `unless` read: the derived values, and the patient fields (directly or through
+    a derived value's declared inputs, derive.SPECS)."""
+
+    presumptions: tuple[Presumption, ...]  # held: the cache below is keyed by their identities
+    key: tuple[int, ...]
+    read: frozenset[str]
+    inputs: frozenset[str]
 
 
-def _unless_reads(presumptions: tuple[Presumption, ...]) -> frozenset[str]:
-    """The derived values the presumptions' `unless` read, asked per answer of every question: kept per
-    set of presumptions (by identity; the entry holds them, so an identity is never reused)."""
+_UNLESS: dict[tuple[int, ...], _Unless] = {}
+
+
+def _unless_of(presumptions: tuple[Presumption, ...]) -> _Unless:
+    """What these presumptions' `unless` read, asked per answer of every question: kept per set of
+    presumptions (by identity; the entry holds them, so an identity is never reused)."""
     key = tuple(map(id, presumptions))
-    hit = _UNLESS_READS.get(key)
+    hit = _UNLESS.get(key)
     if hit is None:
-        read = frozenset(leaf.field.removeprefix("derived.") for p in presumptions if p.unless is not None
-                         for leaf in p.unless.leaves() if leaf.field.startswith("derived."))
-        if len(_UNLESS_READS) > 256:  # a long-lived process (serve, batch) with many knowledge bases
-            _UNLESS_READS.clear()
-        hit = _UNLESS_READS[key] = (presumptions, read)
-    return hit[1]
+        leaves = [leaf.field for p in presumptions if p.unless is not None for leaf in p.unless.leaves()]
+        read = frozenset(f.removeprefix("derived.") for f in leaves if f.startswith("derived."))
+        inputs: set[str] = set()
+        for f in leaves:
+            name = f.removeprefix("derived.")
+            inputs.update(SPECS[name].inputs if f.startswith("derived.") and name in SPECS else (f,))
+        if len(_UNLESS) > 256:  # a long-lived process (serve, batch) with many knowledge bases
+            _UNLESS.clear()
+        hit = _UNLESS[key] = _Unless(presumptions, key, read, frozenset(inputs))
+    return hit
+
+
+@functools.lru_cache(maxsize=None)
+def _read_by(field: str, inputs: frozenset[str]) -> bool:
+    """Whether an answer to `field` can change what reads `inputs` (_Unless.inputs), asked per answer."""
+    return any(_related(field, f) for f in inputs)
 
 
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,
@@ -338,37 +414,45 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     presumptions = tuple(presumptions)
     # What forbids a presumption is read from the facts alone: the file's fields with the answers, and the
     # values computed from them that an `unless` reads (a partial SINS, a prior decompression).
-    read = _unless_reads(presumptions)
+    unless = _unless_of(presumptions)
     answered = list(answers.items()) if answers else []
     facts_model = _with(patient, own, answered) if answers else patient
-    answers_key = repr(answered)
 
     def facts_only_value(name: str) -> Derived:
-        """A value computed from the file and the answers alone, once per set of answers (the passes of
-        one answer, and every presumption trial of a consult, ask for the same ones)."""
-        hit = own.facts_only.get((answers_key, name))
-        if hit is None:
-            hit = own.facts_only[(answers_key, name)] = SPECS[name].derive(facts_model)
-        return hit
-    facts_only = make_reader(flat, {name: facts_only_value(name) for name in read}, {})
-    presumptions = tuple(p for p in presumptions if p.unless is None or compiled_truth(p.unless)(facts_only) is not True)
+        """A value computed from the file and the answers alone (the passes of one answer, and every
+        presumption trial of a consult, ask for the same ones)."""
+        return _derived_value(own, facts_model, answered, name)
+
+    # The presumptions no `unless` forbids: once per patient and value of the answers the `unless` read
+    # (most answers read none of them).
+    read_key = (unless.key, repr([(f, v) for f, v in answered if _read_by(f, unless.inputs)]))
+    hit = own.allowed.get(read_key)
+    if hit is None:
+        facts_only = make_reader(flat, {name: facts_only_value(name) for name in unless.read}, {})
+        hit = own.allowed[read_key] = (presumptions, tuple(p for p in presumptions if p.unless is None or
+                                                      compiled_truth(p.unless)(facts_only) is not True))
+    presumptions = hit[1]
     applied: list[Presumption] = []
     for p in presumptions:
         if not p.derived and flat.get(p.field) is None:
             flat[p.field] = copy.deepcopy(p.value)
             applied.append(p)
-    model = facts_model
+    model, set_values = facts_model, answered
     if applied:
-        model = _with(patient, own, [*(answers or {}).items(), *((p.field, p.value) for p in applied)])
+        set_values = [*answered, *((p.field, p.value) for p in applied)]
+        model = _with(patient, own, set_values)
     filled = frozenset((answers or {}).keys()) | {p.field for p in applied}
-    raw, stale = _derive(model, flat, filled, base, {p.field for p in applied})
+    raw, stale = _derive(model, flat, filled, base, {p.field for p in applied}, set_values)
     # A value whose inputs and their presumed-ness are those of `base` is `base`'s facts-only value already.
-    unpresumable = [name for name in NEVER_PRESUMED if _reads(name, applied) and (stale is None or name in stale)]
+    unpresumable = [name for name in _never_presumed_reading(tuple(p.field for p in applied))
+                    if stale is None or name in stale]
     if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
         raw.update({name: facts_only_value(name) for name in unpresumable})
     derived = dict(raw)
+    overridden = set()
     for name, value in (derived_answers or {}).items():
         derived[name.removeprefix("derived.")] = Derived(value)
+        overridden.add(name.removeprefix("derived."))
     for p in presumptions:
         key = p.field.removeprefix("derived.")
         # Only a value unknown for lack of data: one the data leave to the MDT (C1-C2, sacrum) or that
@@ -376,5 +460,10 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
         if p.derived and derived[key].value is None and derived[key].lacked:
             derived[key] = Derived(p.value)
             applied.append(p)
+            overridden.add(key)
     order = {p.field: i for i, p in enumerate(presumptions)}
-    return Facts(model, own, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw, filled)
+    # Every other value is `base`'s raw one, which is its derived one unless `base` set it.
+    rederived = (None if base is None or stale is None
+                 else frozenset(stale).union(unpresumable, overridden, base.overridden))
+    return Facts(model, own, flat, derived, tuple(sorted(applied, key=lambda p: order[p.field])), raw, filled,
+                 base, rederived, frozenset(overridden))

@@ -30,49 +30,100 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     replace = replace or {}
     values = dict(base.values)
     rule_facts = dict(base.rule_facts)
-    get = facts.reader(rule_facts)
+    changed = changed_inputs(base.facts, facts)
+    # What the rules read here: `base`'s readings with the changed inputs (and below, the changed facts).
+    readings = dict(base.readings)
+    for name in changed:
+        readings[name] = (facts.derived[name.removeprefix("derived.")].value if name.startswith("derived.")
+                         else facts.flat.get(name))
+    get = readings.get
+    made = _made(kb)
+    conditions, readers_in = made.conditions, made.readers_in
     deriving = kb.ruleset.derived_facts
-    readers = kb.graph.readers
     position = kb.position
     plan = kb.plan
     # A rule whose inputs all read as in `base` keeps its value there (it depends on nothing else): only
     # the readers of a changed input are evaluated, in plan order, and a fact they derive wakes its own
     # readers only when its value changes. Most answers change a leaf that a handful of rules read.
-    todo: list[int] = []
-    queued: set[str] = set()
-    moved = False  # whether a rule's value differs from `base`
+    todo: list[int] = []  # plan positions
+    queued: set[int] = set()
+    flipped: list[str] = []  # the rules that start or stop firing here
 
-    def wake(rids: Iterable[str]) -> None:
-        for rid in rids:
-            if rid in only and rid not in queued:
-                queued.add(rid)
-                heapq.heappush(todo, position[rid])
+    def wake(positions: Iterable[int]) -> None:
+        for at in positions:
+            if at not in queued:
+                queued.add(at)
+                heapq.heappush(todo, at)
 
-    for name in changed_inputs(base.facts, facts):
-        wake(readers.get(name, ()))
-    wake(replace)
+    for name in changed:
+        wake(readers_in(name, only))
+    wake(position[rid] for rid in replace if rid in only)
     while todo:
         at = heapq.heappop(todo)
         rule = plan[at][0]
-        value = compiled_truth(replace.get(rule.id, rule).when)(get)
+        value = (compiled_truth(replace[rule.id].when) if rule.id in replace else conditions[at])(get)
         if value is values[rule.id]:
             continue
+        if value is True or values[rule.id] is True:
+            flipped.append(rule.id)
         values[rule.id] = value
-        moved = True
         for fact in rule.derives():
             now = fact_value([values[r] for r in deriving[fact]])
             if now is not rule_facts[fact][0]:
                 rule_facts[fact] = (now, ())
-                woken = readers.get(f"derived.{fact}", ())
-                if any(position[r] <= at for r in woken if r in only):  # the plan settles a fact before its readers
+                name = f"derived.{fact}"
+                if fact not in facts.derived:  # a computed value of that name reads before a rule's fact
+                    readings[name] = now
+                woken = readers_in(name, only)
+                if any(r <= at for r in woken):  # the plan settles a fact before its readers
                     raise InternalError(f"{rule.id} derives {fact} after a rule that reads it")
                 wake(woken)
     out = Values(facts, values, rule_facts)
-    if not moved:  # the same rules fire: `base`'s tuple, not made again
+    out.__dict__["readings"] = readings  # what Values.readings would make again
+    # Values.fired from `base`'s, not from every rule's value again (asked of every answer's pass).
+    if not flipped:
         out.__dict__["fired"] = base.fired
+    else:
+        started = [rid for rid in flipped if values[rid] is True]
+        kept = [rid for rid in base.fired if rid not in flipped]
+        out.__dict__["fired"] = (tuple(sorted(kept + started, key=base.place.__getitem__)) if started
+                                 else tuple(kept))
     if VERIFY and not replace and (upstream or downstream_closed(kb, only)):
         verify(kb, out, only if upstream else None)
     return out
+
+
+class _Made:
+    """What re-evaluation reads of a knowledge base, made once: each rule's condition as a closure (in plan
+    order), and the plan positions of an input's readers among the rules a change reaches (the questions
+    ask the same few hundred per consult; one computed value alone has three hundred readers)."""
+
+    def __init__(self, kb: Knowledge):
+        self.plan = kb.plan  # held: the cache below is keyed by its identity, never reused while held
+        self.conditions = tuple(compiled_truth(rule.when) for rule, _ in kb.plan)
+        self.readers, self.position = kb.graph.readers, kb.position
+        self.woken: dict[tuple[str, frozenset[str]], tuple[int, ...]] = {}
+
+    def readers_in(self, name: str, only: frozenset[str]) -> tuple[int, ...]:
+        key = (name, only)
+        hit = self.woken.get(key)
+        if hit is None:
+            if len(self.woken) > 100_000:  # mutation testing makes its own `only` by the thousand
+                self.woken.clear()
+            hit = self.woken[key] = tuple(self.position[r] for r in self.readers.get(name, ()) if r in only)
+        return hit
+
+
+_MADE: dict[int, _Made] = {}  # by the identity of the knowledge base's plan
+
+
+def _made(kb: Knowledge) -> _Made:
+    hit = _MADE.get(id(kb.plan))
+    if hit is None:
+        if len(_MADE) > 64:  # a long-lived process (serve, mutation testing) with many knowledge bases
+            _MADE.clear()
+        hit = _MADE[id(kb.plan)] = _Made(kb)
+    return hit
 
 
 def _same(a: object, b: object) -> bool:
@@ -89,9 +140,13 @@ def changed_inputs(before: Facts, after: Facts) -> set[str]:
     leaves: Iterable[str] = (after.filled | before.filled if after.own is before.own
                              else after.flat.keys() | before.flat.keys())
     out = {k for k in leaves if not _same(after.flat.get(k), before.flat.get(k))}
-    mine = before.derived
-    for k, d in after.derived.items():
-        other = mine.get(k)
+    mine, theirs = before.derived, after.derived
+    # Prepared from `before`: only the values it derived again or set can differ (most answers feed a few).
+    keys = theirs.keys() if after.base is not before or after.rederived is None else after.rederived
+    for k in keys:
+        d, other = theirs.get(k), mine.get(k)
+        if d is None:  # `before` alone has it (set by an answer): as when only `after`'s are compared
+            continue
         if other is not d and (other is None or not _same(d.value, other.value)):  # most are the same object
             out.add(f"derived.{k}")
     return out

@@ -6,6 +6,7 @@ on whether every rule fires.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -161,7 +162,23 @@ def _compile(c: Cond) -> Compiled:
     if op == "missing":
         return lambda get: get(name) is None
 
+    if op in _ORDER:  # the one comparison `_compare` makes of its four
+        compare = _ORDER[op]
+
+        def ordered(get: Reader) -> Tri:
+            actual = get(name)
+            return None if actual is None else bool(compare(actual, expected))
+        return ordered
+    if op == "equals":
+        def equals(get: Reader) -> Tri:
+            actual = get(name)
+            return None if actual is None else bool(actual == expected)
+        return equals
+
     def leaf(get: Reader) -> Tri:
         actual = get(name)
         return None if actual is None else _compare(op, actual, expected)
     return leaf
+
+
+_ORDER = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}

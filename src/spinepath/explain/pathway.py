@@ -39,8 +39,19 @@ class Pathway:
 
 
 def evidence(rule: Rule, kb: Knowledge) -> tuple[EvidenceRef, ...]:
-    """A rule's evidence as a consult shows it: each reference's short name, the level, its id, a note."""
-    return evidence_refs(rule.evidence, kb)
+    """A rule's evidence as a consult shows it: each reference's short name, the level, its id, a note.
+    Made once per rule and references: the questions make a pathway for many answers."""
+    refs = kb.ruleset.references
+    hit = _EVIDENCE.get(id(rule))
+    if hit is None or hit[1] is not refs:
+        if len(_EVIDENCE) > 100_000:  # mutation testing makes rules by the thousand
+            _EVIDENCE.clear()
+        hit = _EVIDENCE[id(rule)] = (rule, refs, evidence_refs(rule.evidence, kb))
+    return hit[2]
+
+
+# By the identity of the rule (the entry holds the rule, so an identity is never reused while it is here).
+_EVIDENCE: dict[int, tuple[Rule, object, tuple[EvidenceRef, ...]]] = {}
 
 
 def evidence_refs(items: tuple[Evidence, ...], kb: Knowledge) -> tuple[EvidenceRef, ...]:
@@ -182,7 +193,10 @@ def _one_per_decision(entries: list[Entry]) -> list[Entry]:
                                                 other.evidence))
         # A rule that gives the same intervention twice (particle or photon) is not "also" its own support.
         also_by = tuple(r for r in dict.fromkeys(also) if r != lead.rule)
-        out.append(replace(lead, also_by=also_by, alternatives=tuple(alternatives)))
+        if also_by == lead.also_by and tuple(alternatives) == lead.alternatives:
+            out.append(lead)  # the entry as it is (a copy would make its key again)
+        else:
+            out.append(replace(lead, also_by=also_by, alternatives=tuple(alternatives)))
     return out
 
 

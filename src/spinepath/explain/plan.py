@@ -8,11 +8,13 @@ with its caps, and what the provisional one adds (entries and alerts). The consu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
 from ..evaluate.facts import Values, prepare
 from ..evaluate.incremental import checked_values, values_of
 from ..evaluate.knowledge import Knowledge
 from ..load.patient import Patient
+from ..load.rule_files import Presumption
 from .pathway import Pathway, Plan, pathway
 from .provisional import capped_rules, provisional_only, uncapped_facts
 
@@ -30,15 +32,22 @@ class Consultation:
     plan: Plan
 
 
-def plan_of(kb: Knowledge, firm: Values, provisional: Values,
-            uncapped: Values | None) -> tuple[Pathway, Pathway, Plan]:
+# The pathway of one pass's values, with the capped rules (`pathway`, or a memo of it: the questions).
+PathwayOf = Callable[[Values, Mapping[str, Presumption]], Pathway]
+
+
+def plan_of(kb: Knowledge, firm: Values, provisional: Values, uncapped: Values | None,
+            pathway_of: PathwayOf | None = None) -> tuple[Pathway, Pathway, Plan]:
     """The one way rule values become a plan: the firm pathway, the provisional pathway (with caps), and
     what the provisional one adds."""
-    firm_path = pathway(kb, firm.fired, firm.resolve, firm.histology_unknown)
+    if pathway_of is None:
+        def pathway_of(values: Values, capped: Mapping[str, Presumption]) -> Pathway:
+            return pathway(kb, values.fired, values.resolve, values.histology_unknown, capped)
+    firm_path = pathway_of(firm, {})
     if provisional is firm:
         return firm_path, firm_path, Plan(firm_path.entries, (), firm_path.alerts, (), None)
     capped = capped_rules(kb, provisional, uncapped) if uncapped is not None else {}
-    prov_path = pathway(kb, provisional.fired, provisional.resolve, provisional.histology_unknown, capped)
+    prov_path = pathway_of(provisional, capped)
     firm_alerts = {a.key() for a in firm_path.alerts}
     plan = Plan(firm_path.entries, tuple(provisional_only(firm_path.entries, prov_path.entries)), firm_path.alerts,
                 tuple(a for a in prov_path.alerts if a.key() not in firm_alerts), None)

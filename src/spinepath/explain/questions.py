@@ -19,7 +19,7 @@ it stands where it does (`reason`, `why`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from ..derive import SPECS
 from ..evaluate.facts import Values, prepare
@@ -30,7 +30,7 @@ from ..load.fields import int_range
 from ..load.interventions import TREATMENT_PHASES
 from ..load.patient import SUBTYPES, Patient
 from ..load.rule_files import Presumption, QuestionGroup, Ruleset
-from .pathway import Plan, diff
+from .pathway import Pathway, Plan, diff, pathway
 from .plan import Consultation, plan_of
 from .provisional import capping, uncapped_facts
 from .result import AnswerEffect, Change, Question
@@ -178,23 +178,40 @@ def confirms(name: str, presumptions: tuple[Presumption, ...]) -> list[Presumpti
 
 class _Plans:
     """The plan of each answer, through the same `plan_of` as the consult. Many answers give the same
-    rule values: their plan is made once."""
+    rule values: their plan is made once, and each pathway (firm or provisional) once, since many plans
+    share their firm one."""
 
     def __init__(self, kb: Knowledge):
         self.kb = kb
         self.memo: dict[tuple, Plan] = {}
+        self.paths: dict[tuple, Pathway] = {}
         self.diffs: dict[int, tuple[Change, ...]] = {}  # id of a memo plan -> its changes from the consult
         self.from_fields = sorted({v[1] for r in kb.ruleset.rules for a in r.then for _, v in a.details
                                    if isinstance(v, tuple) and len(v) == 2 and v[0] == "from"})
 
+    def _copied(self, values: Values) -> str:
+        """What a pathway's details copy from these values (all a pathway reads besides the fired rules)."""
+        return repr([values.resolve(f) for f in self.from_fields])
+
     def __call__(self, firm: Values, provisional: Values, uncapped: Values | None) -> Plan:
+        copied = {id(firm): self._copied(firm)}
+        if provisional is not firm:
+            copied[id(provisional)] = self._copied(provisional)
         key = (firm.fired, provisional.fired, provisional is firm, firm.histology_unknown,
                provisional.histology_unknown,
                None if uncapped is None else tuple(r for r in provisional.fired if uncapped.values[r] is not True),
-               repr([(firm.resolve(f), provisional.resolve(f)) for f in self.from_fields]))
+               copied[id(firm)], copied[id(provisional)])
         plan = self.memo.get(key)
         if plan is None:
-            plan = self.memo[key] = plan_of(self.kb, firm, provisional, uncapped)[2]
+            def pathway_of(values: Values, capped: Mapping[str, Presumption]) -> Pathway:
+                path_key = (values.fired, values.histology_unknown, copied[id(values)],
+                            tuple((rid, id(p)) for rid, p in capped.items()))  # the kb's presumptions
+                path = self.paths.get(path_key)
+                if path is None:
+                    path = self.paths[path_key] = pathway(self.kb, values.fired, values.resolve,
+                                                          values.histology_unknown, capped)
+                return path
+            plan = self.memo[key] = plan_of(self.kb, firm, provisional, uncapped, pathway_of)[2]
         return plan
 
     def changes(self, before: Plan, after: Plan) -> tuple[Change, ...]:

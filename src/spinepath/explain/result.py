@@ -24,6 +24,8 @@ Details = dict[str, Any]
 
 def details_key(details: Details) -> str:
     """Details as a comparable key (the same details, whatever their order)."""
+    if not details:
+        return "{}"  # what json.dumps writes, for most entries, without its cost
     return json.dumps(details, sort_keys=True, ensure_ascii=False)
 
 
