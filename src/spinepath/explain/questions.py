@@ -200,6 +200,8 @@ class _Plans:
         key = (firm.fired, provisional.fired, provisional is firm, firm.histology_unknown,
                provisional.histology_unknown,
                None if uncapped is None else tuple(r for r in provisional.fired if uncapped.values[r] is not True),
+               # which presumption caps a rule (capped_rules): two answers can cap the same rules with different ones
+               None if uncapped is None else tuple(map(id, capping(provisional.facts.applied))),
                copied[id(firm)], copied[id(provisional)])
         plan = self.memo.get(key)
         if plan is None:
