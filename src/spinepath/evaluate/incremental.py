@@ -11,12 +11,12 @@ import heapq
 import os
 from typing import Iterable, Mapping
 
-from ..load.rule_files import Rule
+from ..load.rule_files import Cond, Rule
 from .engine import InternalError
 from .facts import Facts, RuleFact, Values, fact_value
 from .knowledge import Knowledge
 from .passes import agree, engine_states, engine_values
-from .threevalued import Tri, compiled_truth
+from .threevalued import Reader, Tri, compiled_truth
 
 
 def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
@@ -49,14 +49,26 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     queued: set[int] = set()
     flipped: list[str] = []  # the rules that start or stop firing here
 
-    def wake(positions: Iterable[int]) -> None:
+    held = base.held
+
+    def wake(positions: Iterable[int], name: str | None = None) -> None:
+        """Queue these rules, but not one that `base`'s values of inputs other than `name` hold at its value
+        there (`held_by`): most readers of a changed input are held by a part of their condition that does
+        not read it (a histology they are not about)."""
         for at in positions:
             if at not in queued:
+                if name is not None:
+                    if at in held:
+                        holding = held[at]
+                    else:
+                        holding = held[at] = made.held_by(at, base)
+                    if holding is not None and name not in holding:
+                        continue
                 queued.add(at)
                 heapq.heappush(todo, at)
 
     for name in changed:
-        wake(readers_in(name, only))
+        wake(readers_in(name, only), name)
     wake(position[rid] for rid in replace if rid in only)
     while todo:
         at = heapq.heappop(todo)
@@ -77,7 +89,7 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
                 woken = readers_in(name, only)
                 if any(r <= at for r in woken):  # the plan settles a fact before its readers
                     raise InternalError(f"{rule.id} derives {fact} after a rule that reads it")
-                wake(woken)
+                wake(woken, name)
     out = Values(facts, values, rule_facts)
     out.__dict__["readings"] = readings  # what Values.readings would make again
     # Values.fired from `base`'s, not from every rule's value again (asked of every answer's pass).
@@ -103,6 +115,32 @@ class _Made:
         self.conditions = tuple(compiled_truth(rule.when) for rule, _ in kb.plan)
         self.readers, self.position = kb.graph.readers, kb.position
         self.woken: dict[tuple[str, frozenset[str]], tuple[int, ...]] = {}
+        self.reads: dict[int, frozenset[str]] = {}  # id of a part of a condition in `plan` -> the inputs it reads
+
+    def held_by(self, at: int, base: Values) -> frozenset[str] | None:
+        """The inputs that hold the rule at plan position `at` at its value in `base`: while every one of
+        them reads as in `base`, so does the rule, whatever its other inputs read (None: any may change it).
+        A group that one child decides (a false child of an `all`, a true one of an `any`) is held by that
+        child; any other part by every input it reads."""
+        rule = self.plan[at][0]
+        get = base.readings.get
+        c, value = rule.when, base.values[rule.id]
+        while True:
+            if c.op == "not":
+                c, value = c.children[0], None if value is None else not value
+                continue
+            if c.op in ("all", "any") and value is (c.op == "any"):
+                deciding = next((ch for ch in c.children if compiled_truth(ch)(get) is value), None)
+                if deciding is not None:
+                    c = deciding
+                    continue
+            break
+        if compiled_truth(c)(get) is not value:  # `base` does not have the value its readings give
+            return None
+        reads = self.reads.get(id(c))
+        if reads is None:
+            reads = self.reads[id(c)] = frozenset(leaf.field for leaf in c.leaves())
+        return reads
 
     def readers_in(self, name: str, only: frozenset[str]) -> tuple[int, ...]:
         key = (name, only)
