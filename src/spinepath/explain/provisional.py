@@ -14,7 +14,7 @@ from ..evaluate.facts import Facts, prepare
 from ..evaluate.incremental import Values, reevaluate
 from ..evaluate.knowledge import Knowledge
 from ..load.patient import Patient
-from ..load.rule_files import Presumption
+from ..load.rule_files import Presumption, Rule
 from .pathway import evidence_refs
 from .result import Alert, Assumption, Entry
 
@@ -51,15 +51,34 @@ def capped_rules(kb: Knowledge, provisional: Values, uncapped: Values) -> dict[s
     (`uncapped`: the same facts without them) and whose own condition reads the capping presumption's field
     (QP-04: a cap applies only to the entries whose condition uses the presumed field), with that
     presumption."""
+    return {rid: cap for rid, cap in cap_readers(kb, provisional) if uncapped.values[rid] is not True}
+
+
+def cap_readers(kb: Knowledge, provisional: Values) -> list[tuple[str, Presumption]]:
+    """The fired rules of the provisional pass whose own condition reads a capping presumption's field, each
+    with the first such presumption: the only rules a cap can touch, so the only uncapped values it reads."""
     caps = capping(provisional.facts.applied)
-    out: dict[str, Presumption] = {}
-    for rid in provisional.fired:
-        if uncapped.values[rid] is not True:
-            own = set(kb.rules[rid].fields())
+    out: list[tuple[str, Presumption]] = []
+    if caps:
+        for rid in provisional.fired:
+            own = _own_fields(kb.rules[rid])
             cap = next((p for p in caps if p.field in own), None)
             if cap is not None:
-                out[rid] = cap
+                out.append((rid, cap))
     return out
+
+
+_OWN: dict[int, tuple[Rule, frozenset[str]]] = {}  # by the rule's identity (the entry holds the rule)
+
+
+def _own_fields(rule: Rule) -> frozenset[str]:
+    """The fields a rule's own condition reads, asked per answer of the questions."""
+    hit = _OWN.get(id(rule))
+    if hit is None:
+        if len(_OWN) > 100_000:  # mutation testing makes rules by the thousand
+            _OWN.clear()
+        hit = _OWN[id(rule)] = (rule, frozenset(rule.fields()))
+    return hit[1]
 
 
 def uncapped_facts(patient: Patient, presumptions: tuple[Presumption, ...], provisional: Facts,

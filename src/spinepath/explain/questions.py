@@ -32,7 +32,7 @@ from ..load.patient import SUBTYPES, Patient
 from ..load.rule_files import Presumption, QuestionGroup, Ruleset
 from .pathway import Pathway, Plan, diff, pathway
 from .plan import Consultation, plan_of
-from .provisional import capping, uncapped_facts
+from .provisional import cap_readers, capped_rules, capping, uncapped_facts
 from .result import AnswerEffect, Change, Question
 
 
@@ -199,9 +199,9 @@ class _Plans:
             copied[id(provisional)] = self._copied(provisional)
         key = (firm.fired, provisional.fired, provisional is firm, firm.histology_unknown,
                provisional.histology_unknown,
-               None if uncapped is None else tuple(r for r in provisional.fired if uncapped.values[r] is not True),
-               # which presumption caps a rule (capped_rules): two answers can cap the same rules with different ones
-               None if uncapped is None else tuple(map(id, capping(provisional.facts.applied))),
+               # all that the plan reads of the uncapped values: which rules are capped, by which presumption
+               None if uncapped is None else tuple((rid, id(p)) for rid, p in
+                                                   capped_rules(self.kb, provisional, uncapped).items()),
                copied[id(firm)], copied[id(provisional)])
         plan = self.memo.get(key)
         if plan is None:
@@ -266,8 +266,11 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
             p1 = reevaluate(kb, provisional, prov_facts, only) if prov_facts.applied else f1
             u1 = None
             if uncapped_base is not None and capping(prov_facts.applied):
-                u_facts = uncapped_facts(patient, presumptions, prov_facts, **kw)
-                u1 = reevaluate(kb, uncapped_base, u_facts, only) if u_facts is not None else None
+                if any(rid in only for rid, _ in cap_readers(kb, p1)):
+                    u_facts = uncapped_facts(patient, presumptions, prov_facts, **kw)
+                    u1 = reevaluate(kb, uncapped_base, u_facts, only) if u_facts is not None else None
+                else:  # a cap reads only the uncapped values of these rules, which the answer does not reach:
+                    u1 = uncapped_base  # the consult's are theirs (nine answers in ten)
             changes = plans.changes(before, plans(f1, p1, u1))
             distinct.update((ch.change, ch.intervention, ch.phase, ch.strength) for ch in changes)
             answers.append(AnswerEffect(ans.value, ans.label, changes))
