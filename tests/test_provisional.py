@@ -439,6 +439,21 @@ def test_the_fast_evaluator_agrees_with_the_explaining_one():
                 assert truth(rule.when, lookup) == evaluate(rule.when, lookup).value, (path.name, rule.id)
 
 
+def test_the_explanation_without_its_lines_is_the_one_with_them():
+    """Every full pass explains without the lines (evaluate(lines=False)): the same value, missing fields
+    and matched values, in the same order, as the explanation `spinepath explain` prints."""
+    from spinepath.evaluate.passes import evaluate_patient
+    from spinepath.evaluate.threevalued import evaluate
+    kb = load_knowledge()
+    for path in EXAMPLES:
+        for presumptions in ((), kb.ruleset.presumptions):
+            lookup = evaluate_patient(load_patient(path), kb, presumptions).lookup()
+            for rule in kb.ruleset.rules:
+                full, short = evaluate(rule.when, lookup), evaluate(rule.when, lookup, lines=False)
+                assert ((short.value, short.missing, list(short.matched.items()), short.lines)
+                        == (full.value, full.missing, list(full.matched.items()), [])), (path.name, rule.id)
+
+
 # ---------------------------------------------------------------------------- one entry per decision
 
 def _no_decision_twice(result: dict, where: str):

@@ -56,6 +56,8 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
 def evaluate(c: Cond, lookup: Lookup, depth: int = 0, lines: bool = True) -> Outcome:
     """The value with its explanation: the fields that would decide it, the values it matched and (with
     `lines`) the text of every condition for `spinepath explain`."""
+    if not lines:  # every full pass, for every rule: without an Outcome per part of the condition
+        return Outcome(*_explained(c, lookup), [])
     if c.op in ("all", "any", "not"):
         subs = [evaluate(ch, lookup, depth + 1, lines) for ch in c.children]
         values = [s.value for s in subs]
@@ -88,6 +90,43 @@ def evaluate(c: Cond, lookup: Lookup, depth: int = 0, lines: bool = True) -> Out
     matched = {c.field: actual} if actual is not None else {}
     shown = [(depth, f"{describe(c)}    (value: {'not known' if actual is None else actual})", value)] if lines else []
     return Outcome(value, list(lacked) if value is None else [], matched, shown)
+
+
+def _explained(c: Cond, lookup: Lookup) -> tuple[Tri, list[str], dict[str, Any]]:
+    """`evaluate` without the lines: its value, missing fields and matched values, the same and in the same
+    order (a test holds the two together), as a tuple per part of the condition."""
+    op = c.op
+    if op in ("all", "any", "not"):
+        subs = [_explained(ch, lookup) for ch in c.children]
+        values = [s[0] for s in subs]
+        value: Tri
+        if op == "not":
+            value = None if values[0] is None else not values[0]
+        elif op == "all":
+            value = False if False in values else None if None in values else True
+        else:
+            value = True if True in values else None if None in values else False
+        missing: list[str] = []
+        if value is None:
+            for v, lacked, _ in subs:
+                if v is None:
+                    for m in lacked:
+                        if m not in missing:
+                            missing.append(m)
+        matched: dict[str, Any] = {}
+        for _, _, seen in subs:
+            matched.update(seen)
+        return value, missing, matched
+    actual, decide = lookup(c.field)
+    if op == "exists":
+        value = actual is not None
+    elif op == "missing":
+        value = actual is None
+    elif actual is None:
+        value = None
+    else:
+        value = _compare(op, actual, c.value)
+    return value, list(decide) if value is None else [], {c.field: actual} if actual is not None else {}
 
 
 def truth(c: Cond, lookup: Lookup) -> Tri:
