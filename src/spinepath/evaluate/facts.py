@@ -139,11 +139,9 @@ class Facts:
         """The one flattened fact the engine matches: the data rules read (never `id`, which the engine
         takes as the fact's identity, §3.3), the derived values, the rule-derived facts decided so far,
         and the item count of each list (for `not contains` on an empty list)."""
-        fact: dict[str, Any] = {}
-        for name, value in self.flat.items():
-            if name not in NOT_FOR_RULES and not any(name.startswith(f + ".") for f in NOT_FOR_RULES):
-                set_path(fact, name, _engine_value(value, name))
-        derived = {k: _engine_value(d.value, f"derived.{k}") for k, d in self.derived.items() if d.value is not None}
+        data, computed = self._engine_parts
+        fact = dict(data)  # the nested mappings are shared: the engine reads the fact as JSON text
+        derived = dict(computed)
         derived.update(rule_facts)
         fact["derived"] = derived
         for f in list_fields:
@@ -151,6 +149,18 @@ class Facts:
             if isinstance(items, list):
                 fact[companion(f)] = len(items)
         return fact
+
+
+    @functools.cached_property
+    def _engine_parts(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What `engine_fact` gives whatever the rule-derived facts: the data rules read, nested, and the
+        computed values. Made once per pass: the engine reads a fact per stratum."""
+        data: dict[str, Any] = {}
+        for name, value in self.flat.items():
+            if name not in NOT_FOR_RULES and not any(name.startswith(f + ".") for f in NOT_FOR_RULES):
+                set_path(data, name, _engine_value(value, name))
+        computed = {k: _engine_value(d.value, f"derived.{k}") for k, d in self.derived.items() if d.value is not None}
+        return data, computed
 
 
 def _engine_value(v: Any, name: str) -> Any:
