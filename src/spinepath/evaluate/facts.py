@@ -110,6 +110,23 @@ class Own:
     # entry holds them) and the answers their `unless` read.
     allowed: dict[tuple[tuple[int, ...], str], tuple[tuple[Presumption, ...], tuple[Presumption, ...]]] = field(
         default_factory=dict, compare=False, repr=False)
+    # What those presumptions fill in, by the same key and the fields the answers set (`_presuming`).
+    presuming: dict[tuple, Presuming] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Presuming:
+    """What the presumptions no `unless` forbids fill in, given the fields that the answers set: the same for
+    every answer to a field, so made once per patient and field (`Own.presuming`)."""
+
+    allowed: tuple[Presumption, ...]  # those no `unless` forbids (file order), held: the memo's key has their ids
+    filling: tuple[Presumption, ...]  # those of a patient field that is unknown: they apply (file order)
+    values: dict[str, Any]  # their fields -> a copy of the presumed value (a pass never writes the rules')
+    set_values: tuple[tuple[str, Any], ...]  # (field, value) of each, as `_with` sets them on the file
+    fields: frozenset[str]
+    never_presumed: tuple[str, ...]  # the never-presumed values one of their fields feeds (QP-02)
+    of_values: tuple[Presumption, ...]  # those of `allowed` that presume a computed value (derived.X)
+    order: dict[str, int]  # a presumed field -> its place in `allowed`: the order of Facts.applied
 
 
 @dataclass(frozen=True)
@@ -268,7 +285,7 @@ def _derived_value(own: Own, model: Patient, set_values: list[tuple[str, Any]], 
 
 
 def _derive(model: Patient, flat: dict, filled: frozenset[str], base: Facts | None,
-            presumed: set[str], set_values: list[tuple[str, Any]]) -> tuple[dict[str, Derived], set[str] | None]:
+            presumed: frozenset[str], set_values: list[tuple[str, Any]]) -> tuple[dict[str, Derived], set[str] | None]:
     """derive_all, reusing from `base` (the same patient under other answers or presumptions) every value
     whose declared inputs (derive.SPECS) are the same here: a question's answer changes one field.
     `presumed` are the fields a presumption filled here; `set_values` what `model` set on the file. Also
@@ -412,6 +429,21 @@ def _read_by(field: str, inputs: frozenset[str]) -> bool:
     return any(_related(field, f) for f in inputs)
 
 
+def _presuming(allowed: tuple[Presumption, ...], flat: dict) -> Presuming:
+    """What `allowed` fill in on `flat` (the file's leaves with the answers): a presumption of a patient
+    field applies while the field is unknown (an answer is known), the first of two on one field."""
+    filling: list[Presumption] = []
+    values: dict[str, Any] = {}
+    for p in allowed:
+        if not p.derived and (values[p.field] if p.field in values else flat.get(p.field)) is None:
+            values[p.field] = copy.deepcopy(p.value)
+            filling.append(p)
+    fields = tuple(p.field for p in filling)
+    return Presuming(allowed, tuple(filling), values, tuple((p.field, p.value) for p in filling), frozenset(fields),
+                     _never_presumed_reading(fields), tuple(p for p in allowed if p.derived),
+                     {p.field: i for i, p in enumerate(allowed)})
+
+
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,
             derived_answers: Mapping[str, Any] | None = None, base: Facts | None = None) -> Facts:
     """The facts of a pass. Answers are known values, so a presumption on the same field does not apply;
@@ -444,21 +476,21 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
         facts_only = make_reader(flat, {name: facts_only_value(name) for name in unless.read}, {})
         hit = own.allowed[read_key] = (presumptions, tuple(p for p in presumptions if p.unless is None or
                                                       compiled_truth(p.unless)(facts_only) is not True))
-    presumptions = hit[1]
-    applied: list[Presumption] = []
-    for p in presumptions:
-        if not p.derived and flat.get(p.field) is None:
-            flat[p.field] = copy.deepcopy(p.value)
-            applied.append(p)
+    # Which presumptions fill a field depends on the fields the answers set, not on their values.
+    presuming_key = (read_key, tuple((f, v is None) for f, v in answered))
+    presuming = own.presuming.get(presuming_key)
+    if presuming is None:
+        presuming = own.presuming[presuming_key] = _presuming(hit[1], flat)
+    applied = list(presuming.filling)
+    flat.update(presuming.values)
     model, set_values = facts_model, answered
     if applied:
-        set_values = [*answered, *((p.field, p.value) for p in applied)]
+        set_values = [*answered, *presuming.set_values]
         model = _with(patient, own, set_values)
-    filled = frozenset((answers or {}).keys()) | {p.field for p in applied}
-    raw, stale = _derive(model, flat, filled, base, {p.field for p in applied}, set_values)
+    filled = frozenset((answers or {}).keys()) | presuming.fields
+    raw, stale = _derive(model, flat, filled, base, presuming.fields, set_values)
     # A value whose inputs and their presumed-ness are those of `base` is `base`'s facts-only value already.
-    unpresumable = [name for name in _never_presumed_reading(tuple(p.field for p in applied))
-                    if stale is None or name in stale]
+    unpresumable = [name for name in presuming.never_presumed if stale is None or name in stale]
     if unpresumable:  # QP-02: computed from the facts (and answers) alone, whatever was presumed
         raw.update({name: facts_only_value(name) for name in unpresumable})
     derived = dict(raw)
@@ -466,15 +498,15 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
     for name, value in (derived_answers or {}).items():
         derived[name.removeprefix("derived.")] = Derived(value)
         overridden.add(name.removeprefix("derived."))
-    for p in presumptions:
+    for p in presuming.of_values:
         key = p.field.removeprefix("derived.")
         # Only a value unknown for lack of data: one the data leave to the MDT (C1-C2, sacrum) or that
         # conflicting data leave open is not presumed.
-        if p.derived and derived[key].value is None and derived[key].lacked:
+        if derived[key].value is None and derived[key].lacked:
             derived[key] = Derived(p.value)
             applied.append(p)
             overridden.add(key)
-    order = {p.field: i for i, p in enumerate(presumptions)}
+    order = presuming.order
     # Every other value is `base`'s raw one, which is its derived one unless `base` set it.
     rederived = (None if base is None or stale is None
                  else frozenset(stale).union(unpresumable, overridden, base.overridden))
