@@ -254,10 +254,15 @@ def _stale(changed: set[str]) -> set[str]:
     """The derived values an input in `changed` (flattened leaf keys) or any field above it feeds."""
     out: set[str] = set()
     for key in changed:
-        parts = key.split(".")
-        for i in range(1, len(parts) + 1):
-            out |= DERIVED_FROM.get(".".join(parts[:i]), frozenset())
+        out |= _fed_by(key)
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _fed_by(key: str) -> frozenset[str]:
+    """The derived values a flattened leaf key or any field above it feeds: a fixed table, asked per pass."""
+    parts = key.split(".")
+    return frozenset().union(*(DERIVED_FROM.get(".".join(parts[:i]), frozenset()) for i in range(1, len(parts) + 1)))
 
 
 def _related(a: str, b: str) -> bool:

@@ -125,6 +125,7 @@ class _Made:
         rule = self.plan[at][0]
         get = base.readings.get
         c, value = rule.when, base.values[rule.id]
+        checked = False  # whether `c` was found to have `value` on `base`'s readings
         while True:
             if c.op == "not":
                 c, value = c.children[0], None if value is None else not value
@@ -132,10 +133,10 @@ class _Made:
             if c.op in ("all", "any") and value is (c.op == "any"):
                 deciding = next((ch for ch in c.children if compiled_truth(ch)(get) is value), None)
                 if deciding is not None:
-                    c = deciding
+                    c, checked = deciding, True
                     continue
             break
-        if compiled_truth(c)(get) is not value:  # `base` does not have the value its readings give
+        if not checked and compiled_truth(c)(get) is not value:  # `base` lacks the value its readings give
             return None
         reads = self.reads.get(id(c))
         if reads is None:
