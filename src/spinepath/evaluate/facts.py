@@ -449,6 +449,9 @@ def _presuming(allowed: tuple[Presumption, ...], flat: dict) -> Presuming:
                      {p.field: i for i, p in enumerate(allowed)})
 
 
+_NOTHING_PRESUMED = _presuming((), {})  # a pass without presumptions (the firm one)
+
+
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,
             derived_answers: Mapping[str, Any] | None = None, base: Facts | None = None) -> Facts:
     """The facts of a pass. Answers are known values, so a presumption on the same field does not apply;
@@ -483,7 +486,7 @@ def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers:
                                                       compiled_truth(p.unless)(facts_only) is not True))
     # Which presumptions fill a field depends on the fields the answers set, not on their values.
     presuming_key = (read_key, tuple((f, v is None) for f, v in answered))
-    presuming = own.presuming.get(presuming_key)
+    presuming = own.presuming.get(presuming_key) if hit[1] else _NOTHING_PRESUMED
     if presuming is None:
         presuming = own.presuming[presuming_key] = _presuming(hit[1], flat)
     applied = list(presuming.filling)

@@ -14,7 +14,7 @@ from ..evaluate.facts import Facts, prepare
 from ..evaluate.incremental import Values, reevaluate
 from ..evaluate.knowledge import Knowledge
 from ..load.patient import Patient
-from ..load.rule_files import Presumption, Rule
+from ..load.rule_files import Presumption
 from .pathway import evidence_refs
 from .result import Alert, Assumption, Entry
 
@@ -58,26 +58,31 @@ def cap_readers(kb: Knowledge, provisional: Values) -> list[tuple[str, Presumpti
     """The fired rules of the provisional pass whose own condition reads a capping presumption's field, each
     with the first such presumption: the only rules a cap can touch, so the only uncapped values it reads."""
     caps = capping(provisional.facts.applied)
-    out: list[tuple[str, Presumption]] = []
-    if caps:
-        for rid in provisional.fired:
-            own = _own_fields(kb.rules[rid])
+    if not caps:
+        return []
+    reading = _reading(kb, caps)
+    return [(rid, reading[rid]) for rid in provisional.fired if rid in reading]
+
+
+# By the identities of the rules and the caps (the entry holds them, so an identity is never reused here).
+_READING: dict[tuple[int, ...], tuple[object, dict[str, Presumption]]] = {}
+
+
+def _reading(kb: Knowledge, caps: tuple[Presumption, ...]) -> dict[str, Presumption]:
+    """Every rule whose own condition reads the field of one of `caps`, with the first such: once per
+    knowledge base and caps (the questions ask per answer)."""
+    key = (id(kb.rules), *map(id, caps))
+    hit = _READING.get(key)
+    if hit is None:
+        if len(_READING) > 256:  # a long-lived process (serve, mutation testing) with many knowledge bases
+            _READING.clear()
+        reading: dict[str, Presumption] = {}
+        for rid, rule in kb.rules.items():
+            own = set(rule.fields())
             cap = next((p for p in caps if p.field in own), None)
             if cap is not None:
-                out.append((rid, cap))
-    return out
-
-
-_OWN: dict[int, tuple[Rule, frozenset[str]]] = {}  # by the rule's identity (the entry holds the rule)
-
-
-def _own_fields(rule: Rule) -> frozenset[str]:
-    """The fields a rule's own condition reads, asked per answer of the questions."""
-    hit = _OWN.get(id(rule))
-    if hit is None:
-        if len(_OWN) > 100_000:  # mutation testing makes rules by the thousand
-            _OWN.clear()
-        hit = _OWN[id(rule)] = (rule, frozenset(rule.fields()))
+                reading[rid] = cap
+        hit = _READING[key] = ((kb.rules, caps), reading)
     return hit[1]
 
 
