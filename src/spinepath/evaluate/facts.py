@@ -449,6 +449,33 @@ def _presuming(allowed: tuple[Presumption, ...], flat: dict) -> Presuming:
                      {p.field: i for i, p in enumerate(allowed)})
 
 
+def presumed_as_before(patient: Patient, presumptions: Iterable[Presumption], answers: Mapping[str, Any],
+                       base: Facts) -> frozenset[str] | None:
+    """What `prepare(patient, presumptions, answers, base=base)` can change from `base`, a pass of these
+    presumptions without answers, when the answers leave the presumptions as they are: no presumption is of
+    an answered field or of a value computed from one, and no `unless` reads one. The same presumptions then
+    apply, and only the answered fields and the values computed from them can read otherwise: their names
+    (fields and derived.X), once the answers are checked with the presumptions as `prepare` checks them
+    (ValueError). None when the answers may change the presumptions: `prepare` the pass."""
+    presumptions = tuple(presumptions)
+    unless = _unless_of(presumptions)
+    presuming = base.own.presuming.get(((unless.key, repr([])), ())) if presumptions else None
+    if (presuming is None or not answers or presuming.fields != base.filled
+            or base.overridden != {p.field.removeprefix("derived.") for p in base.applied if p.derived}):
+        return None
+    names: set[str] = set()
+    for name, value in answers.items():
+        fed = _fed_by(name)
+        if (value is None or name.startswith("derived.") or name in _ABOVE_INPUTS or _read_by(name, unless.inputs)
+                or any(p.field == name or p.field.removeprefix("derived.") in fed for p in presumptions)):
+            return None
+        names.add(name)
+        names.update(f"derived.{d}" for d in fed)
+    if presuming.filling:  # as `prepare` validates the file with the answers and the presumptions
+        _with(patient, base.own, [*answers.items(), *presuming.set_values])
+    return frozenset(names)
+
+
 _NOTHING_PRESUMED = _presuming((), {})  # a pass without presumptions (the firm one)
 
 

@@ -49,21 +49,12 @@ def reevaluate(kb: Knowledge, base: Values, facts: Facts, only: frozenset[str],
     queued: set[int] = set()
     flipped: list[str] = []  # the rules that start or stop firing here
 
-    held = base.held
-
     def wake(positions: Iterable[int], name: str | None = None) -> None:
         """Queue these rules, but not one that `base`'s values of inputs other than `name` hold at its value
         there (`held_by`): most readers of a changed input are held by a part of their condition that does
         not read it (a histology they are not about)."""
         for at in positions:
-            if at not in queued:
-                if name is not None:
-                    if at in held:
-                        holding = held[at]
-                    else:
-                        holding = held[at] = made.held_by(at, base)
-                    if holding is not None and name not in holding:
-                        continue
+            if at not in queued and (name is None or made.woken_by(at, name, base)):
                 queued.add(at)
                 heapq.heappush(todo, at)
 
@@ -117,6 +108,15 @@ class _Made:
         self.woken: dict[tuple[str, frozenset[str]], tuple[int, ...]] = {}
         self.reads: dict[int, frozenset[str]] = {}  # id of a part of a condition in `plan` -> the inputs it reads
 
+    def woken_by(self, at: int, name: str, base: Values) -> bool:
+        """Whether a change of `name`, which the rule at plan position `at` reads, can change its value in
+        `base`: not when the part of its condition that holds it there does not read `name` (`held_by`)."""
+        held = base.held
+        if at not in held:
+            held[at] = self.held_by(at, base)
+        holding = held[at]
+        return holding is None or name in holding
+
     def held_by(self, at: int, base: Values) -> frozenset[str] | None:
         """The inputs that hold the rule at plan position `at` at its value in `base`: while every one of
         them reads as in `base`, so does the rule, whatever its other inputs read (None: any may change it).
@@ -163,6 +163,14 @@ def _made(kb: Knowledge) -> _Made:
             _MADE.clear()
         hit = _MADE[id(kb.plan)] = _Made(kb)
     return hit
+
+
+def wakes_none(kb: Knowledge, base: Values, names: Iterable[str], only: frozenset[str]) -> bool:
+    """Whether re-evaluating the rules of `only` from `base`, with at most these inputs reading otherwise,
+    evaluates no rule (each reader of one is held by a part that does not read it): then every value, and
+    every rule-derived fact, is `base`'s."""
+    made = _made(kb)
+    return not any(made.woken_by(at, name, base) for name in names for at in made.readers_in(name, only))
 
 
 def _same(a: object, b: object) -> bool:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..derive import SPECS
-from ..evaluate.facts import Values, prepare
-from ..evaluate.incremental import reevaluate
+from ..evaluate.facts import Values, prepare, presumed_as_before
+from ..evaluate.incremental import reevaluate, wakes_none
 from ..evaluate.threevalued import truth
 from ..evaluate.knowledge import Knowledge
 from ..load.fields import int_range
@@ -188,6 +188,9 @@ class _Plans:
         self.diffs: dict[int, tuple[Change, ...]] = {}  # id of a memo plan -> its changes from the consult
         self.from_fields = sorted({v[1] for r in kb.ruleset.rules for a in r.then for _, v in a.details
                                    if isinstance(v, tuple) and len(v) == 2 and v[0] == "from"})
+        # All that a pathway reads of a pass besides which rules fired and whether the histology is known:
+        # the values details copy, and the facts that hold a cap (pathway._caps_holding).
+        self.reads = frozenset(self.from_fields) | {f"derived.{cap.fact}" for cap in kb.ruleset.caps}
 
     def _copied(self, values: Values) -> str:
         """What a pathway's details copy from these values (all a pathway reads besides the fired rules)."""
@@ -259,10 +262,16 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
                                              {"answers": {cand.field: ans.value}})
             try:
                 firm_facts = prepare(patient, (), base=firm.facts, **kw)
-                prov_facts = prepare(patient, presumptions, base=provisional.facts, **kw)
+                prov_facts = (None if quiet_provisional(kb, patient, c, plans, cand.field, ans.value, only)
+                              else prepare(patient, presumptions, base=provisional.facts, **kw))
             except ValueError:  # an answer the patient model refuses in this file (e.g. out of its range)
                 continue
             f1 = reevaluate(kb, firm, firm_facts, only)
+            if prov_facts is None:  # the provisional pass of this answer has the consult's values
+                changes = plans.changes(before, plans(f1, provisional, uncapped_base))
+                distinct.update((ch.change, ch.intervention, ch.phase, ch.strength) for ch in changes)
+                answers.append(AnswerEffect(ans.value, ans.label, changes))
+                continue
             p1 = reevaluate(kb, provisional, prov_facts, only) if prov_facts.applied else f1
             u1 = None
             if uncapped_base is not None and capping(prov_facts.applied):
@@ -295,6 +304,23 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
         ranked.append((key, q))
     ranked.sort(key=lambda x: x[0])
     return tuple(q for _, q in ranked)
+
+
+def quiet_provisional(kb: Knowledge, patient: Patient, c: Consultation, plans: _Plans, field: str, value: Any,
+                      only: frozenset[str]) -> bool:
+    """Whether the provisional pass of this answer would have the consult's provisional values in all that its
+    plan reads, so that it need not be prepared nor re-evaluated (about half of the answers of a consult with
+    presumptions): the answer leaves the presumptions as they are (presumed_as_before, which also checks it
+    as `prepare` would), no rule that reads what it can change would be evaluated again (wakes_none), the
+    pathway copies none of it, the histology is not the answer, and no rule a cap can touch is reached (the
+    uncapped values stay the consult's). Raises ValueError as `prepare` would."""
+    if c.provisional is c.firm or field.startswith("derived.") or field == "diagnosis.histology":
+        return False
+    if c.uncapped is not None and any(rid in only for rid, _ in cap_readers(kb, c.provisional)):
+        return False
+    names = presumed_as_before(patient, kb.ruleset.presumptions, {field: value}, c.provisional.facts)
+    return (names is not None and names.isdisjoint(plans.reads)
+            and wakes_none(kb, c.provisional, names, only))
 
 
 def _groups(kb: Knowledge, firm: Values) -> list[QuestionGroup]:
