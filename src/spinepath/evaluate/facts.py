@@ -449,6 +449,9 @@ def _presuming(allowed: tuple[Presumption, ...], flat: dict) -> Presuming:
                      {p.field: i for i, p in enumerate(allowed)})
 
 
+_NOTHING_PRESUMED = _presuming((), {})  # a pass without presumptions (the firm one)
+
+
 def presumed_as_before(patient: Patient, presumptions: Iterable[Presumption], answers: Mapping[str, Any],
                        base: Facts) -> frozenset[str] | None:
     """What `prepare(patient, presumptions, answers, base=base)` can change from `base`, a pass of these
@@ -459,7 +462,7 @@ def presumed_as_before(patient: Patient, presumptions: Iterable[Presumption], an
     (ValueError). None when the answers may change the presumptions: `prepare` the pass."""
     presumptions = tuple(presumptions)
     unless = _unless_of(presumptions)
-    presuming = base.own.presuming.get(((unless.key, repr([])), ())) if presumptions else None
+    presuming = base.own.presuming.get(((unless.key, repr([])), ())) if presumptions else _NOTHING_PRESUMED
     if (presuming is None or not answers or presuming.fields != base.filled
             or base.overridden != {p.field.removeprefix("derived.") for p in base.applied if p.derived}):
         return None
@@ -471,12 +474,11 @@ def presumed_as_before(patient: Patient, presumptions: Iterable[Presumption], an
             return None
         names.add(name)
         names.update(f"derived.{d}" for d in fed)
-    if presuming.filling:  # as `prepare` validates the file with the answers and the presumptions
+    # As `prepare` validates the file with the answers, then with the answers and the presumptions.
+    _with(patient, base.own, list(answers.items()))
+    if presuming.filling:
         _with(patient, base.own, [*answers.items(), *presuming.set_values])
-    return frozenset(names)
-
-
-_NOTHING_PRESUMED = _presuming((), {})  # a pass without presumptions (the firm one)
+    return frozenset(names)  # a pass without presumptions (the firm one)
 
 
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,

@@ -260,26 +260,29 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
             kw: dict[str, dict[str, Any]] = ({"derived_answers": {cand.field: ans.value}}
                                              if cand.field.startswith("derived.") else
                                              {"answers": {cand.field: ans.value}})
+            # A pass that would have the consult's values in all its plan reads is neither prepared nor
+            # re-evaluated (`unchanged_by`): a third of the answers for each pass.
             try:
-                firm_facts = prepare(patient, (), base=firm.facts, **kw)
-                prov_facts = (None if quiet_provisional(kb, patient, c, plans, cand.field, ans.value, only)
+                firm_facts = (None if unchanged_by(kb, patient, firm, (), plans, cand.field, ans.value, only)
+                              else prepare(patient, (), base=firm.facts, **kw))
+                prov_facts = (None if provisional is not firm and not caps_reached(kb, c, only)
+                              and unchanged_by(kb, patient, provisional, presumptions, plans, cand.field, ans.value,
+                                               only)
                               else prepare(patient, presumptions, base=provisional.facts, **kw))
             except ValueError:  # an answer the patient model refuses in this file (e.g. out of its range)
                 continue
-            f1 = reevaluate(kb, firm, firm_facts, only)
-            if prov_facts is None:  # the provisional pass of this answer has the consult's values
-                changes = plans.changes(before, plans(f1, provisional, uncapped_base))
-                distinct.update((ch.change, ch.intervention, ch.phase, ch.strength) for ch in changes)
-                answers.append(AnswerEffect(ans.value, ans.label, changes))
-                continue
-            p1 = reevaluate(kb, provisional, prov_facts, only) if prov_facts.applied else f1
-            u1 = None
-            if uncapped_base is not None and capping(prov_facts.applied):
-                if any(rid in only for rid, _ in cap_readers(kb, p1)):
-                    u_facts = uncapped_facts(patient, presumptions, prov_facts, **kw)
-                    u1 = reevaluate(kb, uncapped_base, u_facts, only) if u_facts is not None else None
-                else:  # a cap reads only the uncapped values of these rules, which the answer does not reach:
-                    u1 = uncapped_base  # the consult's are theirs (nine answers in ten)
+            f1 = firm if firm_facts is None else reevaluate(kb, firm, firm_facts, only)
+            if prov_facts is None:  # the consult's provisional values, and its uncapped ones (no cap reached)
+                p1, u1 = provisional, uncapped_base
+            else:
+                p1 = reevaluate(kb, provisional, prov_facts, only) if prov_facts.applied else f1
+                u1 = None
+                if uncapped_base is not None and capping(prov_facts.applied):
+                    if any(rid in only for rid, _ in cap_readers(kb, p1)):
+                        u_facts = uncapped_facts(patient, presumptions, prov_facts, **kw)
+                        u1 = reevaluate(kb, uncapped_base, u_facts, only) if u_facts is not None else None
+                    else:  # a cap reads only the uncapped values of these rules, which the answer does not
+                        u1 = uncapped_base  # reach: the consult's are theirs (nine answers in ten)
             changes = plans.changes(before, plans(f1, p1, u1))
             distinct.update((ch.change, ch.intervention, ch.phase, ch.strength) for ch in changes)
             answers.append(AnswerEffect(ans.value, ans.label, changes))
@@ -306,21 +309,23 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
     return tuple(q for _, q in ranked)
 
 
-def quiet_provisional(kb: Knowledge, patient: Patient, c: Consultation, plans: _Plans, field: str, value: Any,
-                      only: frozenset[str]) -> bool:
-    """Whether the provisional pass of this answer would have the consult's provisional values in all that its
-    plan reads, so that it need not be prepared nor re-evaluated (about half of the answers of a consult with
-    presumptions): the answer leaves the presumptions as they are (presumed_as_before, which also checks it
-    as `prepare` would), no rule that reads what it can change would be evaluated again (wakes_none), the
-    pathway copies none of it, the histology is not the answer, and no rule a cap can touch is reached (the
-    uncapped values stay the consult's). Raises ValueError as `prepare` would."""
-    if c.provisional is c.firm or field.startswith("derived.") or field == "diagnosis.histology":
+def unchanged_by(kb: Knowledge, patient: Patient, base: Values, presumptions: tuple[Presumption, ...],
+                 plans: _Plans, field: str, value: Any, only: frozenset[str]) -> bool:
+    """Whether the pass of this answer prepared from `base` (the consult's firm or provisional pass, with
+    these presumptions) would have `base`'s values in all that its plan reads: the answer leaves the
+    presumptions as they are (presumed_as_before, which also checks it as `prepare` would: ValueError), no
+    rule that reads what it can change would be evaluated again (wakes_none), the pathway copies none of it,
+    and it is not the histology (Values.histology_unknown)."""
+    if field.startswith("derived.") or field == "diagnosis.histology":
         return False
-    if c.uncapped is not None and any(rid in only for rid, _ in cap_readers(kb, c.provisional)):
-        return False
-    names = presumed_as_before(patient, kb.ruleset.presumptions, {field: value}, c.provisional.facts)
-    return (names is not None and names.isdisjoint(plans.reads)
-            and wakes_none(kb, c.provisional, names, only))
+    names = presumed_as_before(patient, presumptions, {field: value}, base.facts)
+    return names is not None and names.isdisjoint(plans.reads) and wakes_none(kb, base, names, only)
+
+
+def caps_reached(kb: Knowledge, c: Consultation, only: frozenset[str]) -> bool:
+    """Whether an answer reaching `only` reaches a fired rule that a cap can touch (then the uncapped values
+    of its provisional pass are its own)."""
+    return c.uncapped is not None and any(rid in only for rid, _ in cap_readers(kb, c.provisional))
 
 
 def _groups(kb: Knowledge, firm: Values) -> list[QuestionGroup]:
