@@ -120,3 +120,18 @@ def test_a_verified_answer_that_the_engine_contradicts_stops_the_consult(monkeyp
     monkeypatch.setattr(incremental, "engine_values", contradicting)
     with pytest.raises(InternalError, match="incremental re-evaluation disagrees with the rule engine"):
         incremental.reevaluate(kb, firm, firm.facts, kb.graph.reach[field])
+
+
+def test_a_pass_wrongly_taken_as_unchanged_stops_the_consult_when_verified(monkeypatch):
+    """SPINEPATH_VERIFY=1 also checks the answers whose passes are skipped (questions.unchanged_by): a claim
+    that an answer wakes no rule, made when it does, is caught."""
+    from spinepath.evaluate import incremental
+    from spinepath.evaluate.engine import InternalError
+    from spinepath.explain import questions
+    from spinepath.explain.consult import consult_knowledge
+    kb = load_knowledge()
+    monkeypatch.setattr(incremental, "VERIFY", True)
+    monkeypatch.setattr(questions, "wakes_none", lambda *args: True)
+    with pytest.raises(InternalError, match="taken to leave a pass as it is"):
+        for path in EXAMPLES:
+            consult_knowledge(load_patient(path), kb)

@@ -23,6 +23,8 @@ from typing import Any, Mapping
 
 from ..derive import SPECS
 from ..evaluate.facts import Values, prepare, presumed_as_before
+from ..evaluate import incremental
+from ..evaluate.engine import InternalError
 from ..evaluate.incremental import reevaluate, wakes_none
 from ..evaluate.threevalued import truth
 from ..evaluate.knowledge import Knowledge
@@ -192,14 +194,14 @@ class _Plans:
         # the values details copy, and the facts that hold a cap (pathway._caps_holding).
         self.reads = frozenset(self.from_fields) | {f"derived.{cap.fact}" for cap in kb.ruleset.caps}
 
-    def _copied(self, values: Values) -> str:
+    def copied(self, values: Values) -> str:
         """What a pathway's details copy from these values (all a pathway reads besides the fired rules)."""
         return repr([values.resolve(f) for f in self.from_fields])
 
     def __call__(self, firm: Values, provisional: Values, uncapped: Values | None) -> Plan:
-        copied = {id(firm): self._copied(firm)}
+        copied = {id(firm): self.copied(firm)}
         if provisional is not firm:
-            copied[id(provisional)] = self._copied(provisional)
+            copied[id(provisional)] = self.copied(provisional)
         key = (firm.fired, provisional.fired, provisional is firm, firm.histology_unknown,
                provisional.histology_unknown,
                # all that the plan reads of the uncapped values: which rules are capped, by which presumption
@@ -319,7 +321,12 @@ def unchanged_by(kb: Knowledge, patient: Patient, base: Values, presumptions: tu
     if field.startswith("derived.") or field == "diagnosis.histology":
         return False
     names = presumed_as_before(patient, presumptions, {field: value}, base.facts)
-    return names is not None and names.isdisjoint(plans.reads) and wakes_none(kb, base, names, only)
+    quiet = names is not None and names.isdisjoint(plans.reads) and wakes_none(kb, base, names, only)
+    if quiet and incremental.VERIFY:  # SPINEPATH_VERIFY=1: the pass it stands for must have the same values
+        made = reevaluate(kb, base, prepare(patient, presumptions, {field: value}, base=base.facts), only)
+        if made.values != base.values or plans.copied(made) != plans.copied(base):
+            raise InternalError(f"the answer {field} = {value!r} was taken to leave a pass as it is, but does not")
+    return quiet
 
 
 def caps_reached(kb: Knowledge, c: Consultation, only: frozenset[str]) -> bool:
