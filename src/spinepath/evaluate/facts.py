@@ -452,33 +452,47 @@ def _presuming(allowed: tuple[Presumption, ...], flat: dict) -> Presuming:
 _NOTHING_PRESUMED = _presuming((), {})  # a pass without presumptions (the firm one)
 
 
-def presumed_as_before(patient: Patient, presumptions: Iterable[Presumption], answers: Mapping[str, Any],
-                       base: Facts) -> frozenset[str] | None:
+def presumed_as_before(presumptions: Iterable[Presumption], fields: Iterable[str], base: Facts) -> frozenset[str] | None:
     """What `prepare(patient, presumptions, answers, base=base)` can change from `base`, a pass of these
-    presumptions without answers, when the answers leave the presumptions as they are: no presumption is of
-    an answered field or of a value computed from one, and no `unless` reads one. The same presumptions then
-    apply, and only the answered fields and the values computed from them can read otherwise: their names
-    (fields and derived.X), once the answers are checked with the presumptions as `prepare` checks them
-    (ValueError). None when the answers may change the presumptions: `prepare` the pass."""
+    presumptions without answers, when answers to these patient fields (whatever their values, None apart)
+    leave the presumptions as they are: no presumption is of an answered field or of a value computed from
+    one, and no `unless` reads one. The same presumptions then apply, and only the answered fields and the
+    values computed from them can read otherwise: their names (fields and derived.X). None when the answers
+    may change the presumptions: `prepare` the pass. `check_answers` validates them as `prepare` would."""
     presumptions = tuple(presumptions)
     unless = _unless_of(presumptions)
-    presuming = base.own.presuming.get(((unless.key, repr([])), ())) if presumptions else _NOTHING_PRESUMED
-    if (presuming is None or not answers or presuming.fields != base.filled
+    presuming = _presuming_of(presumptions, base)
+    if (presuming is None or presuming.fields != base.filled
             or base.overridden != {p.field.removeprefix("derived.") for p in base.applied if p.derived}):
         return None
     names: set[str] = set()
-    for name, value in answers.items():
+    for name in fields:
         fed = _fed_by(name)
-        if (value is None or name.startswith("derived.") or name in _ABOVE_INPUTS or _read_by(name, unless.inputs)
+        if (name.startswith("derived.") or name in _ABOVE_INPUTS or _read_by(name, unless.inputs)
                 or any(p.field == name or p.field.removeprefix("derived.") in fed for p in presumptions)):
             return None
         names.add(name)
         names.update(f"derived.{d}" for d in fed)
-    # As `prepare` validates the file with the answers, then with the answers and the presumptions.
-    _with(patient, base.own, list(answers.items()))
-    if presuming.filling:
-        _with(patient, base.own, [*answers.items(), *presuming.set_values])
-    return frozenset(names)  # a pass without presumptions (the firm one)
+    return frozenset(names) if names else None
+
+
+def check_answers(patient: Patient, presumptions: Iterable[Presumption], answers: Mapping[str, Any],
+                  base: Facts) -> None:
+    """ValueError when `prepare(patient, presumptions, answers, base=base)` would refuse the answers, where
+    `presumed_as_before` said they leave `base`'s presumptions as they are: the file is validated with the
+    answers, then with the answers and the presumptions, as `prepare` validates it."""
+    answered = list(answers.items())
+    _with(patient, base.own, answered)
+    presuming = _presuming_of(tuple(presumptions), base)
+    if presuming is not None and presuming.filling:
+        _with(patient, base.own, [*answered, *presuming.set_values])
+
+
+def _presuming_of(presumptions: tuple[Presumption, ...], base: Facts) -> Presuming | None:
+    """What these presumptions filled in `base`, a pass prepared without answers (None: not known here)."""
+    if not presumptions:
+        return _NOTHING_PRESUMED
+    return base.own.presuming.get(((_unless_of(presumptions).key, repr([])), ()))
 
 
 def prepare(patient: Patient, presumptions: Iterable[Presumption] = (), answers: Mapping[str, Any] | None = None,

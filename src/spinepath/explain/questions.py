@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..derive import SPECS
-from ..evaluate.facts import Values, prepare, presumed_as_before
+from ..evaluate.facts import Values, check_answers, prepare, presumed_as_before
 from ..evaluate import incremental
 from ..evaluate.engine import InternalError
 from ..evaluate.incremental import reevaluate, wakes_none
@@ -256,6 +256,7 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
                 and any(q.reason == "emergency" or q.changes_treatment for _, q in ranked)):
             break  # every later question ranks after one that is already the board's
         only = kb.graph.reached(cand.field)
+        leaves: dict[int, bool] = {}  # unchanged_by's verdict per pass, the same for every answer to the field
         answers = []
         distinct: set = set()
         for ans in cand.answers:
@@ -265,11 +266,11 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
             # A pass that would have the consult's values in all its plan reads is neither prepared nor
             # re-evaluated (`unchanged_by`): a third of the answers for each pass.
             try:
-                firm_facts = (None if unchanged_by(kb, patient, firm, (), plans, cand.field, ans.value, only)
+                firm_facts = (None if unchanged_by(kb, patient, firm, (), plans, cand.field, ans.value, only, leaves)
                               else prepare(patient, (), base=firm.facts, **kw))
                 prov_facts = (None if provisional is not firm and not caps_reached(kb, c, only)
                               and unchanged_by(kb, patient, provisional, presumptions, plans, cand.field, ans.value,
-                                               only)
+                                               only, leaves)
                               else prepare(patient, presumptions, base=provisional.facts, **kw))
             except ValueError:  # an answer the patient model refuses in this file (e.g. out of its range)
                 continue
@@ -312,21 +313,28 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
 
 
 def unchanged_by(kb: Knowledge, patient: Patient, base: Values, presumptions: tuple[Presumption, ...],
-                 plans: _Plans, field: str, value: Any, only: frozenset[str]) -> bool:
+                 plans: _Plans, field: str, value: Any, only: frozenset[str], leaves: dict[int, bool]) -> bool:
     """Whether the pass of this answer prepared from `base` (the consult's firm or provisional pass, with
-    these presumptions) would have `base`'s values in all that its plan reads: the answer leaves the
-    presumptions as they are (presumed_as_before, which also checks it as `prepare` would: ValueError), no
-    rule that reads what it can change would be evaluated again (wakes_none), the pathway copies none of it,
-    and it is not the histology (Values.histology_unknown)."""
-    if field.startswith("derived.") or field == "diagnosis.histology":
+    these presumptions) would have `base`'s values in all that its plan reads: answers to the field leave
+    the presumptions as they are (presumed_as_before), no rule that reads what they can change would be
+    evaluated again (wakes_none), the pathway copies none of it, and it is not the histology
+    (Values.histology_unknown). That holds for every answer to the field or none: `leaves` keeps it per
+    pass (by the identity of `base`, which the caller holds). The answer is then checked as `prepare` would
+    check it (ValueError)."""
+    if field.startswith("derived.") or field == "diagnosis.histology" or value is None:
         return False
-    names = presumed_as_before(patient, presumptions, {field: value}, base.facts)
-    quiet = names is not None and names.isdisjoint(plans.reads) and wakes_none(kb, base, names, only)
-    if quiet and incremental.VERIFY:  # SPINEPATH_VERIFY=1: the pass it stands for must have the same values
+    if id(base) not in leaves:
+        names = presumed_as_before(presumptions, (field,), base.facts)
+        leaves[id(base)] = (names is not None and names.isdisjoint(plans.reads)
+                            and wakes_none(kb, base, names, only))
+    if not leaves[id(base)]:
+        return False
+    check_answers(patient, presumptions, {field: value}, base.facts)
+    if incremental.VERIFY:  # SPINEPATH_VERIFY=1: the pass it stands for must have the same values
         made = reevaluate(kb, base, prepare(patient, presumptions, {field: value}, base=base.facts), only)
         if made.values != base.values or plans.copied(made) != plans.copied(base):
             raise InternalError(f"the answer {field} = {value!r} was taken to leave a pass as it is, but does not")
-    return quiet
+    return True
 
 
 def caps_reached(kb: Knowledge, c: Consultation, only: frozenset[str]) -> bool:
