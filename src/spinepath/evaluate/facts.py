@@ -204,7 +204,7 @@ class Values:
     values: Mapping[str, Tri]
     rule_facts: Mapping[str, RuleFact]
     # Re-evaluation's memo of what holds each rule at its value here, by plan position (incremental.py,
-    # `_held_by`): a pass that many answers re-evaluate from (the consult's) asks it per answer.
+    # `_Made.held_by`): a pass that many answers re-evaluate from (the consult's) asks it per answer.
     held: dict[int, frozenset[str] | None] = field(default_factory=dict, compare=False, repr=False)
 
     @functools.cached_property
