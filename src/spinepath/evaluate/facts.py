@@ -227,12 +227,12 @@ class Values:
         return out
 
     def resolve(self, name: str) -> Any:
-        """A derived value or rule-derived fact by its field name (derived.X), None when not known."""
+        """A field's value as the rules read it (derived.X: a computed value or rule-derived fact), None when
+        not known. The rules loader lets a detail copy a patient field too (`from: lesion.levels`): it is read
+        from the pass's data, not looked up among the derived values, where it never is."""
         if name.startswith("derived."):
             return self.readings.get(name)  # the same, made once per pass (the questions ask per answer)
-        key = name
-        d = self.facts.derived.get(key)
-        return d.value if d is not None else self.rule_facts.get(key, (None, ()))[0]
+        return self.facts.flat.get(name)
 
     @property
     def histology_unknown(self) -> bool:

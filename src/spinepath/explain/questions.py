@@ -282,7 +282,10 @@ def rank_questions(kb: Knowledge, patient: Patient, c: Consultation,
                 u1 = None
                 if uncapped_base is not None and capping(prov_facts.applied):
                     if any(rid in only for rid, _ in cap_readers(kb, p1)):
-                        u_facts = uncapped_facts(patient, presumptions, prov_facts, **kw)
+                        try:
+                            u_facts = uncapped_facts(patient, presumptions, prov_facts, **kw)
+                        except ValueError:  # refused without the capping presumptions: as a refused answer,
+                            continue  # not a traceback (the firm and provisional passes accepted it)
                         u1 = reevaluate(kb, uncapped_base, u_facts, only) if u_facts is not None else None
                     else:  # a cap reads only the uncapped values of these rules, which the answer does not
                         u1 = uncapped_base  # reach: the consult's are theirs (nine answers in ten)
