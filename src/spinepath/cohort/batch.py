@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Protocol, TextIO
 
 from ..load.diagnostics import Diagnostic, InputError, display_path
+from ..load.patient_files import command_line_error
 
 if TYPE_CHECKING:
     from ..explain.result import ConsultResult
@@ -47,10 +48,6 @@ FORMATS = ("jsonl", "csv", "fhir-ndjson")
 # presumptions a provisional row rests on, `field` and `question` what a question row asks.
 CSV_COLUMNS = ("file", "patient_id", "phase", "strength", "intervention", "rule", "evidence", "error",
                "entry", "holds_if", "field", "question")
-
-
-def _usage(message: str) -> InputError:
-    return InputError([Diagnostic("<command line>", 0, 0, "usage", message)])
 
 
 # ------------------------------------------------------------------------ one file
@@ -308,16 +305,16 @@ def kept_records(text: bytes, paths: list[str], fmt: str, sha256: str) -> tuple[
             break  # the rest is a record cut short: consulted again
         line = text[end:newline]
         if count >= len(paths):
-            raise _usage(f"the earlier output has more records than there are files ({len(paths)})")
+            raise command_line_error(f"the earlier output has more records than there are files ({len(paths)})")
         path = paths[count]
         try:
             record = json.loads(line)
         except ValueError:
-            raise _usage(f"record {count + 1} of the earlier output is not JSON: cannot resume from it") from None
+            raise command_line_error(f"record {count + 1} of the earlier output is not JSON: cannot resume from it") from None
         failure = _failure_of(record, fmt)
         if failure is not None:
             if not failure.startswith(display_path(path) + ":") and failure != display_path(path):
-                raise _usage(f"record {count + 1} of the earlier output is about another file than "
+                raise command_line_error(f"record {count + 1} of the earlier output is about another file than "
                              f"{display_path(path)}: the files changed; run without --resume")
             failed += 1
         else:
@@ -326,7 +323,7 @@ def kept_records(text: bytes, paths: list[str], fmt: str, sha256: str) -> tuple[
             except (InputError, AttributeError):
                 wanted = None
             if _patient_id(record, fmt) != wanted or sha256 not in line.decode("utf-8", "replace"):
-                raise _usage(f"record {count + 1} of the earlier output is not the consult of {display_path(path)} "
+                raise command_line_error(f"record {count + 1} of the earlier output is not the consult of {display_path(path)} "
                              "with these rules: the files or the rules changed; run without --resume")
         end = newline + 1
         count += 1
@@ -336,7 +333,7 @@ def kept_records(text: bytes, paths: list[str], fmt: str, sha256: str) -> tuple[
 def _failure_of(record, fmt: str) -> str | None:
     """The file a failure record is about (jsonl) or its first message (fhir-ndjson), else None."""
     if not isinstance(record, dict):
-        raise _usage("the earlier output holds something that is not a record: cannot resume from it")
+        raise command_line_error("the earlier output holds something that is not a record: cannot resume from it")
     if fmt == "jsonl":
         return record["file"] if "errors" in record and isinstance(record.get("file"), str) else None
     if record.get("resourceType") == "OperationOutcome":

@@ -75,8 +75,9 @@ def _is_patient_file(output: Path) -> bool:
     """An existing output that reads as a patient file (a mapping with an id), not as an earlier output of
     batch (JSON lines or CSV): it is an input, never to be replaced."""
     from ..load.diagnostics import InputError as Refused
+    from ..load.patient_files import PATIENT_SUFFIXES
     from ..load.yamlsafe import load_path
-    if not output.is_file() or output.suffix not in (".yaml", ".yml"):
+    if not output.is_file() or output.suffix not in PATIENT_SUFFIXES:
         return False
     try:
         data = load_path(output).data

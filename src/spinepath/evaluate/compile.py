@@ -231,7 +231,7 @@ class Compiled:
     # durable ruleset name -> (its rules as the JSON text the engine's core takes, rule name -> action
     # name or "noop"). Kept as text: the engine creates each ruleset from it as it is, and the rules
     # cache reads one string instead of some 17,000 small objects that would only be written out again.
-    definitions: dict
+    definitions: dict[str, tuple[str, dict[str, str]]]
     actions: dict  # action name -> (kind "hit" | "neg", rule id)
     order: dict  # rule id -> (stratum, position), the deterministic firing order
 

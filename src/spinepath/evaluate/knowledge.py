@@ -8,13 +8,11 @@ from pathlib import Path
 from ..derive import SPECS
 from ..derive.vocabulary import all_fields
 from ..load.presumption_files import attach as attach_presumptions
-from ..load.rule_files import Presumption
-from ..load.rule_files import Rule, Ruleset, default_rules_dir, load_ruleset
+from ..load.rule_files import Presumption, Rule, Ruleset, default_rules_dir, load_ruleset
 from . import cache
 from .compile import Compiled, compile_ruleset
 from .dependencies import DependencyGraph, build as build_graph
 from .engine import Engine
-
 
 
 @dataclass(frozen=True)

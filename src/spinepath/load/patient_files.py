@@ -20,7 +20,8 @@ def is_patient_file(path: Path) -> bool:
     return path.suffix in PATIENT_SUFFIXES and not path.name.endswith(".expect.yaml")
 
 
-def _usage(message: str) -> InputError:
+def command_line_error(message: str) -> InputError:
+    """An argument that names no patient file, or an earlier output that cannot be resumed (exit 2)."""
     return InputError([Diagnostic("<command line>", 0, 0, "usage", message)])
 
 
@@ -96,12 +97,10 @@ def collect(arguments: Iterable[str], skip: Iterable = ()) -> list[str]:
                 elif is_patient_file(Path(match)):
                     files.append(match)
         else:
-            raise _usage(f"{display_path(arg)}: no such file or folder")
+            raise command_line_error(f"{display_path(arg)}: no such file or folder")
         files = [f for f in files if _identity(f) not in skipped and os.path.realpath(f) not in skipped]
         if not files:
-            raise _usage(f"{display_path(arg)}: no patient file (*.yaml, *.yml) there")
+            raise command_line_error(f"{display_path(arg)}: no patient file (*.yaml, *.yml) there")
         for f in files:
             out.setdefault(_identity(f), os.path.normpath(f))
     return list(out.values())
-
-
